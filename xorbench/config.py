@@ -1,0 +1,234 @@
+"""One training configuration, validated once, as frozen canonical values.
+
+A :class:`RunConfig` is everything that defines a run except its seed and epoch
+budget. Raw values (strings from TOML or the command line) become a RunConfig in
+exactly one place, :func:`make_config`; after that the code trusts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cached_property
+
+from xorbench.activations import ACTIVATIONS, OUTPUTS
+from xorbench.choices import Choice, Entry, Param, Table, did_you_mean
+from xorbench.criteria import CRITERIA
+from xorbench.errors import ChoiceError
+from xorbench.inits import BIAS_INITS, INITS
+from xorbench.losses import LOSSES
+from xorbench.optimizers import OPTIMIZERS
+from xorbench.tasks import TASKS, make_task
+
+BATCHES = Table.of(
+    "batch",
+    Entry("full", doc="one update per epoch from all patterns"),
+    Entry("online", doc="one update per pattern, every pattern once per epoch, shuffled"),
+    Entry(
+        "sampled",
+        (Param("n", int, None, 1, 10**7),),
+        doc="n patterns drawn with replacement per epoch, one update each",
+    ),
+)
+
+DTYPES = Table.of(
+    "dtype",
+    Entry("float64", impl="float64"),
+    Entry("float32", impl="float32", doc="about twice as fast; results differ in the last bits"),
+)
+
+# Grid key → the table its values come from (hidden, lr, epochs, seeds are numbers).
+TABLES: dict[str, Table] = {
+    "task": TASKS,
+    "activation": ACTIVATIONS,
+    "output": OUTPUTS,
+    "init": INITS,
+    "bias_init": BIAS_INITS,
+    "optimizer": OPTIMIZERS,
+    "loss": LOSSES,
+    "batch": BATCHES,
+    "criterion": CRITERIA,
+    "dtype": DTYPES,
+}
+
+DEFAULTS: dict[str, object] = {
+    "task": "xor",
+    "hidden": (2,),
+    "activation": "sigmoid",
+    "output": "sigmoid",
+    "init": "xavier",
+    "bias_init": "zeros",
+    "lr": 0.5,
+    "optimizer": "sgd",
+    "loss": "mse",
+    "batch": "full",
+    "criterion": "threshold",
+    "dtype": "float64",
+}
+
+MAX_WIDTH = 4096
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A network, its training procedure and its success criterion (no seed, no budget)."""
+
+    task: Choice
+    hidden: tuple[int, ...]
+    activation: Choice
+    output: Choice
+    init: Choice
+    bias_init: Choice
+    lr: float
+    optimizer: Choice
+    loss: Choice
+    batch: Choice
+    criterion: Choice
+    dtype: Choice
+
+    @cached_property
+    def n_inputs(self) -> int:
+        return make_task(self.task).n_inputs
+
+    @property
+    def arch(self) -> str:
+        """The full shape, e.g. ``2-2-1``; ``2-1`` without a hidden layer."""
+        return "-".join(str(w) for w in (self.n_inputs, *self.hidden, 1))
+
+    @property
+    def hidden_label(self) -> str:
+        """Hidden widths as text, e.g. ``2`` or ``2-2``; ``0`` for none."""
+        return "-".join(str(w) for w in self.hidden) or "0"
+
+    def labels(self) -> dict[str, object]:
+        """Every axis as its canonical CSV value."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Choice):
+                out[f.name] = value.label
+            elif f.name == "hidden":
+                out[f.name] = self.hidden_label
+            else:
+                out[f.name] = value
+        return out
+
+    @property
+    def config_id(self) -> str:
+        """A short stable hash of the configuration (seed and epochs excluded)."""
+        text = json.dumps(self.labels(), sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def parse_hidden(value: object, key: str = "hidden") -> tuple[int, ...]:
+    """``2`` → (2,); ``[2, 2]`` → (2, 2); ``[]`` → (); ``"2-2"`` → (2, 2)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parts = [] if text in ("", "0", "none") else [int(p) for p in text.split("-")]
+        except ValueError:
+            raise ChoiceError(key, value, "must be widths like 2 or 2-2 (0 for none)") from None
+        value = parts
+    if isinstance(value, bool):
+        raise ChoiceError(key, value, "must be an integer width or a list of widths")
+    if isinstance(value, int):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in value
+    ):
+        raise ChoiceError(key, value, "must be an integer width or a list of integer widths")
+    for w in value:
+        if not 1 <= w <= MAX_WIDTH:
+            raise ChoiceError(key, value, f"widths must be between 1 and {MAX_WIDTH}, got {w}")
+    return tuple(value)
+
+
+def parse_lr(value: object, key: str = "lr") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ChoiceError(key, value, "must be a positive number")
+    if not math.isfinite(value) or value <= 0:
+        raise ChoiceError(key, value, "must be a positive, finite number")
+    return float(value)
+
+
+def make_config(raw: Mapping[str, object] | None = None, **overrides: object) -> RunConfig:
+    """Validate raw values (strings, numbers) into a RunConfig; defaults fill the rest.
+
+    Raises ChoiceError for the first bad value; :func:`config_problems` lists all.
+    """
+    problems = config_problems({**(raw or {}), **overrides})
+    if problems:
+        raise problems[0]
+    return _build({**DEFAULTS, **(raw or {}), **overrides})
+
+
+def config_problems(raw: Mapping[str, object]) -> list[ChoiceError]:
+    """Every problem with a raw configuration (unknown keys, bad values, bad combinations)."""
+    values = {**DEFAULTS, **raw}
+    problems: list[ChoiceError] = []
+    parsed: dict[str, object] = {}
+    for key, value in values.items():
+        try:
+            parsed[key] = _parse_value(key, value)
+        except ChoiceError as e:
+            problems.append(e)
+    if not problems:
+        problems.extend(_combination_problems(parsed))
+    return problems
+
+
+def _parse_value(key: str, value: object) -> object:
+    if key in TABLES:
+        return TABLES[key].parse(value)
+    if key == "hidden":
+        return parse_hidden(value)
+    if key == "lr":
+        return parse_lr(value)
+    known = [*TABLES, "hidden", "lr"]
+    raise ChoiceError(key, value, f"unknown key{did_you_mean(key, known)}; "
+                      f"allowed: {', '.join(sorted(known))}")
+
+
+def _combination_problems(parsed: Mapping[str, object]) -> list[ChoiceError]:
+    problems = []
+    loss, output = parsed["loss"], parsed["output"]
+    if loss.name == "bce" and output.name != "sigmoid":
+        problems.append(ChoiceError(
+            "loss", "bce", f"needs output = 'sigmoid' (cross-entropy is defined on a "
+            f"probability), but output = {output.label!r}"))
+    optimizer, batch = parsed["optimizer"], parsed["batch"]
+    if OPTIMIZERS.impl(optimizer).full_batch_only and batch.name != "full":
+        problems.append(ChoiceError(
+            "optimizer", optimizer.label,
+            f"works only with batch = 'full' (it compares whole-batch gradients), "
+            f"but batch = {batch.label!r}"))
+    return problems
+
+
+def _build(values: Mapping[str, object]) -> RunConfig:
+    parsed = {key: _parse_value(key, value) for key, value in values.items()}
+    return RunConfig(**parsed)
+
+
+def config_from_labels(labels: Mapping[str, object]) -> RunConfig:
+    """Rebuild a RunConfig from its CSV labels (the inverse of ``labels()``)."""
+    names = {f.name for f in fields(RunConfig)}
+    return make_config({k: v for k, v in labels.items() if k in names})
+
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run to do: a configuration, a seed and an epoch budget."""
+
+    config: RunConfig
+    seed: int
+    epochs: int
+
+    @property
+    def run_key(self) -> str:
+        """``config_id:seed:epochs`` — what a resumed sweep matches finished runs by."""
+        return f"{self.config.config_id}:{self.seed}:{self.epochs}"

@@ -1,0 +1,116 @@
+"""How a run ended: its failure label and the boolean function it computes.
+
+Pure functions of NumPy arrays for a batch of N networks; the engine calls them at
+every epoch budget. Labels are checked in the order of :data:`FAILURES`, first
+match wins, and every unsolved run gets exactly one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# (label, meaning), in the order they are tested.
+FAILURES: tuple[tuple[str, str], ...] = (
+    ("none", "solved"),
+    ("diverged", "loss or a parameter became non-finite"),
+    ("symmetric", "the hidden units of a layer are identical: symmetry was never broken"),
+    ("dead", "a hidden layer has zero derivative and a constant output on every pattern"),
+    ("saturated", "most hidden units have a tiny derivative on most patterns"),
+    ("slow", "loss fell by more than 1 % over the second half of the budget"),
+    ("stuck", "loss flat over the second half of the budget: plateau or local minimum"),
+)
+FAILURE_LABELS = tuple(label for label, _ in FAILURES)
+FAILURE_CODE = {label: code for code, label in enumerate(FAILURE_LABELS)}
+
+# Two units are "identical" when their activations differ by less than this everywhere.
+SYMMETRY_TOLERANCE = 1e-9
+# Saturated: more than this fraction of (pattern, hidden unit) pairs have |f′| < 1 % of max.
+SATURATED_FRACTION = 0.5
+# Relative loss decrease over the second half of the budget that counts as still learning.
+SLOW_DECREASE = 0.01
+
+
+def layer_flags(
+    W: np.ndarray, a: np.ndarray, fprime: np.ndarray, tiny: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Symmetric, dead and tiny-derivative counts of one hidden layer.
+
+    ``W`` is the layer's incoming weights and bias, (fan_in + 1, H, N); ``a`` and
+    ``fprime`` its activations and derivatives, (P, H, N). Returns
+    (symmetric (N,), dead (N,), number of (pattern, unit) pairs with |f′| < tiny (N,)).
+    """
+    n_units = W.shape[1]
+    if n_units > 1:
+        # units are identical when their incoming weights and biases are
+        symmetric = np.abs(W - W[:, :1, :]).max(axis=(0, 1)) < SYMMETRY_TOLERANCE
+    else:
+        symmetric = np.zeros(W.shape[2], bool)
+    constant = np.abs(a - a[:1]).max(axis=(0, 1)) == 0
+    dead = (fprime == 0).all(axis=(0, 1)) & constant
+    tiny_pairs = (np.abs(fprime) < tiny).sum(axis=(0, 1))
+    return symmetric, dead, tiny_pairs
+
+
+def classify(
+    solved: np.ndarray,
+    diverged: np.ndarray,
+    symmetric: np.ndarray,
+    dead: np.ndarray,
+    saturated_fraction: np.ndarray,
+    loss_end: np.ndarray,
+    loss_half: np.ndarray,
+) -> np.ndarray:
+    """Failure codes (N,) into :data:`FAILURE_LABELS`: first matching rule wins."""
+    # still learning: L(B) < (1 − 1 %) · L(B/2)
+    falling = loss_end < (1 - SLOW_DECREASE) * loss_half
+    rules = [
+        solved,
+        diverged,
+        symmetric,
+        dead,
+        saturated_fraction > SATURATED_FRACTION,
+        falling,
+        np.ones_like(solved, bool),
+    ]
+    return np.select(rules, np.arange(len(rules), dtype=np.int8)).astype(np.int8)
+
+
+# Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11
+# (first input A, second B).
+TWO_INPUT_NAMES: dict[str, str] = {
+    "0000": "FALSE",
+    "0001": "AND",
+    "0010": "A AND NOT B",
+    "0011": "A",
+    "0100": "NOT A AND B",
+    "0101": "B",
+    "0110": "XOR",
+    "0111": "OR",
+    "1000": "NOR",
+    "1001": "XNOR",
+    "1010": "NOT B",
+    "1011": "A OR NOT B",
+    "1100": "NOT A",
+    "1101": "NOT A OR B",
+    "1110": "NAND",
+    "1111": "TRUE",
+}
+
+
+def learned_names(outputs: np.ndarray) -> list[str]:
+    """The boolean function each network computes, thresholding its outputs at 0.5.
+
+    ``outputs`` is (P, N). Two-input functions get their name (``OR``, ``NOT B``);
+    larger ones the bit string over the patterns in order. A network with a
+    non-finite output computes nothing: ``""``.
+    """
+    bits = outputs > 0.5
+    finite = np.isfinite(outputs).all(axis=0)
+    names = []
+    for s in range(outputs.shape[1]):
+        if not finite[s]:
+            names.append("")
+            continue
+        text = "".join("1" if b else "0" for b in bits[:, s])
+        names.append(TWO_INPUT_NAMES.get(text, text) if len(text) == 4 else text)
+    return names

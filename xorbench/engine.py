@@ -1,0 +1,413 @@
+"""The batched training engine: N small networks of one shape trained at once.
+
+Layout (structure of arrays, the network index last):
+
+* all parameters of the batch are one array θ of shape (D, N); layer l's weights
+  *and* biases are the view W_l of shape (fan_in + 1, fan_out, N), the last row
+  being the bias (the weight of a constant input 1);
+* the activations entering layer l are a_l of shape (P, fan_in + 1, N), whose
+  last unit is the constant 1.
+
+Every operation is an elementwise NumPy call over the N networks, sums over the
+small axes (inputs, units, patterns) are added in a fixed order, and nothing
+mixes two networks. So a network's numbers are bit-identical whether it is
+trained alone or with thousands of others, whatever they are.
+
+A run's random numbers come from its own seed only:
+``SeedSequence(seed).spawn(2)`` gives the init stream and the data-order stream.
+Weights are drawn before biases, layer by layer, so a seed gives the same initial
+weights whatever the bias init, learning rate, optimizer or loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from xorbench import diagnose
+from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.choices import Choice
+from xorbench.config import DTYPES, RunConfig
+from xorbench.criteria import CRITERIA
+from xorbench.inits import BIAS_INITS, INITS, draw
+from xorbench.losses import LOSSES
+from xorbench.numerics import sum_leading_inplace
+from xorbench.optimizers import OPTIMIZERS
+from xorbench.tasks import make_task
+
+# Pattern indices of online / sampled epochs are drawn this many updates at a time
+# (a whole number of epochs), so the draws never depend on the epoch budget.
+DRAW_BLOCK_UPDATES = 1024
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every network in one batch shares: shapes and functions."""
+
+    task: Choice
+    hidden: tuple[int, ...]
+    activation: Choice
+    output: Choice
+    loss: Choice
+    optimizer: Choice
+    batch: Choice
+    criterion: Choice
+    dtype: Choice
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Setup:
+        return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Member:
+    """What may differ between the networks of a batch."""
+
+    lr: float
+    init: Choice
+    bias_init: Choice
+    seed: int
+
+    @classmethod
+    def of(cls, config: RunConfig, seed: int) -> Member:
+        return cls(config.lr, config.init, config.bias_init, seed)
+
+    def config(self, setup: Setup) -> RunConfig:
+        """The full configuration of this member within ``setup``."""
+        shared = {name: getattr(setup, name) for name in Setup.__dataclass_fields__}
+        return RunConfig(**shared, lr=self.lr, init=self.init, bias_init=self.bias_init)
+
+
+def log_epochs(max_epoch: int) -> list[int]:
+    """1, 2, 3, 5, 10, 20, 30, 50, 100, ... up to ``max_epoch``: where curves are sampled."""
+    epochs, scale = [], 1
+    while scale <= max_epoch:
+        epochs.extend(m * scale for m in (1, 2, 3, 5) if m * scale <= max_epoch)
+        scale *= 10
+    return epochs
+
+
+@dataclass
+class BatchResult:
+    """Everything recorded for N networks at each epoch budget.
+
+    Arrays indexed [budget, ...] follow ``budgets``; ``curve_loss`` follows
+    ``curve_epochs`` (log-spaced, up to the largest budget).
+    """
+
+    setup: Setup
+    members: list[Member]
+    budgets: tuple[int, ...]
+    pattern_names: list[str]
+    solved: np.ndarray  # (B, N) bool: the criterion holds at the end of the budget
+    epoch_solved: np.ndarray  # (B, N) int: first epoch it held, −1 if never within budget
+    final_loss: np.ndarray  # (B, N)
+    accuracy: np.ndarray  # (B, N) fraction of patterns on the right side of 0.5
+    grad_norm: np.ndarray  # (B, N) ‖∇E‖₂ over all parameters, full batch
+    failure: np.ndarray  # (B, N) int8 codes into diagnose.FAILURE_LABELS
+    diverged: np.ndarray  # (B, N) bool
+    outputs: np.ndarray  # (B, P, N) final outputs per pattern
+    params: np.ndarray  # (B, D, N) final parameters (θ layout above)
+    curve_epochs: tuple[int, ...] = ()
+    curve_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (K, N)
+
+
+class _Pass:
+    """Buffers and math of forward and backward passes over ``n_rows`` patterns.
+
+    ``n_rows`` is P for full-batch steps (inputs shared by all networks) or 1 for
+    the per-pattern steps of online and sampled training (each network its own
+    pattern).
+    """
+
+    def __init__(self, widths, n_rows, n_nets, inputs_shared, hidden_act, output_act, loss,
+                 dtype):
+        self.widths = widths
+        self.hidden_act, self.output_act, self.loss = hidden_act, output_act, loss
+        n_layers = len(widths) - 1
+        nets_in = 1 if inputs_shared else n_nets
+        # a[l]: (rows, fan_in + 1, N) inputs of layer l, last unit the constant 1
+        self.a = [np.ones((n_rows, widths[0] + 1, nets_in), dtype)]
+        self.a += [np.ones((n_rows, w + 1, n_nets), dtype) for w in widths[1:-1]]
+        self.z = [np.zeros((n_rows, w, n_nets), dtype) for w in widths[1:]]
+        self.fprime = [np.zeros_like(z) for z in self.z]
+        self.delta = [np.zeros_like(z) for z in self.z]
+        self.y = np.zeros((n_rows, n_nets), dtype)
+        self.terms = np.zeros((n_rows, n_nets), dtype)
+        self.n_rows = n_rows
+        self.tmp_z = [np.zeros_like(z) for z in self.z]
+        self.tmp_delta = [np.zeros((n_rows, widths[l], n_nets), dtype) for l in range(n_layers)]
+        self.grad_products = [
+            np.zeros((n_rows, widths[l] + 1, widths[l + 1], n_nets), dtype)
+            for l in range(n_layers)
+        ] if n_rows > 1 else None
+
+    def forward(self, W: list[np.ndarray]) -> None:
+        last = len(W) - 1
+        for l, Wl in enumerate(W):
+            a, z, tmp = self.a[l], self.z[l], self.tmp_z[l]
+            # z_j = Σ_i a_i W_ij, i over the inputs and the constant 1 (bias): (rows, fan_out, N)
+            np.multiply(a[:, 0, None, :], Wl[0], out=z)
+            for i in range(1, Wl.shape[0]):
+                np.multiply(a[:, i, None, :], Wl[i], out=tmp)
+                np.add(z, tmp, out=z)
+            if l < last:
+                units = self.a[l + 1][:, :-1, :]
+                self.hidden_act.forward(z, units)
+                self.hidden_act.derivative(z, units, self.fprime[l])
+            else:
+                y = self.y[:, None, :]
+                self.output_act.forward(z, y)
+                self.output_act.derivative(z, y, self.fprime[l])
+
+    def loss_value(self, t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """E per network (N,) from the last forward pass."""
+        z = self.z[-1][:, 0, :]
+        self.loss.terms(z, self.y, t, self.terms)
+        if self.n_rows > 1:
+            sum_leading_inplace(self.terms, out=out)
+        else:
+            np.copyto(out, self.terms[0])
+        np.multiply(out, self.loss.scale(self.n_rows), out=out)
+        return out
+
+    def backward(self, W: list[np.ndarray], G: list[np.ndarray], t: np.ndarray) -> None:
+        """Gradients of E with respect to every W_l, written into G_l (same shapes)."""
+        last = len(W) - 1
+        out_delta = self.delta[last][:, 0, :]
+        self.loss.delta(self.z[last][:, 0, :], self.y, t, self.fprime[last][:, 0, :],
+                        self.n_rows, out_delta)
+        for l in range(last, -1, -1):
+            a, delta = self.a[l], self.delta[l]
+            # ∂E/∂W_ij = Σ_p a_pi δ_pj   (p over patterns)
+            if self.grad_products is None:
+                np.multiply(a[0][:, None, :], delta[0][None], out=G[l])
+            else:
+                np.multiply(a[:, :, None, :], delta[:, None, :, :], out=self.grad_products[l])
+                sum_leading_inplace(self.grad_products[l], out=G[l])
+            if l == 0:
+                break
+            # δ_{l−1, i} = (Σ_j δ_j W_ij) f′(z_{l−1, i}), i over real inputs (not the 1)
+            back, tmp = self.delta[l - 1], self.tmp_delta[l]
+            Wl = W[l][:-1]
+            np.multiply(delta[:, None, 0, :], Wl[:, 0, :], out=back)
+            for j in range(1, Wl.shape[1]):
+                np.multiply(delta[:, None, j, :], Wl[:, j, :], out=tmp)
+                np.add(back, tmp, out=back)
+            np.multiply(back, self.fprime[l - 1], out=back)
+
+
+def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
+    """Views (fan_in + 1, fan_out, N) of each layer's rows in a (D, N) array."""
+    views, start = [], 0
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        rows = (fan_in + 1) * fan_out
+        views.append(flat[start : start + rows].reshape(fan_in + 1, fan_out, flat.shape[1]))
+        start += rows
+    return views
+
+
+def n_params(widths: Sequence[int]) -> int:
+    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+
+
+def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
+    """One network's initial θ column (D,), from its seed's init stream.
+
+    All weight matrices are drawn first (layer by layer, (fan_in, fan_out) in C
+    order), then all biases, so the weights do not depend on the bias init.
+    """
+    init_seq, _ = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.Generator(np.random.PCG64(init_seq))
+    layers = list(zip(widths[:-1], widths[1:], strict=True))
+    weights = [draw(init, rng, fi, fo, (fi, fo), INITS) for fi, fo in layers]
+    biases = [draw(bias_init, rng, fi, fo, (fo,), BIAS_INITS) for fi, fo in layers]
+    blocks = [np.vstack([w, b[None, :]]).ravel() for w, b in zip(weights, biases, strict=True)]
+    return np.concatenate(blocks)
+
+
+def _data_rng(seed: int) -> np.random.Generator:
+    _, order_seq = np.random.SeedSequence(seed).spawn(2)
+    return np.random.Generator(np.random.PCG64(order_seq))
+
+
+class _Orders:
+    """Per-network pattern orders for online / sampled epochs, drawn in fixed blocks.
+
+    Networks that share a seed share their order (common random numbers), so each
+    distinct seed is drawn once.
+    """
+
+    def __init__(self, batch: Choice, n_patterns: int, seeds: Sequence[int]):
+        self.online = batch.name == "online"
+        self.per_epoch = n_patterns if self.online else batch.args[0]
+        self.n_patterns = n_patterns
+        self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
+        unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
+        self.rngs = [_data_rng(int(s)) for s in unique]
+        self.block: np.ndarray | None = None
+        self.block_start = -1
+
+    def epoch(self, epoch: int) -> np.ndarray:
+        """Pattern indices of the updates of ``epoch`` (0-based), (per_epoch, N)."""
+        start = epoch - epoch % self.epochs_per_block
+        if start != self.block_start:
+            k = self.epochs_per_block
+            if self.online:
+                # k independent shuffles of 0..P−1, one per epoch
+                draws = [rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
+                         for rng in self.rngs]
+            else:
+                draws = [rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
+                         for rng in self.rngs]
+            self.block = np.stack(draws, axis=-1)[:, :, self.column]  # (k, per_epoch, N)
+            self.block_start = start
+        return self.block[epoch - start]
+
+
+def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int]) -> BatchResult:
+    """Train every member network once to the largest budget; record each budget.
+
+    The state after E epochs does not depend on the budget, so each budget's
+    record equals what training to that budget alone would give.
+    """
+    budgets = tuple(sorted(set(int(b) for b in budgets)))
+    if not budgets or budgets[0] < 1:
+        raise ValueError("epoch budgets must be positive")
+    if not members:
+        raise ValueError("a batch needs at least one network")
+    task = make_task(setup.task)
+    dtype = np.dtype(DTYPES.impl(setup.dtype))
+    widths = (task.n_inputs, *setup.hidden, 1)
+    n_nets, n_patterns, max_epoch = len(members), task.n_patterns, budgets[-1]
+    hidden_act = make_activation(setup.activation, ACTIVATIONS)
+    output_act = make_activation(setup.output, OUTPUTS)
+    loss = LOSSES.impl(setup.loss)
+    optimizer = OPTIMIZERS.impl(setup.optimizer)(*setup.optimizer.args)
+    criterion = CRITERIA.impl(setup.criterion)(*setup.criterion.args)
+    full_batch = setup.batch.name == "full"
+
+    # θ (D, N): each distinct (init, bias_init, seed) is drawn once
+    cache: dict[tuple, np.ndarray] = {}
+    columns = []
+    for m in members:
+        key = (m.init, m.bias_init, m.seed)
+        if key not in cache:
+            cache[key] = initial_params(widths, m.init, m.bias_init, m.seed)
+        columns.append(cache[key])
+    theta = np.array(np.stack(columns, axis=1), dtype=dtype)
+    grad = np.zeros_like(theta)
+    scratch = np.zeros_like(theta)
+    W, G = _layer_views(theta, widths), _layer_views(grad, widths)
+    lr = np.array([m.lr for m in members], dtype=dtype)
+    state = optimizer.init_state(theta, lr)
+
+    # the full pass sees every pattern; inputs (P, n + 1, 1) shared, targets (P, 1)
+    full = _Pass(widths, n_patterns, n_nets, True, hidden_act, output_act, loss, dtype)
+    full.a[0][:, :-1, 0] = task.inputs
+    targets = task.targets.astype(dtype)[:, None]
+    if not full_batch:
+        single = _Pass(widths, 1, n_nets, False, hidden_act, output_act, loss, dtype)
+        orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
+        inputs_t = np.vstack([task.inputs.T, np.ones((1, n_patterns))]).astype(dtype)
+        target_row = np.zeros((1, n_nets), dtype)
+
+    curve_epochs = tuple(log_epochs(max_epoch))
+    loss_epochs = set(curve_epochs) | set(budgets) | {b // 2 for b in budgets}
+    losses_at: dict[int, np.ndarray] = {}
+    n_budgets = len(budgets)
+    result = BatchResult(
+        setup=setup,
+        members=list(members),
+        budgets=budgets,
+        pattern_names=task.pattern_names,
+        solved=np.zeros((n_budgets, n_nets), bool),
+        epoch_solved=np.full((n_budgets, n_nets), -1, np.int64),
+        final_loss=np.zeros((n_budgets, n_nets), dtype),
+        accuracy=np.zeros((n_budgets, n_nets)),
+        grad_norm=np.zeros((n_budgets, n_nets), dtype),
+        failure=np.zeros((n_budgets, n_nets), np.int8),
+        diverged=np.zeros((n_budgets, n_nets), bool),
+        outputs=np.zeros((n_budgets, n_patterns, n_nets), dtype),
+        params=np.zeros((n_budgets, theta.shape[0], n_nets), dtype),
+        curve_epochs=curve_epochs,
+    )
+    epoch_solved = np.full(n_nets, -1, np.int64)
+    diverged = np.zeros(n_nets, bool)
+    loss_now = np.zeros(n_nets, dtype)
+    step = 0
+
+    with np.errstate(all="ignore"):
+        for epoch in range(max_epoch + 1):
+            # state after `epoch` epochs, seen on every pattern
+            full.forward(W)
+            full.loss_value(targets, loss_now)
+            finite = np.isfinite(loss_now)
+            if not finite.all():
+                newly = ~finite & ~diverged
+                diverged |= newly
+                theta[:, newly] = np.nan  # frozen: NaN stays NaN, touching nobody else
+            solved_now = criterion.solved(full.y, targets)
+            np.copyto(epoch_solved, epoch, where=solved_now & (epoch_solved < 0))
+            if epoch in loss_epochs:
+                losses_at[epoch] = loss_now.copy()
+            if epoch in budgets or full_batch:
+                full.backward(W, G, targets)
+            if epoch in budgets:
+                b = budgets.index(epoch)
+                _record(result, b, full, theta, grad, solved_now, epoch_solved, diverged,
+                        loss_now, losses_at[epoch // 2], targets, hidden_act)
+            if epoch == max_epoch:
+                break
+            if full_batch:
+                step += 1
+                optimizer.step(theta, grad, lr, state, step, scratch)
+                continue
+            for idx in orders.epoch(epoch):
+                # one update per drawn pattern, each network its own pattern
+                np.take(inputs_t, idx, axis=1, out=single.a[0][0])
+                np.take(targets[:, 0], idx, out=target_row[0])
+                single.forward(W)
+                single.backward(W, G, target_row)
+                step += 1
+                optimizer.step(theta, grad, lr, state, step, scratch)
+
+    result.curve_loss = (np.stack([losses_at[e] for e in curve_epochs])
+                         if curve_epochs else np.zeros((0, n_nets), dtype))
+    return result
+
+
+def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, epoch_solved,
+            diverged, loss_now, loss_half, targets, hidden_act) -> None:
+    """Fill budget b's row of ``result`` from the current state."""
+    diverged_now = diverged | ~np.isfinite(theta).all(axis=0)
+    solved = solved_now & ~diverged_now
+    result.solved[b] = solved
+    result.epoch_solved[b] = epoch_solved
+    result.final_loss[b] = loss_now
+    margin = (full.y - 0.5) * (2 * targets - 1)
+    result.accuracy[b] = (margin > 0).sum(axis=0) / margin.shape[0]
+    squared = grad * grad
+    result.grad_norm[b] = np.sqrt(sum_leading_inplace(squared))
+    result.diverged[b] = diverged_now
+    result.outputs[b] = full.y
+    result.params[b] = theta
+
+    n_nets = theta.shape[1]
+    symmetric = np.zeros(n_nets, bool)
+    dead = np.zeros(n_nets, bool)
+    tiny_pairs = np.zeros(n_nets)
+    n_pairs = 0
+    for l, W in enumerate(_layer_views(theta, full.widths)[:-1]):
+        units = full.a[l + 1][:, :-1, :]
+        sym, dd, tiny = diagnose.layer_flags(W, units, full.fprime[l], hidden_act.tiny_derivative)
+        symmetric |= sym
+        dead |= dd
+        tiny_pairs += tiny
+        n_pairs += units.shape[0] * units.shape[1]
+    saturated = tiny_pairs / max(n_pairs, 1)
+    result.failure[b] = diagnose.classify(
+        solved, diverged_now, symmetric, dead, saturated, loss_now, loss_half
+    )

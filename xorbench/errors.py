@@ -1,0 +1,26 @@
+"""The project's user-error family: what the CLI turns into one line and exit code 1."""
+
+from __future__ import annotations
+
+
+class XorbenchError(Exception):
+    """A problem with what the user asked for (not a bug): shown as one line, exit 1."""
+
+
+class ChoiceError(XorbenchError, ValueError):
+    """A value that is not one of a key's allowed choices."""
+
+    def __init__(self, key: str, value: object, problem: str):
+        self.key = key
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{key} = {value!r}: {problem}")
+
+
+class GridError(XorbenchError):
+    """Every problem found in one grid file, reported together."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))

@@ -1,0 +1,121 @@
+"""The tidy result schema, declared once, and engine results turned into rows.
+
+One row per run × epoch budget; column names and order live here and nowhere
+else. Nothing time-dependent goes into a row, so equal sweeps write equal bytes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from xorbench.config import RunConfig
+from xorbench.diagnose import FAILURE_LABELS, learned_names
+from xorbench.engine import BatchResult
+
+# The configuration's axes, as CSV columns, in order.
+AXIS_COLUMNS = [
+    "task", "arch", "hidden", "activation", "output", "init", "bias_init", "lr",
+    "optimizer", "loss", "batch", "criterion",
+]
+RESULT_COLUMNS = [
+    "solved", "epoch_solved", "final_loss", "accuracy", "failure", "learned", "grad_norm",
+]
+# Columns after the y_<pattern> outputs (DESIGN allows extra columns at the end).
+EXTRA_COLUMNS = ["dtype"]
+
+# What identifies one setting in a summary: every axis, the budget included.
+SETTING_COLUMNS = [*AXIS_COLUMNS, "dtype", "epochs"]
+
+
+def run_columns(pattern_names: list[str]) -> list[str]:
+    """All runs.csv columns in order, for a task with these pattern names."""
+    outputs = [f"y_{p}" for p in pattern_names]
+    return ["sweep", "config_id", *AXIS_COLUMNS, "epochs", "seed", *RESULT_COLUMNS,
+            *outputs, *EXTRA_COLUMNS]
+
+
+DTYPES = {
+    "sweep": "string",
+    "config_id": "string",
+    "task": "string",
+    "arch": "string",
+    "hidden": "string",
+    "activation": "string",
+    "output": "string",
+    "init": "string",
+    "bias_init": "string",
+    "lr": "float64",
+    "optimizer": "string",
+    "loss": "string",
+    "batch": "string",
+    "criterion": "string",
+    "epochs": "int64",
+    "seed": "int64",
+    "solved": "bool",
+    "epoch_solved": "Int64",
+    "final_loss": "float64",
+    "accuracy": "float64",
+    "failure": "string",
+    "learned": "string",
+    "grad_norm": "float64",
+    "dtype": "string",
+}
+
+
+@lru_cache(maxsize=65536)
+def config_row(config: RunConfig) -> dict[str, object]:
+    """The configuration's CSV values: its axis labels, ``arch`` and ``config_id``."""
+    return {**config.labels(), "arch": config.arch, "config_id": config.config_id}
+
+
+def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
+    """One row per (network, budget) of a trained batch, in runs.csv column order.
+
+    Rows are ordered by network then budget, so the order follows the members.
+    """
+    setup, members = result.setup, result.members
+    configs = [m.config(setup) for m in members]
+    n_nets, n_budgets = len(members), len(result.budgets)
+    net = np.repeat(np.arange(n_nets), n_budgets)  # row → network
+    bud = np.tile(np.arange(n_budgets), n_nets)  # row → budget index
+    columns: dict[str, object] = {"sweep": sweep}
+    per_net = [config_row(c) for c in configs]
+    columns["config_id"] = [per_net[i]["config_id"] for i in net]
+    for col in AXIS_COLUMNS:
+        columns[col] = [per_net[i][col] for i in net]
+    columns["epochs"] = np.asarray(result.budgets, np.int64)[bud]
+    columns["seed"] = np.array([members[i].seed for i in net], np.int64)
+    columns["solved"] = result.solved[bud, net]
+    epoch_solved = result.epoch_solved[bud, net]
+    columns["epoch_solved"] = pd.array(np.where(epoch_solved >= 0, epoch_solved, 0),
+                                       dtype="Int64")
+    columns["epoch_solved"][epoch_solved < 0] = pd.NA
+    columns["final_loss"] = result.final_loss[bud, net].astype(np.float64)
+    columns["accuracy"] = result.accuracy[bud, net]
+    columns["failure"] = np.asarray(FAILURE_LABELS, object)[result.failure[bud, net]]
+    learned = np.array([learned_names(result.outputs[b]) for b in range(n_budgets)], object)
+    columns["learned"] = learned[bud, net]
+    columns["grad_norm"] = result.grad_norm[bud, net].astype(np.float64)
+    for p, name in enumerate(result.pattern_names):
+        columns[f"y_{name}"] = result.outputs[bud, p, net].astype(np.float64)
+    columns["dtype"] = setup.dtype.label
+    frame = pd.DataFrame(columns)
+    frame["sweep"] = sweep
+    return frame.astype({k: v for k, v in DTYPES.items() if k in frame.columns})
+
+
+def curves_frame(result: BatchResult) -> pd.DataFrame:
+    """Each network's loss at the log-spaced epochs (long form: config_id, seed, epoch, loss)."""
+    configs = [m.config(result.setup) for m in result.members]
+    ids = np.array([config_row(c)["config_id"] for c in configs], object)
+    seeds = np.array([m.seed for m in result.members], np.int64)
+    n_epochs = len(result.curve_epochs)
+    return pd.DataFrame({
+        "config_id": np.tile(ids, n_epochs),
+        "seed": np.tile(seeds, n_epochs),
+        "epoch": np.repeat(np.asarray(result.curve_epochs, np.int64), len(configs)),
+        "loss": result.curve_loss.astype(np.float64).ravel(),
+    })
