@@ -119,3 +119,24 @@ def curves_frame(result: BatchResult) -> pd.DataFrame:
         "epoch": np.repeat(np.asarray(result.curve_epochs, np.int64), len(configs)),
         "loss": result.curve_loss.astype(np.float64).ravel(),
     })
+
+
+def params_frame(result: BatchResult) -> pd.DataFrame:
+    """Each run's final parameters θ (engine layout) as columns p0 … p{D−1}.
+
+    One row per (network, budget), keyed by config_id, seed and epochs; enough to
+    rebuild the network, e.g. to draw its decision boundary.
+    """
+    configs = [m.config(result.setup) for m in result.members]
+    n_nets, n_budgets = len(configs), len(result.budgets)
+    net = np.repeat(np.arange(n_nets), n_budgets)
+    bud = np.tile(np.arange(n_budgets), n_nets)
+    ids = np.array([config_row(c)["config_id"] for c in configs], object)
+    frame = pd.DataFrame({
+        "config_id": ids[net],
+        "seed": np.array([m.seed for m in result.members], np.int64)[net],
+        "epochs": np.asarray(result.budgets, np.int64)[bud],
+    })
+    theta = result.params[bud, :, net].astype(np.float64)  # (rows, D)
+    names = [f"p{i}" for i in range(theta.shape[1])]
+    return pd.concat([frame, pd.DataFrame(theta, columns=names)], axis=1)

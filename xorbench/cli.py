@@ -1,0 +1,384 @@
+"""The ``xorbench`` command line: a thin shell over the Python API.
+
+Only this module prints and exits. Every user error (the XorbenchError family)
+becomes one line on stderr and exit code 1; Ctrl-C exits 130 with a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from xorbench.errors import XorbenchError
+
+app = typer.Typer(
+    help="Which settings make a small neural network learn XOR reliably? Measure it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    for line in str(message).splitlines():
+        err.print(f"[bold red]error:[/] {line}", markup=True)
+    return typer.Exit(code)
+
+
+def _guard(func):
+    """Turn the project's own errors into one readable line and exit code 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except XorbenchError as e:
+            raise _fail(str(e)) from None
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------- train
+
+HiddenOpt = Annotated[str, typer.Option(
+    help="Hidden widths: 2, 2-2 (two layers) or 0 (no hidden layer).")]
+
+
+def _config_options(raw: dict[str, object]) -> dict[str, object]:
+    from xorbench.config import parse_hidden
+
+    raw = {k: v for k, v in raw.items() if v is not None}
+    if "hidden" in raw:
+        raw["hidden"] = parse_hidden(str(raw["hidden"]).replace(",", "-"), "--hidden")
+    return raw
+
+
+@app.command()
+@_guard
+def train(
+    task: Annotated[str, typer.Option(help="xor, and, or, nand, nor, xnor or parity(n).")] = "xor",
+    hidden: HiddenOpt = "2",
+    activation: Annotated[str, typer.Option(help="Hidden activation, e.g. sigmoid, tanh, relu.")]
+    = "sigmoid",
+    output: Annotated[str, typer.Option(help="Output activation: sigmoid or linear.")]
+    = "sigmoid",
+    init: Annotated[str, typer.Option(help='Weight init, e.g. xavier or "uniform(0,1)".')]
+    = "xavier",
+    bias_init: Annotated[str, typer.Option(help='Bias init, e.g. zeros or "uniform(0,1)".')]
+    = "zeros",
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.5,
+    optimizer: Annotated[str, typer.Option(help="sgd, momentum(0.9), nesterov, adam, rprop.")]
+    = "sgd",
+    loss: Annotated[str, typer.Option(help="mse, sse or bce.")] = "mse",
+    batch: Annotated[str, typer.Option(help='full, online or "sampled(1000)".')] = "full",
+    criterion: Annotated[str, typer.Option(help='threshold, "tolerance(0.1)" or "rms(0.05)".')]
+    = "threshold",
+    dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
+    epochs: Annotated[int, typer.Option(help="Epoch budget.", min=1)] = 1000,
+    seed: Annotated[list[int] | None, typer.Option(
+        help="Seed (repeat for several); default: --seeds.")] = None,
+    seeds: Annotated[int, typer.Option(help="Use seeds 0..N-1 when no --seed is given.", min=1)]
+    = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per seed.")] = False,
+) -> None:
+    """Train one configuration on a few seeds and show what each network learned.
+
+    Prints, per seed, the inputs, targets and outputs (the table a learner prints),
+    then solved or not, the epoch it was solved, the failure label and the
+    boolean function the network computes. Example (the original question):
+
+        xorbench train --hidden 2 --init "uniform(0,1)" --bias-init "uniform(0,1)" --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
+    """
+    from xorbench.config import make_config
+    from xorbench.train import train as train_runs
+
+    config = make_config(_config_options(dict(
+        task=task, hidden=hidden, activation=activation, output=output, init=init,
+        bias_init=bias_init, lr=lr, optimizer=optimizer, loss=loss, batch=batch,
+        criterion=criterion, dtype=dtype)))
+    seed_list = list(seed) if seed else list(range(seeds))
+    if any(s < 0 for s in seed_list):
+        raise _fail(f"--seed {min(seed_list)}: seeds must be non-negative")
+    runs = train_runs(config, seed_list, epochs)
+    y_cols = [c for c in runs.columns if c.startswith("y_")]
+    if as_json:
+        for row in runs.to_dict(orient="records"):
+            out.print(json.dumps(_jsonable(row)), markup=False)
+        return
+    out.print(f"{config.arch} {config.activation} · init {config.init} · bias {config.bias_init}"
+              f" · lr {lr:g} · {config.optimizer} · {config.loss} · batch {config.batch}"
+              f" · {epochs} epochs", markup=False)
+    for row in runs.to_dict(orient="records"):
+        out.print()
+        table = RichTable(title=f"seed {row['seed']}", title_justify="left", box=None,
+                          pad_edge=False)
+        table.add_column("input")
+        table.add_column("target", justify="right")
+        table.add_column("output", justify="right")
+        targets = _targets(config)
+        for col, target in zip(y_cols, targets, strict=True):
+            table.add_row(" ".join(col[2:]), str(int(target)), _fmt(row[col]))
+        out.print(table)
+        solved_at = row["epoch_solved"]
+        solved_text = "—" if solved_at is None or _isna(solved_at) else str(solved_at)
+        out.print(f"solved: {'yes' if row['solved'] else 'no'} · epoch_solved: {solved_text}"
+                  f" · failure: {row['failure']} · learned: {row['learned'] or '—'}"
+                  f" · final loss {_fmt(row['final_loss'], 4)}", markup=False)
+
+
+def _targets(config) -> list[float]:
+    from xorbench.tasks import make_task
+
+    return list(make_task(config.task).targets)
+
+
+def _isna(x) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(x))
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "nan" if x is None or _isna(x) else f"{x:.{digits}f}"
+
+
+def _jsonable(row: dict) -> dict:
+    clean = {}
+    for k, v in row.items():
+        if _isna(v):
+            clean[k] = None
+        elif hasattr(v, "item"):
+            clean[k] = v.item()
+        else:
+            clean[k] = v
+    return clean
+
+
+# ---------------------------------------------------------------------------- grid
+
+GridArg = Annotated[Path | None, typer.Argument(
+    help="Grid file (TOML). Default: the built-in quick grid.", show_default=False)]
+
+
+def _load(path: Path | None):
+    from xorbench.grid import default_grid, load_grid
+
+    return default_grid() if path is None else load_grid(path)
+
+
+# Rough single-core throughput (network-epochs/s) for time estimates.
+_ESTIMATE_RATE = 5e6
+
+
+@app.command("grid")
+@_guard
+def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
+    """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
+    from xorbench.grid import expand
+
+    grid = _load(path)
+    out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
+              markup=False)
+    table = RichTable(box=None, pad_edge=False)
+    table.add_column("axis")
+    table.add_column("values")
+    for axis, values in grid.axes().items():
+        table.add_row(axis, ", ".join(_label(v) for v in values))
+    out.print(table)
+    specs = expand(grid)
+    work = _network_epochs(specs)
+    minutes = work / _ESTIMATE_RATE / 60
+    out.print(f"{grid.n_configs} configurations × seeds → {len(specs)} runs; "
+              f"{work:.3g} network-epochs, roughly {_duration(minutes * 60)} on one core",
+              markup=False)
+
+
+def _network_epochs(specs) -> float:
+    longest: dict[tuple, int] = {}
+    for s in specs:
+        key = (s.config, s.seed)
+        longest[key] = max(longest.get(key, 0), s.epochs)
+    total = 0.0
+    for (config, _), epochs in longest.items():
+        per_epoch = 1 if config.batch.name == "full" else (
+            config.batch.args[0] if config.batch.args else 4)
+        total += epochs * per_epoch
+    return total
+
+
+def _label(value) -> str:
+    if isinstance(value, tuple):
+        return "-".join(str(v) for v in value) or "0"
+    return str(value)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 1):.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# ---------------------------------------------------------------------------- sweep
+
+
+@app.command()
+@_guard
+def sweep(
+    path: GridArg = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder. Default: results/<grid name>.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", help="Parallel workers. Default: all cores.", min=1)] = None,
+    backend: Annotated[str, typer.Option(help="loky (processes), threading or dask.")] = "loky",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Run grids above the run guard.")]
+    = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip drawing the plots.")]
+    = False,
+    top: Annotated[int, typer.Option(help="Rows of the leaderboard to print.", min=1)] = 10,
+) -> None:
+    """Train every run of a grid, in parallel, and write tidy results.
+
+    Writes results/<name>/ (or --out): runs.csv, summary.csv, curves.csv,
+    manifest.json, grid.toml and shards/. Rerunning the same command resumes.
+
+    Example:  xorbench sweep sweeps/quick.toml --jobs 2
+    """
+    from xorbench.grid import MAX_RUNS_WITHOUT_CONFIRM
+    from xorbench.sweep import default_out, run_sweep
+
+    grid = _load(path)
+    if grid.n_runs > MAX_RUNS_WITHOUT_CONFIRM and not yes:
+        raise _fail(f"{grid.path}: {grid.n_runs:,} runs is over the guard of "
+                    f"{MAX_RUNS_WITHOUT_CONFIRM:,}; add --yes to run it anyway")
+    folder = out_dir or default_out(grid)
+    try:
+        with _progress(quiet) as progress:
+            outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
+                                scheduler=scheduler, progress=progress)
+    except KeyboardInterrupt:
+        command = " ".join(["xorbench", *sys.argv[1:]]) if sys.argv else "xorbench sweep"
+        err.print(f"interrupted: finished batches are saved; rerun `{command}` to resume",
+                  markup=False)
+        raise typer.Exit(130) from None
+    reused = f", {outcome.n_reused} reused from earlier" if outcome.n_reused else ""
+    out.print(f"{outcome.n_trained} runs trained{reused} in {outcome.seconds:.1f} s "
+              f"({outcome.n_runs} in the grid)", markup=False)
+    _print_leaderboard(outcome.summary, top=top)
+    out.print(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)",
+              markup=False)
+
+
+class _progress:
+    """A rich progress bar fed by run_sweep's callback (nothing when quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("runs"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=err, transient=False,
+        )
+        self.bar.__enter__()
+        self.start = time.perf_counter()
+        self.first = None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.bar.add_task("sweep", total=total, completed=done, rate="")
+            self.first = done
+            return
+        elapsed = time.perf_counter() - self.start
+        rate = (done - self.first) / elapsed if elapsed > 0 else math.nan
+        self.bar.update(self.task, completed=done, rate=f"{rate:,.0f} runs/s")
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
+def _print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
+                       title: str = "Most reliable settings") -> None:
+    from xorbench.analysis import leaderboard
+
+    board = leaderboard(summary, top=top, sort=sort, where=where)
+    if board.empty:
+        out.print("no runs to rank", markup=False)
+        return
+    table = RichTable(title=title, title_justify="left")
+    for col in board.columns:
+        table.add_column(col, justify="right" if board[col].dtype.kind in "fiu" else "left")
+    for row in board.itertuples(index=False):
+        table.add_row(*[_cell(v) for v in row])
+    out.print(table)
+
+
+def _cell(v) -> str:
+    if v is None or _isna(v):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
+    return str(v)
+
+
+# ---------------------------------------------------------------------------- summary
+
+
+@app.command()
+@_guard
+def summary(
+    folder: Annotated[Path, typer.Argument(help="A results folder (results/<name>).")],
+    top: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 10,
+    sort: Annotated[str, typer.Option(help="Column to rank by (descending).")] = "rate",
+    where: Annotated[str | None, typer.Option(
+        help="""pandas query to filter settings, e.g. 'activation == "tanh"'.""")] = None,
+) -> None:
+    """The leaderboard of a finished or partial sweep."""
+    from xorbench.analysis import summarize
+    from xorbench.store import ResultsDir
+
+    results = ResultsDir(folder)
+    results.check()
+    runs = results.read_runs()
+    manifest = results.read_manifest()
+    total = manifest.get("n_runs")
+    if total and len(runs) < total:
+        out.print(f"partial sweep: {len(runs)} of {total} runs done", markup=False)
+    _print_leaderboard(summarize(runs), top=top, sort=sort, where=where)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,24 @@
+"""Train one configuration on a few seeds and get tidy rows: the quickest experiment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from xorbench.config import RunConfig
+from xorbench.engine import Member, Setup, train_batch
+from xorbench.records import runs_frame
+
+
+def train(config: RunConfig, seeds: Iterable[int] | int = 1,
+          epochs: int | Iterable[int] = 1000, sweep: str = "train") -> pd.DataFrame:
+    """Train ``config`` once per seed; one runs.csv-shaped row per seed and budget.
+
+    ``seeds`` is a count (seeds 0..n−1) or explicit seeds; ``epochs`` one budget
+    or several (trained once to the largest, recorded at each).
+    """
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    budgets = [epochs] if isinstance(epochs, int) else list(epochs)
+    result = train_batch(Setup.of(config), [Member.of(config, s) for s in seed_list], budgets)
+    return runs_frame(result, sweep)
