@@ -161,7 +161,9 @@ class Table:
         entry = self.entries.get(name)
         if entry is None:
             hint = did_you_mean(name, self.entries)
-            raise ChoiceError(self.key, text, f"unknown {self.key}{hint}; allowed: {self.allowed()}")
+            raise ChoiceError(
+                self.key, text, f"unknown {self.key}{hint}; allowed: {self.allowed()}"
+            )
         args = _parse_args(self.key, text, arg_text)
         if len(args) > len(entry.params):
             raise ChoiceError(

@@ -99,7 +99,8 @@ def train(
     then solved or not, the epoch it was solved, the failure label and the
     boolean function the network computes. Example (the original question):
 
-        xorbench train --hidden 2 --init "uniform(0,1)" --bias-init "uniform(0,1)" --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
+        xorbench train --hidden 2 --init "uniform(0,1)" --bias-init "uniform(0,1)"
+            --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
     """
     from xorbench.config import make_config
     from xorbench.train import train as train_runs

@@ -21,6 +21,7 @@ weights whatever the bias init, learning rate, optimizer or loss.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -202,7 +203,7 @@ class _Pass:
 def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
     """Views (fan_in + 1, fan_out, N) of each layer's rows in a (D, N) array."""
     views, start = [], 0
-    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+    for fan_in, fan_out in itertools.pairwise(widths):
         rows = (fan_in + 1) * fan_out
         views.append(flat[start : start + rows].reshape(fan_in + 1, fan_out, flat.shape[1]))
         start += rows
@@ -210,7 +211,7 @@ def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
 
 
 def n_params(widths: Sequence[int]) -> int:
-    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
 
 
 def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
@@ -221,7 +222,7 @@ def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed:
     """
     init_seq, _ = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.Generator(np.random.PCG64(init_seq))
-    layers = list(zip(widths[:-1], widths[1:], strict=True))
+    layers = list(itertools.pairwise(widths))
     weights = [draw(init, rng, fi, fo, (fi, fo), INITS) for fi, fo in layers]
     biases = [draw(bias_init, rng, fi, fo, (fo,), BIAS_INITS) for fi, fo in layers]
     blocks = [np.vstack([w, b[None, :]]).ravel() for w, b in zip(weights, biases, strict=True)]
