@@ -26,7 +26,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (CI logs, files) is not squeezed into 80 columns.
+_WIDTH = None if sys.stdout.isatty() else 160
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -179,15 +181,15 @@ def _load(path: Path | None):
     return default_grid() if path is None else load_grid(path)
 
 
-# Rough single-core throughput (network-epochs/s) for time estimates.
-_ESTIMATE_RATE = 5e6
+# Rough single-core throughput (network-updates/s) for time estimates.
+_ESTIMATE_RATE = 2.5e6
 
 
 @app.command("grid")
 @_guard
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
-    from xorbench.grid import expand
+    from xorbench.grid import expand_configs, format_value
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -196,33 +198,31 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     table.add_column("axis")
     table.add_column("values")
     for axis, values in grid.axes().items():
-        table.add_row(axis, ", ".join(_label(v) for v in values))
+        table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
+    table.add_row("seeds", _seed_text(grid.seeds))
     out.print(table)
-    specs = expand(grid)
-    work = _network_epochs(specs)
-    minutes = work / _ESTIMATE_RATE / 60
-    out.print(f"{grid.n_configs} configurations × seeds → {len(specs)} runs; "
-              f"{work:.3g} network-epochs, roughly {_duration(minutes * 60)} on one core",
-              markup=False)
+    updates = sum(max(budgets) * _updates_per_epoch(config)
+                  for config, budgets in expand_configs(grid)) * len(grid.seeds)
+    out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
+              f"{grid.n_runs:,} runs (one per budget); {updates:.3g} network-updates, "
+              f"roughly {_duration(updates / _ESTIMATE_RATE)} on one core", markup=False)
 
 
-def _network_epochs(specs) -> float:
-    longest: dict[tuple, int] = {}
-    for s in specs:
-        key = (s.config, s.seed)
-        longest[key] = max(longest.get(key, 0), s.epochs)
-    total = 0.0
-    for (config, _), epochs in longest.items():
-        per_epoch = 1 if config.batch.name == "full" else (
-            config.batch.args[0] if config.batch.args else 4)
-        total += epochs * per_epoch
-    return total
+def _seed_text(seeds: tuple[int, ...]) -> str:
+    if seeds == tuple(range(len(seeds))):
+        return f"0..{len(seeds) - 1} ({len(seeds)} seeds)"
+    return ", ".join(str(s) for s in seeds)
 
 
-def _label(value) -> str:
-    if isinstance(value, tuple):
-        return "-".join(str(v) for v in value) or "0"
-    return str(value)
+def _updates_per_epoch(config) -> int:
+    """Updates per epoch: 1 full batch, P online, n for sampled(n)."""
+    from xorbench.tasks import make_task
+
+    if config.batch.name == "full":
+        return 1
+    if config.batch.name == "online":
+        return make_task(config.task).n_patterns
+    return config.batch.args[0]
 
 
 def _duration(seconds: float) -> str:
@@ -332,18 +332,34 @@ class _progress:
 
 
 def _print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
-                       title: str = "Most reliable settings") -> None:
+                       all_budgets: bool = False) -> None:
     from xorbench.analysis import leaderboard
 
-    board = leaderboard(summary, top=top, sort=sort, where=where)
+    board = leaderboard(summary, top=top, sort=sort, where=where,
+                        largest_budget=not all_budgets)
     if board.empty:
         out.print("no runs to rank", markup=False)
         return
-    table = RichTable(title=title, title_justify="left")
-    for col in board.columns:
+    title = "Most reliable settings" + ("" if all_budgets else " (each at its largest budget)")
+    table = RichTable(title=title, title_justify="left", caption="rate: share of seeds solved, "
+                      "with its Wilson 95 % interval", caption_justify="left")
+    stats = {"rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved",
+             "top_failure"}
+    axes = [c for c in board.columns if c not in stats and c != sort]
+    for col in axes:
         table.add_column(col, justify="right" if board[col].dtype.kind in "fiu" else "left")
-    for row in board.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+    for col in ("rate", "95% CI", "solved", "median epoch", "top failure"):
+        table.add_column(col, justify="left" if col == "top failure" else "right")
+    extra = [sort] if sort not in stats else []
+    for col in extra:
+        table.add_column(col, justify="right")
+    for row in board.to_dict(orient="records"):
+        cells = [_cell(row[c]) for c in axes]
+        cells += [f"{row['rate']:.0%}", f"{row['ci_low']:.0%}–{row['ci_high']:.0%}",
+                  f"{row['n_solved']}/{row['n_runs']}", _cell(row["median_epoch_solved"]),
+                  row["top_failure"] or "—"]
+        cells += [_cell(row[c]) for c in extra]
+        table.add_row(*cells)
     out.print(table)
 
 
@@ -351,7 +367,7 @@ def _cell(v) -> str:
     if v is None or _isna(v):
         return "—"
     if isinstance(v, float):
-        return f"{v:.3g}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
+        return f"{v:g}"
     return str(v)
 
 
@@ -366,19 +382,21 @@ def summary(
     sort: Annotated[str, typer.Option(help="Column to rank by (descending).")] = "rate",
     where: Annotated[str | None, typer.Option(
         help="""pandas query to filter settings, e.g. 'activation == "tanh"'.""")] = None,
+    all_budgets: Annotated[bool, typer.Option(
+        "--all-budgets", help="Rank every epoch budget, not only each setting's largest.")]
+    = False,
 ) -> None:
     """The leaderboard of a finished or partial sweep."""
     from xorbench.analysis import summarize
     from xorbench.store import ResultsDir
+    from xorbench.sweep import load_runs
 
-    results = ResultsDir(folder)
-    results.check()
-    runs = results.read_runs()
-    manifest = results.read_manifest()
-    total = manifest.get("n_runs")
+    runs = load_runs(folder)
+    total = ResultsDir(folder).read_manifest().get("n_runs")
     if total and len(runs) < total:
         out.print(f"partial sweep: {len(runs)} of {total} runs done", markup=False)
-    _print_leaderboard(summarize(runs), top=top, sort=sort, where=where)
+    _print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
+                       all_budgets=all_budgets)
 
 
 def main() -> None:  # pragma: no cover - console entry point

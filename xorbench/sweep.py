@@ -147,13 +147,7 @@ def write_tables(folder: ResultsDir, specs) -> tuple[pd.DataFrame, pd.DataFrame]
     earlier grid in the same folder); each run once, in expansion order, so the
     files do not depend on which batch or worker produced a row.
     """
-    order = {s.run_key: i for i, s in enumerate(specs)}
-    runs = folder.read_runs()
-    if not runs.empty:
-        position = _keys(runs).map(order)
-        runs = runs.assign(_order=position).dropna(subset=["_order"])
-        runs = runs.drop_duplicates("_order").sort_values("_order", kind="stable")
-        runs = runs.drop(columns="_order").reset_index(drop=True)
+    runs = _in_grid_order(folder.read_runs(), specs)
     summary = analysis.summarize(runs)
     curve_rows = folder.read_part("curves")
     if not runs.empty and not curve_rows.empty:
@@ -165,3 +159,37 @@ def write_tables(folder: ResultsDir, specs) -> tuple[pd.DataFrame, pd.DataFrame]
     folder.write_csv("summary.csv", summary)
     folder.write_csv("curves.csv", curves)
     return runs, summary
+
+
+def load_runs(folder: str | Path) -> pd.DataFrame:
+    """The runs of a results folder as a tidy DataFrame, finished or not.
+
+    A complete sweep's runs.csv is read as is; for a partial sweep the finished
+    runs of the folder's grid are read from the shards (in grid order).
+    """
+    results = ResultsDir(folder)
+    results.check()
+    manifest = results.read_manifest()
+    runs_csv = results.path / "runs.csv"
+    if manifest.get("status") == "complete" and runs_csv.is_file():
+        return analysis.read_runs(runs_csv)
+    return partial_runs(results)
+
+
+def partial_runs(results: ResultsDir) -> pd.DataFrame:
+    """The finished runs (from the shards) that belong to the folder's current grid."""
+    from xorbench.grid import load_grid
+
+    specs = expand(load_grid(results.path / "grid.toml"))
+    return _in_grid_order(results.read_runs(), specs)
+
+
+def _in_grid_order(runs: pd.DataFrame, specs) -> pd.DataFrame:
+    """The rows of ``runs`` that are runs of ``specs``, each once, in spec order."""
+    if runs.empty:
+        return runs
+    order = {s.run_key: i for i, s in enumerate(specs)}
+    position = _keys(runs).map(order)
+    runs = runs.assign(_order=position).dropna(subset=["_order"])
+    runs = runs.drop_duplicates("_order").sort_values("_order", kind="stable")
+    return runs.drop(columns="_order").reset_index(drop=True)
