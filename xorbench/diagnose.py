@@ -16,8 +16,9 @@ FAILURES: tuple[tuple[str, str], ...] = (
     ("symmetric", "the hidden units of a layer are identical: symmetry was never broken"),
     ("dead", "a hidden layer has zero derivative and a constant output on every pattern"),
     ("saturated", "most hidden units have a tiny derivative on most patterns"),
-    ("slow", "loss fell by more than 1 % over the second half of the budget"),
-    ("stuck", "loss flat over the second half of the budget: plateau or local minimum"),
+    ("stuck", "no progress: a near-zero gradient on a flat loss (plateau, saddle, local "
+              "minimum), or a loss that did not fall over the second half of the budget"),
+    ("slow", "loss still falling at the end of the budget: more epochs would likely help"),
 )
 FAILURE_LABELS = tuple(label for label, _ in FAILURES)
 FAILURE_CODE = {label: code for code, label in enumerate(FAILURE_LABELS)}
@@ -26,8 +27,12 @@ FAILURE_CODE = {label: code for code, label in enumerate(FAILURE_LABELS)}
 SYMMETRY_TOLERANCE = 1e-9
 # Saturated: more than this fraction of (pattern, hidden unit) pairs have |f′| < 1 % of max.
 SATURATED_FRACTION = 0.5
-# Relative loss decrease over the second half of the budget that counts as still learning.
-SLOW_DECREASE = 0.01
+# Stuck on a plateau: ‖∇E‖ below this and the loss fell by less than FLAT_DECREASE
+# (relative) over the second half of the budget.
+STUCK_GRADIENT = 1e-2
+FLAT_DECREASE = 0.01
+# Slow: the loss still fell by more than this (relative) over the second half.
+SLOW_DECREASE = 1e-4
 
 
 def layer_flags(
@@ -59,20 +64,29 @@ def classify(
     saturated_fraction: np.ndarray,
     loss_end: np.ndarray,
     loss_half: np.ndarray,
+    grad_norm: np.ndarray,
 ) -> np.ndarray:
-    """Failure codes (N,) into :data:`FAILURE_LABELS`: first matching rule wins."""
-    # still learning: L(B) < (1 − 1 %) · L(B/2)
+    """Failure codes (N,) into :data:`FAILURE_LABELS`: first matching rule wins.
+
+    ``loss_end`` and ``loss_half`` are the loss at the end of the budget B and at
+    epoch ⌊B/2⌋; ``grad_norm`` is ‖∇E‖₂ at the end.
+    """
+    # plateau: ‖∇E‖ < 1e-2 and L(B) ≥ (1 − 1 %) · L(B/2)
+    plateau = (grad_norm < STUCK_GRADIENT) & ~(loss_end < (1 - FLAT_DECREASE) * loss_half)
+    # still learning: L(B) < (1 − 0.01 %) · L(B/2)
     falling = loss_end < (1 - SLOW_DECREASE) * loss_half
+    code = FAILURE_CODE
     rules = [
-        solved,
-        diverged,
-        symmetric,
-        dead,
-        saturated_fraction > SATURATED_FRACTION,
-        falling,
-        np.ones_like(solved, bool),
+        (solved, code["none"]),
+        (diverged, code["diverged"]),
+        (symmetric, code["symmetric"]),
+        (dead, code["dead"]),
+        (saturated_fraction > SATURATED_FRACTION, code["saturated"]),
+        (plateau, code["stuck"]),
+        (falling, code["slow"]),
     ]
-    return np.select(rules, np.arange(len(rules), dtype=np.int8)).astype(np.int8)
+    conditions = [c for c, _ in rules]
+    return np.select(conditions, [c for _, c in rules], default=code["stuck"]).astype(np.int8)
 
 
 # Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11

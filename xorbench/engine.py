@@ -410,5 +410,5 @@ def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, e
         n_pairs += units.shape[0] * units.shape[1]
     saturated = tiny_pairs / max(n_pairs, 1)
     result.failure[b] = diagnose.classify(
-        solved, diverged_now, symmetric, dead, saturated, loss_now, loss_half
+        solved, diverged_now, symmetric, dead, saturated, loss_now, loss_half, result.grad_norm[b]
     )
