@@ -72,17 +72,16 @@ def _pass_with_theta(act, output, loss_name, hidden, single, seed):
     task = make_task(TASKS.parse("xor"))
     widths = (task.n_inputs, *hidden, 1)
     P, N = task.n_patterns, 4
-    p = engine._Pass(widths, 1 if single else P, N, not single,
+    p = engine._Pass(widths, 1 if single else P, N, None if single else task.inputs,
                      make_activation(act, ACTIVATIONS),
                      make_activation(OUTPUTS.parse(output), OUTPUTS),
                      LOSSES.impl(LOSSES.parse(loss_name)), np.float64)
     if single:
         pattern = np.arange(N) % P  # network s sees pattern s
-        p.a[0][0, :-1, :] = task.inputs[pattern].T
+        p.x[0] = task.inputs[pattern].T
         t = task.targets[pattern][None, :]
         data = [(task.inputs[[q]], task.targets[[q]]) for q in pattern]
     else:
-        p.a[0][:, :-1, 0] = task.inputs
         t = task.targets[:, None]
         data = [(task.inputs, task.targets)] * N
     rng = np.random.default_rng(seed)
@@ -866,9 +865,8 @@ def test_recorded_params_are_the_whole_state(dtype):
     np_dtype = np.dtype(dtype)
     task = make_task(cfg.task)
     widths = (2, 3, 1)
-    p = engine._Pass(widths, 4, 4, True, make_activation(cfg.activation, ACTIVATIONS),
+    p = engine._Pass(widths, 4, 4, task.inputs, make_activation(cfg.activation, ACTIVATIONS),
                      make_activation(cfg.output, OUTPUTS), LOSSES.impl(cfg.loss), np_dtype)
-    p.a[0][:, :-1, 0] = task.inputs
     theta = r.params[0].copy()
     grad = np.zeros_like(theta)
     W = engine._layer_views(theta, widths)

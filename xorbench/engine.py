@@ -38,6 +38,10 @@ from xorbench.numerics import sum_leading_inplace
 from xorbench.optimizers import OPTIMIZERS
 from xorbench.tasks import make_task
 
+# Epochs per block of criterion scores: epoch_solved is resolved and divergence
+# checked once a block (at fixed epochs, whatever the budgets), not every epoch.
+CHECK_EVERY = 32
+
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
 # (a whole number of epochs), so the draws never depend on the epoch budget.
 DRAW_BLOCK_UPDATES = 1024
@@ -118,55 +122,75 @@ class BatchResult:
 class _Pass:
     """Buffers and math of forward and backward passes over ``n_rows`` patterns.
 
-    ``n_rows`` is P for full-batch steps (inputs shared by all networks) or 1 for
-    the per-pattern steps of online and sampled training (each network its own
-    pattern).
+    Full-batch passes see all P patterns, whose binary inputs (P, n) every network
+    shares (``inputs``); the per-pattern steps of online and sampled training see
+    one pattern (``n_rows`` = 1), each network its own: write them into ``x``
+    (1, n, N) before each step (``inputs`` None).
     """
 
-    def __init__(self, widths, n_rows, n_nets, inputs_shared, hidden_act, output_act, loss,
-                 dtype):
+    def __init__(self, widths, n_rows, n_nets, inputs, hidden_act, output_act, loss, dtype):
         self.widths = widths
         self.hidden_act, self.output_act, self.loss = hidden_act, output_act, loss
-        n_layers = len(widths) - 1
-        nets_in = 1 if inputs_shared else n_nets
-        # a[l]: (rows, fan_in + 1, N) inputs of layer l, last unit the constant 1
-        self.a = [np.ones((n_rows, widths[0] + 1, nets_in), dtype)]
-        self.a += [np.ones((n_rows, w + 1, n_nets), dtype) for w in widths[1:-1]]
-        self.z = [np.zeros((n_rows, w, n_nets), dtype) for w in widths[1:]]
+        self.n_rows = n_rows
+        layers = list(itertools.pairwise(widths))
+        self.shared = inputs is not None
+        # per layer: pre-activation z, activation a, f′(z), δ = ∂E/∂z: (rows, fan_out, N)
+        self.z = [np.zeros((n_rows, fo, n_nets), dtype) for _, fo in layers]
+        if self.shared:
+            self.inputs = np.asarray(inputs, dtype)  # (P, n), patterns in counting order
+            # input i is 1 on the patterns whose bit n−1−i is set: a strided view of z
+            n, fo = widths[0], widths[1]
+            self.z0_where_input = [
+                self.z[0].reshape(2**i, 2, 2 ** (n - 1 - i), fo, n_nets)[:, 1] for i in range(n)
+            ]
+        else:
+            self.x = np.zeros((n_rows, widths[0], n_nets), dtype)  # (1, n, N)
+        self.a = [np.zeros_like(z) for z in self.z]
         self.fprime = [np.zeros_like(z) for z in self.z]
         self.delta = [np.zeros_like(z) for z in self.z]
-        self.y = np.zeros((n_rows, n_nets), dtype)
+        # products a_pi W_ij before their sum over i: (rows, fan_in, fan_out, N)
+        self.forward_products = [np.zeros((n_rows, fi, fo, n_nets), dtype) for fi, fo in layers]
+        # products δ_pj W_ij before their sum over j: (rows, fan_out, fan_in, N)
+        self.back_products = [np.zeros((n_rows, fo, fi, n_nets), dtype) for fi, fo in layers]
+        # products a_pi δ_pj (and δ_pj for the bias) before their sum over p
+        self.grad_products = [np.zeros((n_rows, fi + 1, fo, n_nets), dtype)
+                              for fi, fo in layers] if n_rows > 1 else None
         self.terms = np.zeros((n_rows, n_nets), dtype)
-        self.n_rows = n_rows
-        self.tmp_z = [np.zeros_like(z) for z in self.z]
-        self.tmp_delta = [np.zeros((n_rows, widths[l], n_nets), dtype) for l in range(n_layers)]
-        self.grad_products = [
-            np.zeros((n_rows, widths[l] + 1, widths[l + 1], n_nets), dtype)
-            for l in range(n_layers)
-        ] if n_rows > 1 else None
+
+    @property
+    def y(self) -> np.ndarray:
+        """The network outputs of the last forward pass, (rows, N)."""
+        return self.a[-1][:, 0, :]
+
+    def _layer_input(self, l: int) -> np.ndarray:
+        """The inputs of layer l, (rows, fan_in, N) — or (P, n, 1) for shared inputs."""
+        if l > 0:
+            return self.a[l - 1]
+        return self.inputs[:, :, None] if self.shared else self.x
 
     def forward(self, W: list[np.ndarray]) -> None:
         last = len(W) - 1
         for l, Wl in enumerate(W):
-            a, z, tmp = self.a[l], self.z[l], self.tmp_z[l]
-            # z_j = Σ_i a_i W_ij, i over the inputs and the constant 1 (bias): (rows, fan_out, N)
-            np.multiply(a[:, 0, None, :], Wl[0], out=z)
-            for i in range(1, Wl.shape[0]):
-                np.multiply(a[:, i, None, :], Wl[i], out=tmp)
-                np.add(z, tmp, out=z)
-            if l < last:
-                units = self.a[l + 1][:, :-1, :]
-                self.hidden_act.forward(z, units)
-                self.hidden_act.derivative(z, units, self.fprime[l])
+            z, fan_in = self.z[l], Wl.shape[0] - 1
+            weights, bias = Wl[:fan_in], Wl[fan_in]
+            if l == 0 and self.shared:
+                # z_pj = b_j + Σ_{i: x_pi = 1} W_ij, inputs being 0 or 1
+                np.copyto(z, bias)
+                for i, rows in enumerate(self.z0_where_input):
+                    np.add(rows, weights[i], out=rows)
             else:
-                y = self.y[:, None, :]
-                self.output_act.forward(z, y)
-                self.output_act.derivative(z, y, self.fprime[l])
+                # z_pj = Σ_i a_pi W_ij + b_j   (rows, fan_out, N)
+                products = self.forward_products[l]
+                np.multiply(self._layer_input(l)[:, :, None, :], weights, out=products)
+                _sum_axis1(products, z)
+                np.add(z, bias, out=z)
+            act = self.output_act if l == last else self.hidden_act
+            act.forward(z, self.a[l])
+            act.derivative(z, self.a[l], self.fprime[l])
 
     def loss_value(self, t: np.ndarray, out: np.ndarray) -> np.ndarray:
         """E per network (N,) from the last forward pass."""
-        z = self.z[-1][:, 0, :]
-        self.loss.terms(z, self.y, t, self.terms)
+        self.loss.terms(self.z[-1][:, 0, :], self.y, t, self.terms)
         if self.n_rows > 1:
             sum_leading_inplace(self.terms, out=out)
         else:
@@ -177,27 +201,39 @@ class _Pass:
     def backward(self, W: list[np.ndarray], G: list[np.ndarray], t: np.ndarray) -> None:
         """Gradients of E with respect to every W_l, written into G_l (same shapes)."""
         last = len(W) - 1
-        out_delta = self.delta[last][:, 0, :]
         self.loss.delta(self.z[last][:, 0, :], self.y, t, self.fprime[last][:, 0, :],
-                        self.n_rows, out_delta)
+                        self.n_rows, self.delta[last][:, 0, :])
         for l in range(last, -1, -1):
-            a, delta = self.a[l], self.delta[l]
-            # ∂E/∂W_ij = Σ_p a_pi δ_pj   (p over patterns)
+            delta, fan_in = self.delta[l], W[l].shape[0] - 1
+            inputs = self._layer_input(l)
+            # ∂E/∂W_ij = Σ_p a_pi δ_pj,  ∂E/∂b_j = Σ_p δ_pj   (p over patterns)
             if self.grad_products is None:
-                np.multiply(a[0][:, None, :], delta[0][None], out=G[l])
+                np.multiply(inputs[0][:, None, :], delta[0], out=G[l][:fan_in])
+                np.copyto(G[l][fan_in], delta[0])
             else:
-                np.multiply(a[:, :, None, :], delta[:, None, :, :], out=self.grad_products[l])
-                sum_leading_inplace(self.grad_products[l], out=G[l])
+                products = self.grad_products[l]
+                np.multiply(inputs[:, :, None, :], delta[:, None, :, :], out=products[:, :fan_in])
+                np.copyto(products[:, fan_in], delta)
+                sum_leading_inplace(products, out=G[l])
             if l == 0:
                 break
-            # δ_{l−1, i} = (Σ_j δ_j W_ij) f′(z_{l−1, i}), i over real inputs (not the 1)
-            back, tmp = self.delta[l - 1], self.tmp_delta[l]
-            Wl = W[l][:-1]
-            np.multiply(delta[:, None, 0, :], Wl[:, 0, :], out=back)
-            for j in range(1, Wl.shape[1]):
-                np.multiply(delta[:, None, j, :], Wl[:, j, :], out=tmp)
-                np.add(back, tmp, out=back)
+            # δ_{l−1, i} = (Σ_j δ_j W_ij) f′(z_{l−1, i})
+            back = self.delta[l - 1]
+            weights_t = W[l][:fan_in].transpose(1, 0, 2)  # (fan_out, fan_in, N)
+            products = self.back_products[l]
+            np.multiply(delta[:, :, None, :], weights_t, out=products)
+            _sum_axis1(products, back)
             np.multiply(back, self.fprime[l - 1], out=back)
+
+
+def _sum_axis1(products: np.ndarray, out: np.ndarray) -> None:
+    """out = Σ_k products[:, k], added in order k = 0, 1, 2, … (fixed rounding)."""
+    if products.shape[1] == 1:
+        np.copyto(out, products[:, 0])
+        return
+    np.add(products[:, 0], products[:, 1], out=out)
+    for k in range(2, products.shape[1]):
+        np.add(out, products[:, k], out=out)
 
 
 def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
@@ -305,14 +341,13 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     lr = np.array([m.lr for m in members], dtype=dtype)
     state = optimizer.init_state(theta, lr)
 
-    # the full pass sees every pattern; inputs (P, n + 1, 1) shared, targets (P, 1)
-    full = _Pass(widths, n_patterns, n_nets, True, hidden_act, output_act, loss, dtype)
-    full.a[0][:, :-1, 0] = task.inputs
+    # the full pass sees every pattern (inputs shared by all networks), targets (P, 1)
+    full = _Pass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype)
     targets = task.targets.astype(dtype)[:, None]
     if not full_batch:
-        single = _Pass(widths, 1, n_nets, False, hidden_act, output_act, loss, dtype)
+        single = _Pass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype)
         orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
-        inputs_t = np.vstack([task.inputs.T, np.ones((1, n_patterns))]).astype(dtype)
+        inputs_t = task.inputs.T.astype(dtype)  # (n, P)
         target_row = np.zeros((1, n_nets), dtype)
 
     curve_epochs = tuple(log_epochs(max_epoch))
@@ -335,6 +370,9 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         params=np.zeros((n_budgets, theta.shape[0], n_nets), dtype),
         curve_epochs=curve_epochs,
     )
+    # score of the criterion at each epoch of the current block; solved ⟺ score > 0
+    scores = np.zeros((CHECK_EVERY, n_nets), dtype)
+    score_scratch = np.zeros((n_patterns, n_nets), dtype)
     epoch_solved = np.full(n_nets, -1, np.int64)
     diverged = np.zeros(n_nets, bool)
     loss_now = np.zeros(n_nets, dtype)
@@ -344,22 +382,27 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         for epoch in range(max_epoch + 1):
             # state after `epoch` epochs, seen on every pattern
             full.forward(W)
-            full.loss_value(targets, loss_now)
-            finite = np.isfinite(loss_now)
-            if not finite.all():
-                newly = ~finite & ~diverged
-                diverged |= newly
-                theta[:, newly] = np.nan  # frozen: NaN stays NaN, touching nobody else
-            solved_now = criterion.solved(full.y, targets)
-            np.copyto(epoch_solved, epoch, where=solved_now & (epoch_solved < 0))
+            k = epoch % CHECK_EVERY
+            criterion.score(full.y, targets, score_scratch, scores[k])
+            recording = epoch in budgets
+            if k == CHECK_EVERY - 1 or recording:
+                _first_solved(scores[: k + 1], epoch - k, epoch_solved)
+            if k == 0 or epoch in loss_epochs:
+                full.loss_value(targets, loss_now)
+            if k == 0:
+                # a fixed schedule, so that freezing never depends on the budgets
+                newly = ~np.isfinite(loss_now) & ~diverged
+                if newly.any():
+                    diverged |= newly
+                    theta[:, newly] = np.nan  # frozen: NaN stays NaN, touching nobody else
             if epoch in loss_epochs:
                 losses_at[epoch] = loss_now.copy()
-            if epoch in budgets or full_batch:
+            if recording or full_batch:
                 full.backward(W, G, targets)
-            if epoch in budgets:
-                b = budgets.index(epoch)
-                _record(result, b, full, theta, grad, solved_now, epoch_solved, diverged,
-                        loss_now, losses_at[epoch // 2], targets, hidden_act)
+            if recording:
+                _record(result, budgets.index(epoch), full, theta, grad, scores[k] > 0,
+                        epoch_solved, diverged, loss_now, losses_at[epoch // 2], targets,
+                        hidden_act)
             if epoch == max_epoch:
                 break
             if full_batch:
@@ -368,7 +411,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
                 continue
             for idx in orders.epoch(epoch):
                 # one update per drawn pattern, each network its own pattern
-                np.take(inputs_t, idx, axis=1, out=single.a[0][0])
+                np.take(inputs_t, idx, axis=1, out=single.x[0])
                 np.take(targets[:, 0], idx, out=target_row[0])
                 single.forward(W)
                 single.backward(W, G, target_row)
@@ -380,10 +423,18 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     return result
 
 
+def _first_solved(scores: np.ndarray, first_epoch: int, epoch_solved: np.ndarray) -> None:
+    """Set epoch_solved for networks first solved within a block of scored epochs."""
+    solved = scores > 0  # (epochs, N)
+    newly = solved.any(axis=0) & (epoch_solved < 0)
+    if newly.any():
+        epoch_solved[newly] = first_epoch + solved[:, newly].argmax(axis=0)
+
+
 def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, epoch_solved,
             diverged, loss_now, loss_half, targets, hidden_act) -> None:
     """Fill budget b's row of ``result`` from the current state."""
-    diverged_now = diverged | ~np.isfinite(theta).all(axis=0)
+    diverged_now = diverged | ~np.isfinite(loss_now) | ~np.isfinite(theta).all(axis=0)
     solved = solved_now & ~diverged_now
     result.solved[b] = solved
     result.epoch_solved[b] = epoch_solved
@@ -395,6 +446,7 @@ def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, e
     result.diverged[b] = diverged_now
     result.outputs[b] = full.y
     result.params[b] = theta
+    result.params[b][:, diverged_now] = np.nan  # a diverged network is recorded frozen
 
     n_nets = theta.shape[1]
     symmetric = np.zeros(n_nets, bool)
@@ -402,7 +454,7 @@ def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, e
     tiny_pairs = np.zeros(n_nets)
     n_pairs = 0
     for l, W in enumerate(_layer_views(theta, full.widths)[:-1]):
-        units = full.a[l + 1][:, :-1, :]
+        units = full.a[l]
         sym, dd, tiny = diagnose.layer_flags(W, units, full.fprime[l], hidden_act.tiny_derivative)
         symmetric |= sym
         dead |= dd
