@@ -71,23 +71,53 @@ def config_row(config: RunConfig) -> dict[str, object]:
     return {**config.labels(), "arch": config.arch, "config_id": config.config_id}
 
 
+def _member_configs(result: BatchResult) -> tuple[np.ndarray, list[dict[str, object]]]:
+    """Each network's configuration as an index into a list of config rows.
+
+    The networks of a batch share few configurations (many seeds each), so each
+    configuration's row is built once; members are matched by (lr, init, bias
+    init) objects, which Member.of takes from one RunConfig for all its seeds.
+    """
+    index: dict[tuple, int] = {}
+    rows: list[dict[str, object]] = []
+    codes = np.empty(len(result.members), np.int64)
+    for i, m in enumerate(result.members):
+        key = (m.lr, id(m.init), id(m.bias_init))
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(rows)
+            rows.append(config_row(m.config(result.setup)))
+        codes[i] = code
+    return codes, rows
+
+
+def _member_ids(result: BatchResult) -> np.ndarray:
+    """Each network's config_id, as an object array."""
+    codes, rows = _member_configs(result)
+    return np.array([r["config_id"] for r in rows], object)[codes]
+
+
+def _seeds(members) -> np.ndarray:
+    return np.fromiter((m.seed for m in members), np.int64, len(members))
+
+
 def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
     """One row per (network, budget) of a trained batch, in runs.csv column order.
 
     Rows are ordered by network then budget, so the order follows the members.
     """
     setup, members = result.setup, result.members
-    configs = [m.config(setup) for m in members]
     n_nets, n_budgets = len(members), len(result.budgets)
     net = np.repeat(np.arange(n_nets), n_budgets)  # row → network
     bud = np.tile(np.arange(n_budgets), n_nets)  # row → budget index
     columns: dict[str, object] = {"sweep": sweep}
-    per_net = [config_row(c) for c in configs]
-    columns["config_id"] = [per_net[i]["config_id"] for i in net]
+    codes, rows = _member_configs(result)
+    row_config = codes[net]  # row → its configuration's entry in rows
+    columns["config_id"] = np.array([r["config_id"] for r in rows], object)[row_config]
     for col in AXIS_COLUMNS:
-        columns[col] = [per_net[i][col] for i in net]
+        columns[col] = np.array([r[col] for r in rows], object)[row_config]
     columns["epochs"] = np.asarray(result.budgets, np.int64)[bud]
-    columns["seed"] = np.array([members[i].seed for i in net], np.int64)
+    columns["seed"] = _seeds(members)[net]
     columns["solved"] = result.solved[bud, net]
     epoch_solved = result.epoch_solved[bud, net]
     columns["epoch_solved"] = pd.array(np.where(epoch_solved >= 0, epoch_solved, 0),
@@ -109,14 +139,13 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
 
 def curves_frame(result: BatchResult) -> pd.DataFrame:
     """Each network's loss at the log-spaced epochs (long form: config_id, seed, epoch, loss)."""
-    configs = [m.config(result.setup) for m in result.members]
-    ids = np.array([config_row(c)["config_id"] for c in configs], object)
-    seeds = np.array([m.seed for m in result.members], np.int64)
+    ids = _member_ids(result)
+    seeds = _seeds(result.members)
     n_epochs = len(result.curve_epochs)
     return pd.DataFrame({
         "config_id": np.tile(ids, n_epochs),
         "seed": np.tile(seeds, n_epochs),
-        "epoch": np.repeat(np.asarray(result.curve_epochs, np.int64), len(configs)),
+        "epoch": np.repeat(np.asarray(result.curve_epochs, np.int64), len(ids)),
         "loss": result.curve_loss.astype(np.float64).ravel(),
     })
 
@@ -127,14 +156,13 @@ def params_frame(result: BatchResult) -> pd.DataFrame:
     One row per (network, budget), keyed by config_id, seed and epochs; enough to
     rebuild the network, e.g. to draw its decision boundary.
     """
-    configs = [m.config(result.setup) for m in result.members]
-    n_nets, n_budgets = len(configs), len(result.budgets)
+    ids = _member_ids(result)
+    n_nets, n_budgets = len(ids), len(result.budgets)
     net = np.repeat(np.arange(n_nets), n_budgets)
     bud = np.tile(np.arange(n_budgets), n_nets)
-    ids = np.array([config_row(c)["config_id"] for c in configs], object)
     frame = pd.DataFrame({
         "config_id": ids[net],
-        "seed": np.array([m.seed for m in result.members], np.int64)[net],
+        "seed": _seeds(result.members)[net],
         "epochs": np.asarray(result.budgets, np.int64)[bud],
     })
     theta = result.params[bud, :, net].astype(np.float64)  # (rows, D)
