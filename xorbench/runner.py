@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -54,8 +56,11 @@ class BatchOutput:
 
     runs: pd.DataFrame
     curves: pd.DataFrame
-    params: pd.DataFrame
-    seconds: float
+    params: pd.DataFrame | None  # None once the worker stored the shard itself
+    seconds: float  # in the worker, all of run_batch
+    engine_seconds: float  # of which inside the engine (training proper)
+    store_seconds: float = 0.0  # of which writing the shard
+    shard_id: str | None = None  # set when the worker stored the shard
 
 
 def cache_batch_size(setup: Setup) -> int:
@@ -67,19 +72,32 @@ def cache_batch_size(setup: Setup) -> int:
 
 def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
                  batch_size: int | None = None) -> list[BatchPlan]:
-    """Group runs into engine batches, in first-seen order.
+    """Group runs into engine batches, the most expensive first.
 
     A (config, seed) pair is one network, trained once to its largest budget and
     recorded at every budget it was asked for. With few runs, batches are split
-    so that every worker gets about two of them.
+    so that every worker gets about two of them. Batches are handed out in
+    order as workers free up, so putting the longest first keeps the last
+    worker from finishing long after the others (longest-processing-time rule).
+    ``batch_size`` (networks per batch) overrides the cache-sized default.
     """
-    budgets_of: dict[tuple[RunConfig, int], list[int]] = {}
+    # Specs of one configuration share its RunConfig object (expand makes each
+    # once): grouping by identity first avoids hashing a RunConfig per run.
+    configs: dict[int, RunConfig] = {}
+    budgets_of: dict[tuple[int, int], list[int]] = {}
     for spec in specs:
-        budgets_of.setdefault((spec.config, spec.seed), []).append(spec.epochs)
+        configs.setdefault(id(spec.config), spec.config)
+        budgets_of.setdefault((id(spec.config), spec.seed), []).append(spec.epochs)
     groups: dict[tuple[Setup, tuple[int, ...]], list[Member]] = {}
-    for (config, seed), budgets in budgets_of.items():
-        key = (Setup.of(config), tuple(sorted(set(budgets))))
-        groups.setdefault(key, []).append(Member.of(config, seed))
+    group_of: dict[tuple[int, tuple[int, ...]], list[Member]] = {}  # same, by config identity
+    for (config_key, seed), budgets in budgets_of.items():
+        config = configs[config_key]
+        budget_key = tuple(sorted(set(budgets)))
+        group = group_of.get((config_key, budget_key))
+        if group is None:
+            group = groups.setdefault((Setup.of(config), budget_key), [])
+            group_of[(config_key, budget_key)] = group
+        group.append(Member.of(config, seed))
     n_networks = sum(len(m) for m in groups.values())
     fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
     plans = []
@@ -87,19 +105,75 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
         size = batch_size or min(cache_batch_size(setup), fair_share)
         for start in range(0, len(members), size):
             plans.append(BatchPlan(setup, budgets, tuple(members[start : start + size])))
+    plans.sort(key=estimated_cost, reverse=True)  # stable: ties keep first-seen order
     return plans
 
 
-def run_batch(plan: BatchPlan, sweep: str) -> BatchOutput:
-    """Train one batch and turn it into tidy frames (runs in a worker process)."""
+# The engine's time per update ≈ a + b·N for N networks: a fixed cost of the
+# NumPy calls worth about this many networks' arithmetic (measured on 2-2-1 and
+# 2-4-1 batches of 100 to 2700 networks).
+FIXED_COST_NETWORKS = 250
+
+
+def estimated_cost(plan: BatchPlan) -> float:
+    """Relative time to train a batch: updates × (fixed cost + networks × layer sizes)."""
+    setup = plan.setup
+    n_patterns = 2 ** _n_inputs(setup)
+    if setup.batch.name == "full":
+        updates_per_epoch, rows = 1, n_patterns
+    elif setup.batch.name == "online":
+        updates_per_epoch, rows = n_patterns, 1
+    else:
+        updates_per_epoch, rows = setup.batch.args[0], 1
+    widths = (_n_inputs(setup), *setup.hidden, 1)
+    weights = sum((a + 1) * b for a, b in pairwise(widths))
+    per_update = FIXED_COST_NETWORKS + len(plan.members) * rows * weights / 9
+    return plan.budgets[-1] * updates_per_epoch * per_update
+
+
+def _n_inputs(setup: Setup) -> int:
+    from xorbench.tasks import make_task
+
+    return make_task(setup.task).n_inputs
+
+
+@dataclass(frozen=True)
+class ShardTarget:
+    """Where workers store their batches themselves: a results folder, and whose it is.
+
+    Workers on this machine write their shard (in parallel, and the final
+    parameters need not travel back); the sweep's process only counts. A worker
+    whose sweep process died (kill -9) writes nothing.
+    """
+
+    folder: str
+    owner_pid: int
+
+    def owner_alive(self) -> bool:
+        # a loky worker is a child of the sweep's process; threads and --jobs 1 run in it
+        return self.owner_pid in (os.getpid(), os.getppid())
+
+
+def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) -> BatchOutput:
+    """Train one batch, turn it into tidy frames and, given a target, store it as a shard."""
     import time
+
+    from xorbench.store import ResultsDir
 
     start = time.perf_counter()
     result = train_batch(plan.setup, plan.members, plan.budgets)
+    trained = time.perf_counter()
     runs = records.runs_frame(result, sweep)
     curves = records.curves_frame(result)
     params = records.params_frame(result)
-    return BatchOutput(runs, curves, params, time.perf_counter() - start)
+    framed = time.perf_counter()
+    shard_id = None
+    if target is not None:
+        shard_id = ResultsDir(target.folder).write_shard(runs, curves, params,
+                                                        still_wanted=target.owner_alive)
+        params = None
+    end = time.perf_counter()
+    return BatchOutput(runs, curves, params, end - start, trained - start, end - framed, shard_id)
 
 
 def default_jobs() -> int:
@@ -110,23 +184,54 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
-            backend: str = "loky", scheduler: str | None = None) -> Iterator[BatchOutput]:
-    """Run batches in parallel, yielding each batch's output as soon as it is done."""
-    import joblib
-
+def check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise XorbenchError(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
+
+
+def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
+            backend: str = "loky", scheduler: str | None = None,
+            target: ShardTarget | None = None) -> Iterator[BatchOutput]:
+    """Run batches in parallel, yielding each batch's output as soon as it is done.
+
+    With a ``target``, workers store their shards themselves (not with dask,
+    whose workers may be on other machines: there the caller stores them).
+
+    Closing the generator early (``close()``, or an exception such as Ctrl-C
+    while it waits) cancels the batches in flight and shuts the workers down:
+    nothing keeps computing after the sweep stops.
+    """
+    import joblib
+
+    check_backend(backend)
     jobs = jobs or default_jobs()
     if jobs == 1 and backend != "dask":
         for plan in plans:
-            yield run_batch(plan, sweep)
+            yield run_batch(plan, sweep, target)
         return
     if backend == "dask":
         yield from _execute_dask(plans, sweep, jobs, scheduler)
         return
-    parallel = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
-    yield from parallel(joblib.delayed(run_batch)(plan, sweep) for plan in plans)
+    parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
+                               return_as="generator_unordered")
+    yield from _drain(parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans))
+
+
+def _drain(outputs: Iterator[BatchOutput]) -> Iterator[BatchOutput]:
+    """Yield from joblib's generator; if we are closed early, close it quietly.
+
+    joblib aborts the pending batches (loky kills its workers) when its generator
+    is closed, and warns that results went unused: that is the point of stopping,
+    so the warning is not shown.
+    """
+    try:
+        # not `yield from`: that would close joblib's generator before the filter is on
+        for output in outputs:  # noqa: UP028
+            yield output
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outputs.close()
 
 
 def _execute_dask(plans, sweep, jobs, scheduler) -> Iterator[BatchOutput]:
@@ -149,12 +254,9 @@ def _execute_dask(plans, sweep, jobs, scheduler) -> Iterator[BatchOutput]:
             raise XorbenchError(f"--scheduler {scheduler}: cannot connect ({e})") from None
     try:
         with joblib.parallel_config(backend="dask"):
-            parallel = joblib.Parallel(return_as="generator_unordered")
-            yield from parallel(joblib.delayed(run_batch)(plan, sweep) for plan in plans)
+            parallel = joblib.Parallel(return_as="generator_unordered", batch_size=1)
+            yield from _drain(parallel(joblib.delayed(run_batch)(plan, sweep) for plan in plans))
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-ProgressCallback = Callable[[BatchOutput], None]

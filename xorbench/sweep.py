@@ -2,24 +2,35 @@
 
 This is the one place that ties the stages together; the CLI calls it, and so can
 a notebook: ``run_sweep(load_grid("sweeps/quick.toml"))``.
+
+A sweep is crash-safe and resumable: every finished batch is a shard on disk
+(:mod:`xorbench.store`), a run is done when its key (config_id, seed, epoch
+budget) is in a shard, and rerunning trains only the runs that are not. The
+tables are rebuilt from all shards in grid order, so a resumed, re-batched or
+changed-then-restored sweep writes the same bytes as one uninterrupted run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from xorbench import analysis
+from xorbench import analysis, records
+from xorbench.config import RunSpec
+from xorbench.errors import XorbenchError
 from xorbench.grid import Grid, expand
-from xorbench.runner import BatchOutput, execute, plan_batches
-from xorbench.store import RESULTS_FORMAT, ResultsDir
+from xorbench.runner import ShardTarget, check_backend, default_jobs, execute, plan_batches
+from xorbench.store import RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
 @dataclass
@@ -34,9 +45,27 @@ class SweepOutcome:
     train_seconds: float  # time spent inside batches (all workers, summed)
     runs: pd.DataFrame
     summary: pd.DataFrame
+    engine_seconds: float = 0.0  # of train_seconds, inside the engine (training proper)
+    store_seconds: float = 0.0  # of train_seconds, writing shards (workers, summed)
+    n_workers: int = 1
+    # this process's wall seconds per stage: expand, scan (read the shards), plan,
+    # train (the parallel part; store = writing shards here, with dask only),
+    # tables (runs/summary/curves.csv), total
+    timings: dict[str, float] = field(default_factory=dict)
+    moved_aside: Path | None = None  # where --fresh put the old results
+    warnings: list[str] = field(default_factory=list)
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a sweep; the finished batches are saved."""
+
+    def __init__(self, path: Path, n_done: int, n_runs: int):
+        super().__init__(f"{path}: {n_done} of {n_runs} runs saved")
+        self.path, self.n_done, self.n_runs = path, n_done, n_runs
 
 
 Progress = Callable[[int, int], None]  # (runs done, runs total)
+Notify = Callable[[str], None]  # a warning for the user, one line
 
 
 def default_out(grid: Grid, root: str | Path = "results") -> Path:
@@ -51,12 +80,26 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for package in ("xorbench", "numpy", "pandas", "joblib"):
+    for package in ("xorbench", "numpy", "pandas", "joblib", "pyarrow"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:  # pragma: no cover
             out[package] = "unknown"
     return out
+
+
+def grid_hash(grid: Grid) -> str:
+    """A short hash of the grid file's text (recorded in the manifest)."""
+    return hashlib.sha256(grid.source.encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def run_sweep(
@@ -67,98 +110,253 @@ def run_sweep(
     scheduler: str | None = None,
     progress: Progress | None = None,
     batch_size: int | None = None,
+    fresh: bool = False,
+    notify: Notify | None = None,
 ) -> SweepOutcome:
     """Train every run of ``grid`` not already in ``out``'s shards, then write the CSVs.
 
     Finished batches are stored as they arrive, so an interrupted sweep resumes
-    where it stopped when called again with the same arguments.
+    where it stopped when called again (with the same grid or a changed one: runs
+    the grids share are reused). ``fresh`` first moves the folder's old contents
+    to ``<out>.old-<timestamp>``. ``batch_size`` caps the networks per engine
+    batch. ``notify`` receives warnings (a stale lock taken over, a corrupt shard
+    set aside). Raises LockedError if another sweep writes the folder, and
+    SweepInterrupted (a KeyboardInterrupt) if interrupted.
     """
+    timings: dict[str, float] = {}
     started = time.perf_counter()
+    check_backend(backend)
+    if batch_size is not None and batch_size < 1:
+        raise XorbenchError(f"--batch-size {batch_size}: must be at least 1")
     folder = ResultsDir(out if out is not None else default_out(grid))
-    specs = expand(grid)
-    wanted = {s.run_key for s in specs}
-    manifest = folder.read_manifest() if folder.exists() else {}
-    done = _done_keys(folder) & wanted
-    todo = [s for s in specs if s.run_key not in done]
-    manifest.update(
-        results_format=RESULTS_FORMAT,
-        sweep=grid.name,
-        grid_hash=hashlib.sha256(grid.source.encode()).hexdigest()[:16],
-        versions=_versions(),
-        host=platform.node(),
-        n_runs=len(specs),
-        status="running",
-    )
-    manifest.setdefault("events", []).append(
-        {"event": "resume" if done else "start", "time": _now(), "runs_to_train": len(todo)}
-    )
-    folder.write_manifest(manifest)
-    (folder.path / "grid.toml").write_text(grid.source)
+    folder.check_target()
+    notes: list[str] = []
 
-    n_done = len(done)
-    train_seconds = 0.0
-    if progress:
-        progress(n_done, len(specs))
-    plans = plan_batches(todo, n_workers=jobs or 1, batch_size=batch_size)
-    try:
-        for output in execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler):
-            _store(folder, output)
-            n_done += len(output.runs)
-            train_seconds += output.seconds
+    def warn(message: str) -> None:
+        notes.append(message)
+        if notify is not None:
+            notify(message)
+
+    with folder.locked() as stale:
+        events: list[dict] = []
+        if stale:
+            warn(f"{folder.path}: took over the lock of pid {stale.get('pid', '?')}, which is "
+                 f"no longer running")
+            events.append({"event": "stale_lock", "time": _now(), "pid": stale.get("pid"),
+                           "since": stale.get("since")})
+        moved = folder.move_aside() if fresh else None
+        if moved is not None:
+            events.append({"event": "fresh", "time": _now(), "moved_to": str(moved)})
+        folder.check_format()
+        manifest = folder.read_manifest() if folder.exists() else {}
+        folder.remove_partial_writes()
+
+        with _timed(timings, "expand"):
+            specs = expand(grid)
+            keys = _spec_keys(specs)
+
+        def corrupt(shard_id: str, reason: str) -> None:
+            warn(f"{folder.shards}: shard {shard_id} set aside in corrupt/ ({reason}); "
+                 f"its runs are trained again")
+            events.append({"event": "corrupt_shard", "time": _now(), "shard": shard_id,
+                           "reason": reason})
+
+        with _timed(timings, "scan"):
+            stored = folder.read_shards(("runs", "curves"), check=("params",),
+                                        on_corrupt=corrupt, set_aside=True)
+            done = _key_set(stored["runs"])
+        todo = [spec for spec, key in zip(specs, keys, strict=True) if key not in done]
+        n_reused = len(specs) - len(todo)
+        n_workers = jobs or default_jobs()
+
+        hash_now = grid_hash(grid)
+        event = {
+            "event": "resume" if manifest.get("events") else "start", "time": _now(),
+            "pid": os.getpid(), "grid_hash": hash_now, "runs_in_grid": len(specs),
+            "runs_done": n_reused, "runs_to_train": len(todo), "jobs": n_workers,
+            "backend": backend,
+        }
+        if manifest.get("grid_hash") not in (None, hash_now):
+            event["grid_changed_from"] = manifest["grid_hash"]
+        manifest.update(
+            results_format=RESULTS_FORMAT, sweep=grid.name, grid_hash=hash_now,
+            versions=_versions(), host=platform.node(), n_runs=len(specs), n_done=n_reused,
+            status="running",
+        )
+        manifest.setdefault("events", []).extend([*events, event])
+        folder.write_manifest(manifest)
+        atomic_write_text(folder.path / "grid.toml", grid.source)
+
+        n_done = n_reused
+        worker_seconds = engine_seconds = worker_store = 0.0
+        new_runs: list[pd.DataFrame] = []
+        new_curves: list[pd.DataFrame] = []
+        try:
             if progress:
                 progress(n_done, len(specs))
-    except BaseException:
-        manifest["status"] = "interrupted"
-        manifest["n_done"] = n_done
-        manifest["events"].append({"event": "stop", "time": _now(), "runs_done": n_done})
+            with _timed(timings, "plan"):
+                plans = plan_batches(todo, n_workers=n_workers, batch_size=batch_size)
+            target = None if backend == "dask" else ShardTarget(str(folder.path), os.getpid())
+            with _timed(timings, "train"), contextlib.closing(
+                    execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,
+                            target=target)) as outputs:
+                for output in outputs:
+                    if output.shard_id is None:
+                        with _timed(timings, "store"):
+                            folder.write_shard(output.runs, output.curves, output.params)
+                    new_runs.append(output.runs)
+                    new_curves.append(output.curves)
+                    n_done += len(output.runs)
+                    worker_seconds += output.seconds
+                    engine_seconds += output.engine_seconds
+                    worker_store += output.store_seconds
+                    if progress:
+                        progress(n_done, len(specs))
+            with _timed(timings, "tables"):
+                runs, summary = write_tables(folder, specs, grid.name,
+                                             runs=[stored["runs"], *new_runs],
+                                             curves=[stored["curves"], *new_curves], keys=keys)
+        except BaseException as e:
+            interrupted = isinstance(e, KeyboardInterrupt)
+            manifest.update(status="interrupted" if interrupted else "failed", n_done=n_done)
+            manifest["events"].append({
+                "event": "stop", "time": _now(), "runs_done": n_done,
+                "reason": "interrupted" if interrupted else f"{type(e).__name__}: {e}"})
+            folder.write_manifest(manifest)
+            if interrupted and not isinstance(e, SweepInterrupted):
+                raise SweepInterrupted(folder.path, n_done, len(specs)) from None
+            raise
+
+        timings.setdefault("store", 0.0)
+        timings["total"] = time.perf_counter() - started
+        timings = {k: round(v, 3) for k, v in timings.items()}
+        workers = {"batches": round(worker_seconds, 3), "engine": round(engine_seconds, 3),
+                   "store": round(worker_store, 3)}
+        manifest.update(status="complete", n_done=len(runs), seconds=timings["total"],
+                        timings=timings, worker_seconds=workers)
+        manifest["events"].append({"event": "complete", "time": _now(), "runs_done": len(runs),
+                                   "runs_trained": len(todo), "seconds": timings["total"]})
         folder.write_manifest(manifest)
-        raise
-
-    runs, summary = write_tables(folder, specs)
-    manifest["status"] = "complete"
-    manifest["n_done"] = len(runs)
-    manifest["events"].append({"event": "complete", "time": _now(), "runs_done": len(runs)})
-    manifest["seconds"] = round(time.perf_counter() - started, 3)
-    folder.write_manifest(manifest)
-    return SweepOutcome(folder.path, len(specs), len(done), len(todo),
-                        time.perf_counter() - started, train_seconds, runs, summary)
+    return SweepOutcome(folder.path, len(specs), n_reused, len(todo),
+                        time.perf_counter() - started, worker_seconds, runs, summary,
+                        engine_seconds=engine_seconds, store_seconds=worker_store,
+                        n_workers=n_workers, timings=timings,
+                        moved_aside=moved, warnings=notes)
 
 
-def _store(folder: ResultsDir, output: BatchOutput) -> None:
-    folder.write_shard(output.runs, output.curves, output.params)
+# --- run keys ----------------------------------------------------------------------
+
+RunKey = tuple[str, int, int]  # (config_id, seed, epochs)
+KEY_COLUMNS = ["config_id", "seed", "epochs"]
 
 
-def _done_keys(folder: ResultsDir) -> set[str]:
-    keys: set[str] = set()
-    for runs in folder.iter_shards("runs"):
-        keys.update(_keys(runs))
+def _spec_keys(specs: Sequence[RunSpec]) -> list[RunKey]:
+    """Each spec's run key; the config_id (a hash) is computed once per configuration."""
+    ids: dict[int, str] = {}
+    keys = []
+    for spec in specs:
+        config_id = ids.get(id(spec.config))
+        if config_id is None:
+            config_id = ids[id(spec.config)] = records.config_row(spec.config)["config_id"]
+        keys.append((config_id, spec.seed, spec.epochs))
     return keys
 
 
-def _keys(runs: pd.DataFrame) -> pd.Series:
-    return runs["config_id"].astype(str) + ":" + runs["seed"].astype(str) + ":" + \
-        runs["epochs"].astype(str)
+def _key_set(runs: pd.DataFrame) -> set[RunKey]:
+    if runs.empty:
+        return set()
+    return set(zip(runs["config_id"].tolist(), runs["seed"].tolist(), runs["epochs"].tolist(),
+                   strict=True))
 
 
-def write_tables(folder: ResultsDir, specs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild runs.csv, summary.csv and curves.csv from the shards, in grid order.
+# --- tables ------------------------------------------------------------------------
 
-    Only the runs of the current grid are written (shards may hold runs of an
-    earlier grid in the same folder); each run once, in expansion order, so the
-    files do not depend on which batch or worker produced a row.
+
+def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None = None,
+                 runs: Iterable[pd.DataFrame] | None = None,
+                 curves: Iterable[pd.DataFrame] | None = None,
+                 keys: Sequence[RunKey] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild runs.csv, summary.csv and curves.csv, in grid order.
+
+    ``runs`` and ``curves`` are shard frames already in memory; by default the
+    folder's shards are read. Only the runs of ``specs`` are written (shards may
+    hold runs of an earlier grid in the same folder): each run once, in expansion
+    order, so the files do not depend on which batch or worker produced a row.
+    ``keys`` are the specs' run keys, if already known.
     """
-    runs = _in_grid_order(folder.read_runs(), specs)
-    summary = analysis.summarize(runs)
-    curve_rows = folder.read_part("curves")
-    if not runs.empty and not curve_rows.empty:
-        ids = set(runs["config_id"].astype(str))
-        curve_rows = curve_rows[curve_rows["config_id"].isin(ids)]
-        curve_rows = curve_rows.drop_duplicates(["config_id", "seed", "epoch"])
-    curves = analysis.curves(curve_rows, runs)
-    folder.write_csv("runs.csv", runs)
+    if runs is None or curves is None:
+        stored = folder.read_shards(("runs", "curves"))
+        runs, curves = [stored["runs"]], [stored["curves"]]
+    table = select_runs(runs, specs, sweep, keys)
+    summary = analysis.summarize(table)
+    curve_table = analysis.curves(_select_curves(curves, table), table)
+    folder.write_csv("runs.csv", table)
     folder.write_csv("summary.csv", summary)
-    folder.write_csv("curves.csv", curves)
-    return runs, summary
+    folder.write_csv("curves.csv", curve_table)
+    return table, summary
+
+
+def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
+                sweep: str | None = None, keys: Sequence[RunKey] | None = None) -> pd.DataFrame:
+    """The rows of ``frames`` that are runs of ``specs``, each once, in spec order.
+
+    Columns follow :func:`xorbench.records.run_columns` (several tasks' ``y_``
+    columns in pattern order), dtypes :data:`xorbench.records.DTYPES`; ``sweep``
+    (when given) replaces the sweep name of rows reused from an earlier grid.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_runs()
+    runs = pd.concat(frames, ignore_index=True)
+    wanted = pd.DataFrame(keys if keys is not None else _spec_keys(specs), columns=KEY_COLUMNS)
+    wanted["_order"] = np.arange(len(wanted))
+    wanted = wanted.astype({"config_id": runs["config_id"].dtype, "seed": runs["seed"].dtype,
+                            "epochs": runs["epochs"].dtype})
+    runs = runs.merge(wanted, on=KEY_COLUMNS, how="inner", sort=False)
+    runs = runs.sort_values("_order", kind="stable").drop_duplicates("_order")
+    runs = runs.drop(columns="_order").reset_index(drop=True)
+    if sweep is not None:
+        runs["sweep"] = sweep
+    runs = runs[_column_order(runs.columns)]
+    return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
+
+
+def _column_order(columns: Iterable[str]) -> list[str]:
+    """runs.csv order: the fixed columns, y_<pattern> by pattern, then the extras."""
+    columns = list(columns)
+    fixed = [c for c in records.run_columns([]) if c not in records.EXTRA_COLUMNS]
+    outputs = sorted((c for c in columns if c.startswith("y_")), key=lambda c: (len(c), c))
+    extras = [c for c in records.EXTRA_COLUMNS if c in columns]
+    rest = sorted(set(columns) - {*fixed, *outputs, *extras})
+    return [c for c in fixed if c in columns] + outputs + extras + rest
+
+
+def _empty_runs() -> pd.DataFrame:
+    columns = records.run_columns([])
+    return pd.DataFrame({c: pd.Series([], dtype=records.DTYPES.get(c, "float64"))
+                         for c in columns})
+
+
+def _select_curves(frames: Iterable[pd.DataFrame], runs: pd.DataFrame) -> pd.DataFrame:
+    """Curve rows of the runs' configurations, up to each one's largest budget.
+
+    A configuration trained further under an earlier grid keeps those longer
+    curves in its shards; they are cut where this grid's training would stop.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames or runs.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
+                             zip(analysis.CURVE_INPUT_COLUMNS,
+                                 ["string", "int64", "int64", "float64"], strict=True)})
+    rows = pd.concat(frames, ignore_index=True)
+    largest = runs.groupby("config_id", sort=False)["epochs"].max()
+    if rows["epoch"].max() <= largest.min():
+        return rows  # the usual case: nothing was trained further than asked now
+    limit = rows["config_id"].map(largest)
+    return rows[(rows["epoch"] <= limit).to_numpy(dtype=bool, na_value=False)]
+
+
+# --- reading a results folder --------------------------------------------------------
 
 
 def load_runs(folder: str | Path) -> pd.DataFrame:
@@ -177,19 +375,57 @@ def load_runs(folder: str | Path) -> pd.DataFrame:
 
 
 def partial_runs(results: ResultsDir) -> pd.DataFrame:
-    """The finished runs (from the shards) that belong to the folder's current grid."""
+    """The finished runs (from the shards) that belong to the folder's current grid.
+
+    Unreadable shards are skipped here (the next sweep sets them aside and
+    retrains their runs); the count of runs done says what is missing.
+    """
+    grid = _folder_grid(results)
+    return select_runs([results.read_part("runs")], expand(grid), grid.name)
+
+
+def _folder_grid(results: ResultsDir) -> Grid:
     from xorbench.grid import load_grid
 
-    specs = expand(load_grid(results.path / "grid.toml"))
-    return _in_grid_order(results.read_runs(), specs)
+    path = results.path / "grid.toml"
+    if not path.is_file():
+        raise XorbenchError(f"{results.path}: has no grid.toml; rerun the sweep to rebuild it")
+    return load_grid(path)
 
 
-def _in_grid_order(runs: pd.DataFrame, specs) -> pd.DataFrame:
-    """The rows of ``runs`` that are runs of ``specs``, each once, in spec order."""
-    if runs.empty:
-        return runs
-    order = {s.run_key: i for i, s in enumerate(specs)}
-    position = _keys(runs).map(order)
-    runs = runs.assign(_order=position).dropna(subset=["_order"])
-    runs = runs.drop_duplicates("_order").sort_values("_order", kind="stable")
-    return runs.drop(columns="_order").reset_index(drop=True)
+@dataclass(frozen=True)
+class SweepStatus:
+    """How far a results folder's sweep got."""
+
+    path: Path
+    n_runs: int  # runs in the folder's grid
+    n_done: int  # of them finished (in the shards)
+    status: str  # complete | running | interrupted | failed
+    writer: dict | None  # the sweep writing the folder now (pid, host, since), if any
+
+    @property
+    def partial(self) -> bool:
+        return self.n_done < self.n_runs
+
+    def describe(self) -> str:
+        """One line for a partial sweep, e.g. ``partial sweep: 120 of 400 runs done …``."""
+        if not self.partial:
+            return f"complete sweep: {self.n_runs:,} runs"
+        if self.writer:
+            state = f"a sweep is still writing it (pid {self.writer.get('pid', '?')})"
+        else:
+            state = "rerun the sweep to finish it"
+        return (f"partial sweep: {self.n_done:,} of {self.n_runs:,} runs done "
+                f"({self.n_done / max(self.n_runs, 1):.0%}); {state}")
+
+
+def sweep_status(folder: str | Path, runs: pd.DataFrame | None = None) -> SweepStatus:
+    """Runs done out of the grid's, from ``runs`` (as load_runs gives) or the folder."""
+    results = ResultsDir(folder)
+    results.check()
+    manifest = results.read_manifest()
+    if runs is None:
+        runs = load_runs(folder)
+    n_runs = int(manifest.get("n_runs") or len(runs))
+    return SweepStatus(results.path, n_runs, len(runs), str(manifest.get("status", "unknown")),
+                       results.lock_holder())

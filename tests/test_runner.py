@@ -1,0 +1,117 @@
+"""Batch planning and parallel execution: every run once, any batching, same numbers."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from xorbench.engine import Setup
+from xorbench.errors import XorbenchError
+from xorbench.grid import expand, loads_grid
+from xorbench.runner import (
+    ShardTarget,
+    estimated_cost,
+    execute,
+    plan_batches,
+    run_batch,
+)
+from xorbench.store import ResultsDir
+
+GRID = """
+name = "runner"
+[defaults]
+seeds = 6
+[grid]
+hidden = [[2], [3]]
+activation = ["sigmoid", "tanh"]
+init = ["xavier", "uniform(-1,1)"]
+lr = [0.5, 2.0]
+epochs = [5, 20]
+"""
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return expand(loads_grid(GRID))
+
+
+def _networks(plans):
+    return Counter((m.config(p.setup).config_id, m.seed) for p in plans for m in p.members)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 5, 1000])
+def test_every_network_is_planned_once_with_all_its_budgets(specs, batch_size):
+    plans = plan_batches(specs, n_workers=2, batch_size=batch_size)
+    networks = _networks(plans)
+    assert set(networks.values()) == {1}
+    assert len(networks) == len(specs) // 2  # two budgets per network
+    assert sum(p.n_runs for p in plans) == len(specs)
+    for plan in plans:
+        assert all(Setup.of(m.config(plan.setup)) == plan.setup for m in plan.members)
+        assert plan.budgets == (5, 20)
+        if batch_size:
+            assert len(plan.members) <= batch_size
+
+
+def test_only_the_budgets_still_to_do_are_planned(specs):
+    todo = [s for s in specs if not (s.epochs == 5 and s.seed < 3)]
+    plans = plan_batches(todo)
+    assert sorted({p.budgets for p in plans}) == [(5, 20), (20,)]
+    assert sum(p.n_runs for p in plans) == len(todo)
+
+
+def test_batches_come_longest_first(specs):
+    plans = plan_batches(specs, batch_size=5)
+    costs = [estimated_cost(p) for p in plans]
+    assert costs == sorted(costs, reverse=True)
+    # a wider network and a full batch of members cost more
+    assert estimated_cost(plans[0]) > estimated_cost(plans[-1])
+
+
+def _rows(outputs) -> pd.DataFrame:
+    runs = pd.concat([o.runs for o in outputs], ignore_index=True)
+    return runs.sort_values(["config_id", "seed", "epochs"]).reset_index(drop=True)
+
+
+def test_serial_threads_and_processes_give_identical_numbers(specs):
+    plans = plan_batches(specs, batch_size=7)
+    serial = _rows(execute(plans, "runner", jobs=1))
+    threads = _rows(execute(plans, "runner", jobs=2, backend="threading"))
+    processes = _rows(execute(plans, "runner", jobs=2, backend="loky"))
+    one_batch = _rows(execute(plan_batches(specs, batch_size=10_000), "runner", jobs=1))
+    pd.testing.assert_frame_equal(serial, threads, check_exact=True)
+    pd.testing.assert_frame_equal(serial, processes, check_exact=True)
+    pd.testing.assert_frame_equal(serial, one_batch, check_exact=True)
+
+
+def test_closing_early_cancels_quietly(specs):
+    plans = plan_batches(specs, batch_size=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # joblib's "tasks cancelled" warning must not show
+        outputs = execute(plans, "runner", jobs=2, backend="loky")
+        first = next(outputs)
+        outputs.close()
+    assert len(first.runs) > 0
+
+
+def test_unknown_backend_is_a_user_error(specs):
+    with pytest.raises(XorbenchError, match="--backend 'spark': allowed: loky, threading, dask"):
+        next(execute(plan_batches(specs), "runner", backend="spark"))
+
+
+def test_a_worker_stores_its_shard_only_while_its_sweep_lives(tmp_path, specs):
+    plan = plan_batches(specs, batch_size=3)[0]
+    folder = ResultsDir(tmp_path / "r")
+    mine = run_batch(plan, "runner", ShardTarget(str(folder.path), os.getpid()))
+    assert mine.params is None and mine.shard_id in folder.shard_ids()
+    assert mine.engine_seconds <= mine.seconds and mine.store_seconds > 0
+    orphan = run_batch(plan, "runner", ShardTarget(str(folder.path), 2**22 + 12345))
+    assert orphan.shard_id is None
+    assert folder.shard_ids() == [mine.shard_id]
+    kept = run_batch(plan, "runner")  # no target: the caller stores the frames
+    assert kept.shard_id is None and kept.params is not None
+    pd.testing.assert_frame_equal(kept.runs, mine.runs, check_exact=True)

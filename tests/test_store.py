@@ -1,0 +1,252 @@
+"""The results folder: atomic files, fast CSV, shards, the lock, format stamp, leftovers."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xorbench.store import (
+    LOCK,
+    RESULTS_FORMAT,
+    FolderLock,
+    LockedError,
+    ResultsDir,
+    ResultsError,
+    atomic_write_text,
+    csv_text,
+)
+
+# --- CSV ---------------------------------------------------------------------------
+
+EDGE_FLOATS = [0.1, 100.0, 1e-5, 1.5e-7, 1e16, 1e15, 123456789012345.6, -0.0, 0.0, 5e-324,
+               1e-300, 2.5, math.inf, -math.inf, math.nan, 0.0001, 1 / 3, 0.24977430181957944]
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    n = len(EDGE_FLOATS)
+    rng = np.random.default_rng(0)
+    labels = ["xor", "uniform(0,1)", 'say "hi"', "a\nb", "", "2-2-1", "x,y", "tab\there"]
+    return {
+        "mixed": pd.DataFrame({
+            "text": pd.array([labels[i % len(labels)] for i in range(n)], dtype="string"),
+            "x": np.array(EDGE_FLOATS),
+            "flag": np.arange(n) % 3 == 0,
+            "count": np.arange(n, dtype=np.int64) * 7 - 20,
+            "maybe": pd.array([None if i % 4 == 0 else i for i in range(n)], dtype="Int64"),
+            "obj": np.array([labels[i % 3] if i % 5 else None for i in range(n)], object),
+        }),
+        "missing_text": pd.DataFrame({
+            "a": pd.array(["x", None, "y", None], dtype="string"),
+            "b": [1.0, 2.0, math.nan, 4.0],
+        }),
+        "random_floats": pd.DataFrame({"u": rng.random(2000) ** 9, "v": -rng.random(2000) * 1e6}),
+        "empty": pd.DataFrame({"a": pd.Series([], dtype="string"),
+                               "b": pd.Series([], dtype=float)}),
+        "one_column": pd.DataFrame({"a": ["", "x"]}),
+        "quoted header": pd.DataFrame({"a,b": [1, 2], 'say "x"': ["p", "q"]}),
+        "float32_falls_back": pd.DataFrame({"a": np.float32([0.1, 0.2]), "b": ["x", "y"]}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_frames()))
+def test_csv_text_is_byte_identical_to_pandas(name):
+    frame = _frames()[name]
+    assert csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "a.txt"
+    atomic_write_text(path, "one")
+    atomic_write_text(path, "two")
+    assert path.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+# --- shards ------------------------------------------------------------------------
+
+
+def _shard_frames(tag: str, n: int = 3):
+    runs = pd.DataFrame({
+        "config_id": pd.array([tag] * n, dtype="string"), "seed": np.arange(n, dtype=np.int64),
+        "epochs": np.full(n, 10, np.int64), "solved": np.ones(n, bool),
+        "epoch_solved": pd.array([1] * n, dtype="Int64"),
+        "failure": pd.array(["none"] * n, dtype="string"),
+    })
+    curves = pd.DataFrame({"config_id": [tag] * n, "seed": np.arange(n), "epoch": [1] * n,
+                           "loss": [0.5] * n})
+    params = pd.DataFrame({"config_id": [tag] * n, "seed": np.arange(n), "epochs": [10] * n,
+                           "p0": [0.1] * n})
+    return runs, curves, params
+
+
+def test_shards_round_trip_and_list_in_stable_order(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    ids = [folder.write_shard(*_shard_frames(t)) for t in ("a", "b")]
+    assert folder.shard_ids() == sorted(ids)
+    stored = folder.read_shards(("runs", "curves", "params"))
+    assert sorted(stored["runs"]["config_id"]) == ["a"] * 3 + ["b"] * 3
+    assert len(stored["curves"]) == 6 and len(stored["params"]) == 6
+    assert not list(folder.shards.glob(".*.tmp"))
+
+
+def test_a_shard_not_wanted_any_more_is_not_written(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    assert folder.write_shard(*_shard_frames("a"), still_wanted=lambda: False) is None
+    assert list(folder.shards.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete_curves", "drop_column"])
+def test_a_corrupt_shard_is_reported_set_aside_and_the_rest_read(tmp_path, damage):
+    folder = ResultsDir(tmp_path / "r")
+    good = folder.write_shard(*_shard_frames("good"))
+    bad = folder.write_shard(*_shard_frames("bad"))
+    runs_path = folder.shards / f"runs-{bad}.parquet"
+    if damage == "truncate":  # a full disk: the file stops half-way
+        data = runs_path.read_bytes()
+        runs_path.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        runs_path.write_bytes(b"not parquet at all")
+    elif damage == "delete_curves":
+        (folder.shards / f"curves-{bad}.parquet").unlink()
+    else:
+        runs, _, _ = _shard_frames("bad")
+        runs.drop(columns="seed").to_parquet(runs_path)
+    reports = []
+    stored = folder.read_shards(("runs", "curves"), check=("params",),
+                                on_corrupt=lambda sid, why: reports.append((sid, why)),
+                                set_aside=True)
+    assert set(stored["runs"]["config_id"]) == {"good"}
+    assert [sid for sid, _ in reports] == [bad]
+    assert folder.shard_ids() == [good]
+    assert {p.name for p in (folder.shards / "corrupt").iterdir()} >= {f"params-{bad}.parquet"}
+
+
+def test_reading_without_set_aside_leaves_a_corrupt_shard_in_place(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    bad = folder.write_shard(*_shard_frames("bad"))
+    (folder.shards / f"runs-{bad}.parquet").write_bytes(b"junk")
+    assert folder.read_part("runs").empty
+    assert folder.shard_ids() == [bad]
+
+
+def test_partial_writes_of_a_killed_sweep_are_removed_but_not_shards(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    good = folder.write_shard(*_shard_frames("good"))
+    orphan = folder.write_shard(*_shard_frames("orphan"))
+    (folder.shards / f"runs-{orphan}.parquet").unlink()  # killed before the runs part
+    (folder.shards / ".runs-x.parquet.1234.tmp").write_bytes(b"half")
+    (folder.path / ".runs.csv.99.tmp").write_text("half")
+    assert folder.remove_partial_writes() == 4
+    assert sorted(p.name for p in folder.shards.iterdir()) == sorted(
+        f"{part}-{good}.parquet" for part in ("curves", "params", "runs"))
+
+
+# --- format stamp, target folder, fresh --------------------------------------------
+
+
+def test_a_future_results_format_is_refused_with_a_clear_error(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    folder.write_manifest({"results_format": RESULTS_FORMAT + 1})
+    with pytest.raises(ResultsError, match=rf"newer xorbench \(results format "
+                                           rf"{RESULTS_FORMAT + 1}.*--fresh"):
+        folder.check()
+
+
+def test_folder_checks_name_the_problem(tmp_path):
+    with pytest.raises(ResultsError, match="no such folder"):
+        ResultsDir(tmp_path / "missing").check()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ResultsError, match="is a file"):
+        ResultsDir(tmp_path / "file").check()
+    with pytest.raises(ResultsError, match="is a file"):
+        ResultsDir(tmp_path / "file").check_target()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("x")
+    with pytest.raises(ResultsError, match=r"not empty and not an xorbench results folder"):
+        ResultsDir(tmp_path / "mine").check_target()
+    with pytest.raises(ResultsError, match=r"no manifest\.json"):
+        ResultsDir(tmp_path / "mine").check()
+    ResultsDir(tmp_path / "new").check_target()  # absent: fine
+    folder = ResultsDir(tmp_path / "broken")
+    folder.path.mkdir()
+    folder.manifest_path.write_text("{not json")
+    with pytest.raises(ResultsError, match="unreadable manifest"):
+        folder.check()
+
+
+def test_move_aside_keeps_everything_but_the_lock(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    folder.write_shard(*_shard_frames("a"))
+    folder.write_manifest({"results_format": RESULTS_FORMAT})
+    with folder.locked():
+        first = folder.move_aside()
+        assert sorted(p.name for p in folder.path.iterdir()) == [LOCK]
+    assert first.name.startswith("r.old-")
+    assert sorted(p.name for p in first.iterdir()) == ["manifest.json", "shards"]
+    folder.write_manifest({})
+    second = folder.move_aside()
+    assert second != first and second.exists() and first.exists()
+    assert folder.move_aside() is None  # nothing left to move
+
+
+# --- the lock ----------------------------------------------------------------------
+
+
+def test_the_lock_refuses_a_second_holder_and_names_the_pid(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    with folder.locked() as stale:
+        assert stale is None
+        holder = json.loads((folder.path / LOCK).read_text())
+        assert holder["pid"] == os.getpid()
+        with pytest.raises(LockedError, match=rf"another sweep is writing this folder "
+                                              rf"\(pid {os.getpid()}"):
+            FolderLock(folder.path).acquire()
+        assert folder.lock_holder()["pid"] == os.getpid()
+    assert not (folder.path / LOCK).exists()
+    assert folder.lock_holder() is None
+    with folder.locked() as stale:  # released: free again
+        assert stale is None
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+    folder = ResultsDir(tmp_path / "r")
+    folder.path.mkdir()
+    dead = _dead_pid()
+    (folder.path / LOCK).write_text(json.dumps({"pid": dead, "since": "yesterday"}))
+    with folder.locked() as stale:
+        assert stale["pid"] == dead
+        assert json.loads((folder.path / LOCK).read_text())["pid"] == os.getpid()
+
+
+def test_a_lock_held_by_another_live_process_is_respected(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    code = ("import sys, time; from xorbench.store import FolderLock; from pathlib import Path;"
+            "FolderLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockedError, match=f"pid {holder.pid}"):
+            FolderLock(folder).acquire()
+        assert ResultsDir(folder).lock_holder()["pid"] == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+    # killed -9 style: the kernel dropped its flock, the file with its pid stays
+    assert json.loads((folder / LOCK).read_text())["pid"] == holder.pid
+    with ResultsDir(folder).locked() as stale:
+        assert stale["pid"] == holder.pid
