@@ -136,25 +136,32 @@ class _Pass:
         self.shared = inputs is not None
         # per layer: pre-activation z, activation a, f′(z), δ = ∂E/∂z: (rows, fan_out, N)
         self.z = [np.zeros((n_rows, fo, n_nets), dtype) for _, fo in layers]
+        self.a = [np.zeros_like(z) for z in self.z]
+        self.fprime = [np.zeros_like(z) for z in self.z]
+        self.delta = [np.zeros_like(z) for z in self.z]
         if self.shared:
             self.inputs = np.asarray(inputs, dtype)  # (P, n), patterns in counting order
             # input i is 1 on the patterns whose bit n−1−i is set: a strided view of z
             n, fo = widths[0], widths[1]
-            self.z0_where_input = [
-                self.z[0].reshape(2**i, 2, 2 ** (n - 1 - i), fo, n_nets)[:, 1] for i in range(n)
-            ]
+            self.z0_where_input = [_where_input(self.z[0], i, n) for i in range(n)]
+            self.delta0_where_input = [_where_input(self.delta[0], i, n) for i in range(n)]
+            self.half_rows = np.zeros((n_rows // 2, fo, n_nets), dtype)
         else:
             self.x = np.zeros((n_rows, widths[0], n_nets), dtype)  # (1, n, N)
-        self.a = [np.zeros_like(z) for z in self.z]
-        self.fprime = [np.zeros_like(z) for z in self.z]
-        self.delta = [np.zeros_like(z) for z in self.z]
-        # products a_pi W_ij before their sum over i: (rows, fan_in, fan_out, N)
-        self.forward_products = [np.zeros((n_rows, fi, fo, n_nets), dtype) for fi, fo in layers]
-        # products δ_pj W_ij before their sum over j: (rows, fan_out, fan_in, N)
-        self.back_products = [np.zeros((n_rows, fo, fi, n_nets), dtype) for fi, fo in layers]
-        # products a_pi δ_pj (and δ_pj for the bias) before their sum over p
-        self.grad_products = [np.zeros((n_rows, fi + 1, fo, n_nets), dtype)
-                              for fi, fo in layers] if n_rows > 1 else None
+        # scratch, only where used: products a_pi W_ij before their sum over i,
+        # (rows, fan_in, fan_out, N); products δ_pj W_ij before their sum over j,
+        # (rows, fan_out, fan_in, N); products a_pi δ_pj (and δ_pj for the bias)
+        # before their sum over p, (rows, fan_in + 1, fan_out, N)
+        def scratch(shape, needed):
+            return np.zeros(shape, dtype) if needed else None
+
+        first_is_binary = [l == 0 and self.shared for l in range(len(layers))]
+        self.forward_products = [scratch((n_rows, fi, fo, n_nets), not first_is_binary[l])
+                                 for l, (fi, fo) in enumerate(layers)]
+        self.back_products = [scratch((n_rows, fo, fi, n_nets), l > 0 and fo > 1)
+                              for l, (fi, fo) in enumerate(layers)]
+        self.grad_products = [scratch((n_rows, fi + 1, fo, n_nets), not first_is_binary[l])
+                              for l, (fi, fo) in enumerate(layers)] if n_rows > 1 else None
         self.terms = np.zeros((n_rows, n_nets), dtype)
 
     @property
@@ -210,6 +217,13 @@ class _Pass:
             if self.grad_products is None:
                 np.multiply(inputs[0][:, None, :], delta[0], out=G[l][:fan_in])
                 np.copyto(G[l][fan_in], delta[0])
+            elif l == 0 and self.shared:
+                # binary inputs: ∂E/∂W_ij = Σ_{p: x_pi = 1} δ_pj, summed pairwise
+                for i, rows in enumerate(self.delta0_where_input):
+                    _sum_two_leading(rows, self.half_rows, G[l][i])
+                half = self.n_rows // 2
+                np.add(delta[:half], delta[half:], out=self.half_rows)
+                sum_leading_inplace(self.half_rows, out=G[l][fan_in])
             else:
                 products = self.grad_products[l]
                 np.multiply(inputs[:, :, None, :], delta[:, None, :, :], out=products[:, :fan_in])
@@ -219,11 +233,54 @@ class _Pass:
                 break
             # δ_{l−1, i} = (Σ_j δ_j W_ij) f′(z_{l−1, i})
             back = self.delta[l - 1]
-            weights_t = W[l][:fan_in].transpose(1, 0, 2)  # (fan_out, fan_in, N)
-            products = self.back_products[l]
-            np.multiply(delta[:, :, None, :], weights_t, out=products)
-            _sum_axis1(products, back)
+            if delta.shape[1] == 1:  # one unit above: no sum over j
+                np.multiply(delta, W[l][:fan_in, 0], out=back)
+            else:
+                weights_t = W[l][:fan_in].transpose(1, 0, 2)  # (fan_out, fan_in, N)
+                products = self.back_products[l]
+                np.multiply(delta[:, :, None, :], weights_t, out=products)
+                _sum_axis1(products, back)
             np.multiply(back, self.fprime[l - 1], out=back)
+
+
+def _where_input(rows: np.ndarray, i: int, n: int) -> np.ndarray:
+    """The patterns whose input i is 1, as a view (2^i, 2^(n−1−i), ...) of ``rows``.
+
+    Patterns are in counting order with input 0 the most significant bit, so
+    input i is 1 on every other block of 2^(n−1−i) consecutive patterns.
+    """
+    return rows.reshape(2**i, 2, 2 ** (n - 1 - i), *rows.shape[1:])[:, 1]
+
+
+def _sum_two_leading(view: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
+    """out = Σ over the two leading axes of ``view`` (both powers of two), pairwise.
+
+    Axis 1 is halved first, then axis 0; ``view`` is left untouched, ``scratch``
+    (at least view.shape[0] · view.shape[1] / 2 rows) holds the partial sums.
+    """
+    a, b = view.shape[:2]
+    if a * b == 2:  # two patterns (every two-input task): one addition
+        first, second = (view[0, 0], view[0, 1]) if b == 2 else (view[0, 0], view[1, 0])
+        np.add(first, second, out=out)
+        return
+    if b > 1:
+        partial = scratch[: a * b // 2].reshape(a, b // 2, *view.shape[2:])
+        np.add(view[:, : b // 2], view[:, b // 2 :], out=partial)
+    else:
+        partial = scratch[: a // 2].reshape(a // 2, 1, *view.shape[2:])
+        np.add(view[: a // 2], view[a // 2 :], out=partial)
+    a, b = partial.shape[:2]
+    while b > 1:  # halve axis 1 in place
+        b //= 2
+        np.add(partial[:, :b], partial[:, b : 2 * b], out=partial[:, :b])
+    column = partial[:, 0]
+    while a > 2:  # then axis 0
+        a //= 2
+        np.add(column[:a], column[a : 2 * a], out=column[:a])
+    if a == 2:
+        np.add(column[0], column[1], out=out)
+    else:
+        np.copyto(out, column[0])
 
 
 def _sum_axis1(products: np.ndarray, out: np.ndarray) -> None:
