@@ -293,6 +293,22 @@ def _sum_axis1(products: np.ndarray, out: np.ndarray) -> None:
         np.add(out, products[:, k], out=out)
 
 
+def bytes_per_network(setup: Setup) -> int:
+    """About how many bytes of buffers one network of ``setup`` occupies in a batch.
+
+    Per layer: z, a, f′ and δ (4 P fan_out) and the scratch products (≤ 2 P
+    (fan_in + 1) fan_out); θ, its gradient, the optimizer's scratch and state (≈ 5 D);
+    the criterion's block of scores. A batch whose buffers fit in the core's cache
+    trains fastest.
+    """
+    n_patterns = make_task(setup.task).n_patterns
+    widths = (make_task(setup.task).n_inputs, *setup.hidden, 1)
+    elements = sum(4 * n_patterns * fo + 2 * n_patterns * (fi + 1) * fo
+                   for fi, fo in itertools.pairwise(widths))
+    elements += 5 * n_params(widths) + CHECK_EVERY + 2 * n_patterns
+    return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
+
+
 def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
     """Views (fan_in + 1, fan_out, N) of each layer's rows in a (D, N) array."""
     views, start = [], 0
