@@ -10,6 +10,7 @@ import json
 import math
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -284,6 +285,8 @@ def sweep(
     _print_leaderboard(outcome.summary, top=top)
     out.print(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)",
               markup=False)
+    if not no_plots:
+        _draw_plots(outcome.path)
 
 
 class _progress:
@@ -397,6 +400,43 @@ def summary(
         out.print(f"partial sweep: {len(runs)} of {total} runs done", markup=False)
     _print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
                        all_budgets=all_budgets)
+
+
+# ---------------------------------------------------------------------------- plot, report
+
+
+class PlotFormat(StrEnum):
+    png = "png"
+    svg = "svg"
+
+
+FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name>).")]
+
+
+@app.command()
+@_guard
+def plot(
+    folder: FolderArg,
+    fmt: Annotated[PlotFormat, typer.Option("--format", help="Image format.")] = PlotFormat.png,
+) -> None:
+    """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
+    from xorbench.plots import load_plot_data
+
+    _draw_plots(folder, load_plot_data(folder), fmt.value)
+
+
+def _draw_plots(folder: Path, data=None, fmt: str = "png") -> None:
+    from xorbench.plots import load_plot_data, save_all
+
+    data = data if data is not None else load_plot_data(folder)
+    if data.note:
+        out.print(data.note, markup=False)
+    paths = save_all(folder, data, fmt=fmt)
+    if not paths:
+        out.print("no finished runs to plot yet", markup=False)
+        return
+    out.print(f"plots: {Path(folder) / 'plots'}/  ({', '.join(p.name for p in paths)})",
+              markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

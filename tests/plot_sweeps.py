@@ -1,0 +1,87 @@
+"""Tiny real sweeps for the plot and report tests (each trains in well under a second).
+
+* ``quick``: a reduced quick grid — 3 activations × 2 inits × 2 learning rates ×
+  2 widths (2 and 10, to check natural order), two budgets;
+* ``one_axis``: only the learning rate varies;
+* ``never``: no hidden layer, so XOR is never solved (every epoch_solved empty);
+* ``diverged``: linear output with lr 1000, so runs diverge (NaN losses).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xorbench.grid import loads_grid
+from xorbench.sweep import run_sweep
+
+GRIDS = {
+    "quick": """
+        name = "quick-small"
+        description = "A reduced quick grid."
+        [defaults]
+        seeds = 6
+        [grid]
+        hidden = [[2], [10]]
+        activation = ["sigmoid", "tanh", "relu"]
+        init = ["uniform(0,1)", "xavier"]
+        lr = [0.5, 2.0]
+        epochs = [30, 300]
+    """,
+    "one_axis": """
+        name = "one-axis"
+        [defaults]
+        seeds = 8
+        [grid]
+        lr = [0.1, 1.0, 5.0]
+        epochs = 200
+    """,
+    "never": """
+        name = "never"
+        [defaults]
+        seeds = 6
+        [grid]
+        hidden = []
+        init = ["xavier", "he"]
+        lr = [0.1, 1.0]
+        epochs = [10, 40]
+    """,
+    "diverged": """
+        name = "diverged"
+        [defaults]
+        seeds = 6
+        output = "linear"
+        [grid]
+        activation = ["sigmoid", "relu"]
+        lr = [0.5, 1000.0]
+        epochs = [20, 60]
+    """,
+}
+
+
+def make_sweep(root: Path, kind: str, batch_size: int | None = None) -> Path:
+    """Run one of :data:`GRIDS` into ``root/kind`` (serially) and return the folder."""
+    text = "\n".join(line.strip() for line in GRIDS[kind].strip().splitlines())
+    out = root / kind
+    run_sweep(loads_grid(text, f"{kind}.toml"), out=out, jobs=1, backend="threading",
+              batch_size=batch_size)
+    return out
+
+
+def make_partial(root: Path, kind: str = "one_axis") -> Path:
+    """A sweep cut short: one of :data:`GRIDS` in small batches, half its shards removed.
+
+    The manifest says "interrupted", as after Ctrl-C, and the tables are gone.
+    """
+    folder = make_sweep(root, kind, batch_size=4)
+    runs_parts = sorted((folder / "shards").glob("runs-*.parquet"))
+    assert len(runs_parts) > 1
+    for path in runs_parts[: len(runs_parts) // 2]:
+        path.unlink()
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["status"] = "interrupted"
+    manifest_path.write_text(json.dumps(manifest))
+    for name in ("runs.csv", "summary.csv", "curves.csv"):
+        (folder / name).unlink(missing_ok=True)
+    return folder

@@ -1,0 +1,204 @@
+"""Decision boundaries: what a trained network computes over the unit square.
+
+The forward pass is rebuilt here in a few lines of NumPy from a run's stored
+final parameters θ (nothing is trained): layer l's weights and bias are the
+rows of a (fan_in + 1, fan_out) block of θ, bias last, as in the engine. The
+gallery shows solved networks next to the common ways of failing, so "it
+learned OR instead of XOR" becomes a picture.
+"""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from xorbench import analysis
+from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.plotkit import add_titles, at_largest_budget, config_axes, setting_label, task_name
+from xorbench.tasks import TASKS, make_task
+
+
+def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
+                   points: np.ndarray) -> np.ndarray:
+    """Outputs (M,) of one network with parameters θ (engine layout) at ``points`` (M, n).
+
+    Layer l's weights and bias are the rows of a (fan_in + 1, fan_out) block of θ,
+    the bias last: z = a W[:-1] + W[-1], then the hidden (or output) activation.
+    """
+    widths = [int(w) for w in arch.split("-")]
+    hidden_f = make_activation(ACTIVATIONS.parse(activation))
+    output_f = make_activation(OUTPUTS.parse(output), OUTPUTS)
+    a = np.asarray(points, np.float64)  # (M, n)
+    start, layers = 0, list(itertools.pairwise(widths))
+    with np.errstate(all="ignore"):
+        for l, (fan_in, fan_out) in enumerate(layers):
+            rows = (fan_in + 1) * fan_out
+            W = np.asarray(theta[start : start + rows], np.float64).reshape(fan_in + 1, fan_out)
+            start += rows
+            z = a @ W[:-1] + W[-1]  # (M, fan_out)
+            a = np.empty_like(z)
+            (output_f if l == len(layers) - 1 else hidden_f).forward(z, a)
+    return a[:, 0]
+
+
+def gallery_runs(runs: pd.DataFrame, summary: pd.DataFrame, per_row: int = 4) -> pd.DataFrame:
+    """Which runs the decision-boundary gallery shows (two-input tasks, largest budgets).
+
+    Solved: the first solved seed of each of the ``per_row`` most reliable
+    settings (rate, then its interval's lower end, then speed), more seeds of
+    the best ones when fewer settings ever solve. Failed: the most
+    common learned function of each failure label, most frequent label first,
+    then further (learned, label) pairs, ``per_row`` in all, each from the least
+    reliable setting where it occurs. Diverged runs (nothing to draw) only when
+    nothing else failed. Column ``group`` is "solved" or "failed".
+    """
+    last = at_largest_budget(runs)
+    last = last[last["arch"].astype(str).str.startswith("2-")]
+    if last.empty:
+        return last.assign(group=pd.Series(dtype=object))
+    board = at_largest_budget(summary).set_index("config_id")
+    last = last.assign(_rate=last["config_id"].map(board["rate"]).astype(float),
+                       _low=last["config_id"].map(board["ci_low"]).astype(float),
+                       _speed=last["config_id"].map(board["median_epoch_solved"]).astype(float))
+    solved = last[last["solved"].astype(bool)]
+    ranked = analysis.natural_sort(solved, ["_rate", "_low", "_speed", "config_id", "seed"],
+                                   descending=["_rate", "_low"])
+    # one seed per setting, best first; too few settings → more seeds of the best
+    firsts = ranked.drop_duplicates("config_id")
+    best = pd.concat([firsts, ranked.drop(firsts.index)]).head(per_row)
+    failed = last[~last["solved"].astype(bool)]
+    if (failed["failure"] != "diverged").any():
+        failed = failed[failed["failure"] != "diverged"]
+    failed = failed.assign(learned=failed["learned"].fillna("").astype(str))
+    pairs = failed.groupby(["failure", "learned"], sort=False).size().reset_index(name="n")
+    pairs["label_n"] = pairs.groupby("failure")["n"].transform("sum")
+    pairs = analysis.natural_sort(pairs, ["n", "failure", "learned"], descending=["n"])
+    # one pair per failure label first (most frequent label first), then the rest by count
+    firsts = analysis.natural_sort(pairs.drop_duplicates("failure"), ["label_n", "failure"],
+                                   descending=["label_n"])
+    order = pd.concat([firsts, pairs]).drop_duplicates(["failure", "learned"])
+    picks = []
+    for failure, learned in order[["failure", "learned"]].head(per_row).itertuples(index=False):
+        match = failed[(failed["learned"] == learned) & (failed["failure"] == failure)]
+        picks.append(analysis.natural_sort(match, ["_rate", "config_id", "seed"]).head(1))
+    worst = pd.concat(picks, ignore_index=True) if picks else failed.head(0)
+    out = pd.concat([best.assign(group="solved"), worst.assign(group="failed")],
+                    ignore_index=True)
+    return out.drop(columns=["_rate", "_low", "_speed"])
+
+
+def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.DataFrame,
+                        note: str | None = None, resolution: int = 101) -> Figure:
+    """A gallery of solved and failed networks' outputs over the unit square.
+
+    ``params`` holds final parameters (config_id, seed, epochs, p0 …), at least
+    for the runs :func:`gallery_runs` picks. Each panel shows the output colour-
+    coded 0 → 1, the decision boundary (output = 0.5) as a black line and the
+    four patterns (● target 1, ○ target 0) with the network's output beside them.
+    """
+    chosen = gallery_runs(runs, summary)
+    task = task_name(summary)
+    axes = config_axes(summary)
+    lo, hi = -0.2, 1.2
+    grid = np.linspace(lo, hi, resolution)
+    x1, x2 = np.meshgrid(grid, grid)
+    points = np.column_stack([x1.ravel(), x2.ravel()])
+    key = ["config_id", "seed", "epochs"]
+    if not chosen.empty and not params.empty:
+        chosen = chosen.merge(params, on=key, how="left", validate="one_to_one")
+    groups = [g for g in ("solved", "failed") if (chosen["group"] == g).any()] or ["solved"]
+    n_cols = max(1, int(chosen.groupby("group").size().max()) if not chosen.empty else 1)
+    fig, grid_axes = plt.subplots(len(groups), n_cols, figsize=(2.8 * n_cols, 3.0 * len(groups)),
+                                  squeeze=False, sharex=True, sharey=True)
+    p_columns = [c for c in chosen.columns if c.startswith("p") and c[1:].isdigit()]
+    image = None
+    for r, group in enumerate(groups):
+        members = chosen[chosen["group"] == group].reset_index(drop=True)
+        for c in range(n_cols):
+            ax = grid_axes[r, c]
+            if c >= len(members):
+                ax.set_visible(False)
+                continue
+            run = members.iloc[c]
+            theta = run[p_columns].to_numpy(np.float64) if p_columns else np.array([np.nan])
+            y = network_output(theta, run["arch"], run["activation"], run["output"], points)
+            image = _boundary_panel(ax, y.reshape(x1.shape), run, (lo, hi))
+            ax.set_title(_panel_title(run, axes), fontsize=8)
+        grid_axes[r, 0].set_ylabel(f"{group}\n\ninput 2", fontsize=9)
+    for ax in grid_axes[-1]:
+        ax.set_xlabel("input 1", fontsize=9)
+    if chosen.empty:
+        ax = grid_axes[0, 0]
+        ax.set_visible(True)
+        ax.text(0.5, 0.5, "no two-input runs to draw", ha="center", va="center",
+                transform=ax.transAxes)
+    fig.tight_layout()
+    if image is not None:
+        fig.subplots_adjust(right=0.88)
+        cax = fig.add_axes([0.91, 0.2, 0.015, 0.6], label="<colorbar>")
+        fig.colorbar(image, cax=cax, label="network output")
+    rows = {
+        "solved": "one seed of each of the most reliable settings",
+        "failed": ("the most common ways to fail (learned function · failure label), each "
+                   "from the least reliable setting where it occurs"),
+    }
+    if len(groups) == 2:
+        which = f"Top row: {rows['solved']}; bottom row: {rows['failed']}."
+    else:
+        which = f"{rows[groups[0]][0].upper()}{rows[groups[0]][1:]}."
+        which += " No run failed." if groups == ["solved"] else f" No run solved {task}."
+    add_titles(fig, f"What did the networks learn instead of {task}?",
+               f"{which} Runs at their largest budget. Colour: the network's output over "
+               "the inputs; black line: output = 0.5, the decision boundary; ● target 1, "
+               "○ target 0, with the output at each pattern.", note)
+    return fig
+
+
+def _boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float]):
+    lo, hi = extent
+    image = ax.imshow(np.clip(y, 0, 1), origin="lower", extent=(lo, hi, lo, hi),
+                      cmap="vlag", vmin=0, vmax=1, interpolation="bilinear")
+    if np.isfinite(y).any() and np.nanmin(y) < 0.5 < np.nanmax(y):
+        grid = np.linspace(lo, hi, y.shape[0])
+        ax.contour(grid, grid, y, levels=[0.5], colors="black", linewidths=1.2)
+    if not np.isfinite(y).all():
+        ax.text(0.5, 0.5, "parameters not finite:\nno boundary", ha="center", va="center",
+                fontsize=8, transform=ax.transAxes)
+    outputs = [c for c in run.index if c.startswith("y_") and len(c) == 4]
+    for column in outputs:
+        bits = column[2:]
+        u, v = int(bits[0]), int(bits[1])
+        target = _target(run["task"], bits)
+        ax.plot(u, v, marker="o", markersize=9, markeredgecolor="black", markeredgewidth=1.5,
+                markerfacecolor="black" if target else "white", linestyle="none")
+        value = run[column]
+        ax.annotate("nan" if pd.isna(value) else f"{value:.2f}", (u, v),
+                    xytext=(0, -13 if v == 0 else 9), textcoords="offset points",
+                    ha="center", fontsize=7,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.8})
+    ax.set_xticks([0, 1])
+    ax.set_yticks([0, 1])
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    return image
+
+
+def _target(task: str, pattern: str) -> int:
+    """The target of one input pattern (``"01"``) of a task label (``"xor"``)."""
+    spec = make_task(TASKS.parse(task))
+    return int(spec.targets[spec.pattern_names.index(pattern)])
+
+
+def _panel_title(run: pd.Series, axes: Sequence[str]) -> str:
+    setting = setting_label(run, axes) if axes else str(run["arch"])
+    verdict = "solved" if bool(run["solved"]) else (
+        f"learned {run['learned'] or '—'} · {run['failure']}")
+    return f"{textwrap.fill(setting, 36)}\nseed {run['seed']}: {verdict}"

@@ -1,0 +1,660 @@
+"""The six pictures of a sweep, each a function of tidy DataFrames returning a figure.
+
+1. :func:`reliability_map` — convergence-rate heatmaps (the picture that answers
+   the question);
+2. :func:`rate_vs_budget` — rate against epoch budget with Wilson bands;
+3. :func:`epoch_solved_ecdf` — how fast the runs that succeed get there;
+4. :func:`failure_modes` — stacked bars of failure labels per setting;
+5. :func:`learning_curves` — median loss with its interquartile band;
+6. :func:`decision_boundaries` — a gallery of solved and failed networks
+   (:mod:`xorbench.boundaries`).
+
+Inputs are the frames of ``summary.csv``, ``runs.csv``, ``curves.csv`` and the
+shards' final parameters. Each plot picks its facets from the axes that vary
+(:func:`xorbench.plotkit.roles`), so a one-axis sweep gets a line or bar plot,
+not a grid of empty facets. Nothing here saves a file except :func:`save_all`;
+nothing trains. matplotlib always runs headless (Agg).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import ticker
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from xorbench import analysis
+from xorbench.boundaries import decision_boundaries, gallery_runs, network_output
+from xorbench.diagnose import FAILURE_LABELS
+from xorbench.plotkit import (
+    FAILURE_COLORS,
+    LINE_PALETTE,
+    OUTCOME_NAMES,
+    RATE_CMAP,
+    add_titles,
+    at_largest_budget,
+    axis_title,
+    budget_text,
+    config_axes,
+    facet_titles,
+    format_rate,
+    legend_right,
+    ordered,
+    plain_log_ticks,
+    roles,
+    seed_text,
+    setting_label,
+    task_name,
+    value_text,
+    with_labels,
+)
+
+__all__ = [
+    "PLOT_NAMES", "PlotData", "decision_boundaries", "draw_all", "epoch_solved_ecdf",
+    "failure_modes", "gallery_runs", "learning_curves", "load_plot_data", "network_output",
+    "rate_vs_budget", "read_params", "reliability_map", "save_all",
+]
+
+PLOT_NAMES = ("reliability", "rate-vs-budget", "ecdf", "failures", "curves", "boundaries")
+# A line plot shows at most this many settings before it picks settings of interest.
+MAX_LINES_PER_FACET, MAX_FACETS = 8, 16
+MAX_BARS = 24  # failure bars per panel above this: the least reliable settings only
+
+
+# --- 1. Reliability map ------------------------------------------------------------
+
+
+def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
+    """Convergence-rate heatmaps: lr × architecture, faceted activation (cols) × init (rows).
+
+    ``summary`` is a summary table (:func:`xorbench.analysis.summarize`); each
+    configuration is shown at its largest epoch budget. Every cell is annotated
+    with its rate (:func:`format_rate`); one colour scale 0–100 % for all facets.
+    With one varying axis the map is a bar (or, for the learning rate, a line)
+    plot with Wilson 95 % error bars; with none, a single bar.
+    """
+    data = at_largest_budget(summary)
+    axes = config_axes(data)
+    task, seeds, budget = task_name(data), seed_text(data), budget_text(data)
+    title = f"Which settings learn {task} reliably?"
+    if len(axes) <= 1:
+        return _rate_bars(data, axes, title, seeds, budget, note)
+    r = roles(axes, "map")
+    data, levels = with_labels(data, r)
+    data["_pct"] = data["rate"] * 100
+    data["_text"] = data["rate"].map(format_rate)
+    xcol, xorder = levels["x"]
+    ycol, yorder = levels["y"]
+    col = levels["col"][0] if levels["col"] else None
+    row = levels["row"][0] if levels["row"] else None
+    n_cols = len(levels["col"][1]) if col else 1
+    cell = 0.55 if len(xorder) * n_cols > 12 else 0.75
+    single = col is None and row is None
+    width = max(4.0 if single else 2.6, len(xorder) * cell + 1.2)
+    height = max(3.0 if single else 1.8, len(yorder) * 0.45 + 1.0)
+    g = sns.FacetGrid(
+        data, col=col, row=row,
+        col_order=levels["col"][1] if col else None,
+        row_order=levels["row"][1] if row else None,
+        height=height, aspect=width / height, margin_titles=True, despine=False,
+        sharex=True, sharey=True,
+    )
+    g.map_dataframe(_heatmap, x=xcol, y=ycol, x_order=xorder, y_order=yorder)
+    g.set_axis_labels(axis_title(r["x"]), axis_title(r["y"]))
+    facet_titles(g, {k: axis_title(v) for k, v in r.items()})
+    for ax in g.axes.flat:
+        ax.tick_params(length=0)
+    g.figure.subplots_adjust(right=0.86 if row else 0.9)
+    cax = g.figure.add_axes([0.93 if row else 0.92, 0.25, 0.015, 0.5], label="<colorbar>")
+    mappable = plt.cm.ScalarMappable(norm=plt.Normalize(0, 100), cmap=RATE_CMAP)
+    g.figure.colorbar(mappable, cax=cax, label="seeds solved (%)")
+    add_titles(g.figure, title,
+            f"Each cell: the share of {seeds} that solve {task} within {budget} "
+            f"(the largest budget of each setting); one 0–100 % colour scale for all panels.",
+            note)
+    return g.figure
+
+
+def _heatmap(data: pd.DataFrame, x: str, y: str, x_order: list, y_order: list, color=None,
+             **_) -> None:
+    # pivot to wide only here; missing settings stay blank (NaN cells are masked)
+    pct = data.pivot_table(index=y, columns=x, values="_pct", aggfunc="first")
+    pct = pct.reindex(index=y_order[::-1], columns=x_order)  # largest y on top
+    text = data.pivot_table(index=y, columns=x, values="_text", aggfunc="first")
+    text = text.reindex(index=y_order[::-1], columns=x_order).astype(object).fillna("")
+    sns.heatmap(pct, annot=text.to_numpy(), fmt="", vmin=0, vmax=100, cmap=RATE_CMAP,
+                cbar=False, linewidths=0.5, linecolor="white", ax=plt.gca(),
+                annot_kws={"fontsize": 9})
+    ax = plt.gca()
+    ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _rate_bars(data: pd.DataFrame, axes: list[str], title: str, seeds: str, budget: str,
+               note: str | None) -> Figure:
+    """The one-axis (or no-axis) reliability plot: rate per value with Wilson error bars."""
+    axis = axes[0] if axes else None
+    data = data.copy()
+    data["_pct"] = data["rate"] * 100
+    caption = (f"Share of {seeds} that solve {task_name(data)} within {budget}; "
+               "error bars: Wilson 95 % confidence interval.")
+    numeric = axis is not None and pd.api.types.is_numeric_dtype(data[axis])
+    with sns.axes_style("whitegrid"):
+        if numeric:
+            data = analysis.natural_sort(data, [axis])
+            g = sns.relplot(data=data, x=axis, y="_pct", kind="line", marker="o",
+                            color=sns.color_palette(LINE_PALETTE)[0], height=3.6, aspect=1.5)
+            ax = g.ax
+            ax.errorbar(data[axis], data["_pct"],
+                        yerr=[data["_pct"] - data["ci_low"] * 100,
+                              data["ci_high"] * 100 - data["_pct"]],
+                        fmt="none", ecolor="0.3", capsize=4)
+            if axis == "lr" and (data[axis] > 0).all():
+                ax.set_xscale("log")
+            ax.set_xticks(data[axis], [value_text(axis, v) for v in data[axis]])
+            ax.minorticks_off()
+            ax.margins(x=0.08)
+            xs = data[axis].to_numpy()
+        else:
+            data["_bar"] = (data[axis].map(lambda v: value_text(axis, v)) if axis
+                            else "this setting")
+            order = ([value_text(axis, v) for v in ordered(data, axis)] if axis
+                     else ["this setting"])
+            data = data.set_index("_bar").loc[order].reset_index()
+            g = sns.catplot(data=data, x="_bar", y="_pct", kind="bar", order=order,
+                            color=sns.color_palette(LINE_PALETTE)[0], errorbar=None,
+                            height=3.6, aspect=max(1.0, min(2.5, len(order) * 0.3)))
+            ax = g.ax
+            xs = np.arange(len(order))
+            ax.errorbar(xs, data["_pct"],
+                        yerr=[data["_pct"] - data["ci_low"] * 100,
+                              data["ci_high"] * 100 - data["_pct"]],
+                        fmt="none", ecolor="0.3", capsize=4)
+        for xv, pct, rate in zip(xs, data["_pct"], data["rate"], strict=True):
+            ax.annotate(format_rate(rate), (xv, pct), xytext=(6, 4), textcoords="offset points",
+                        fontsize=8)
+        ax.set_ylim(0, 108)
+        ax.set_xlabel(axis_title([axis]) if axis else "")
+        ax.set_ylabel("seeds solved (%)")
+    add_titles(g.figure, title, caption, note)
+    return g.figure
+
+
+# --- 2. Rate against the epoch budget ----------------------------------------------------
+
+
+@dataclass
+class _Lines:
+    """A line plot's data with its role columns and levels, or settings of interest."""
+
+    data: pd.DataFrame
+    hue: tuple[str, list[str]] | None
+    style: tuple[str, list[str]] | None
+    col: tuple[str, list[str]] | None
+    row: tuple[str, list[str]] | None
+    titles: dict[str, str]
+    selection: str  # "" when every setting is shown
+
+
+def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame) -> _Lines:
+    """Facet and hue roles for a per-setting line plot; too many settings → a selection."""
+    axes = config_axes(summary)
+    r = roles(axes, "lines")
+    data, levels = with_labels(frame, r)
+    n_lines = np.prod([len(levels[k][1]) for k in ("hue", "style") if levels[k]] or [1])
+    n_facets = np.prod([len(levels[k][1]) for k in ("col", "row") if levels[k]] or [1])
+    if n_lines <= MAX_LINES_PER_FACET and n_facets <= MAX_FACETS:
+        return _Lines(data, levels["hue"], levels["style"], levels["col"], levels["row"],
+                      {k: axis_title(v) for k, v in r.items()}, "")
+    chosen, text = settings_of_interest(summary)
+    data = frame[frame["config_id"].isin(chosen)].copy()
+    labels = at_largest_budget(summary).set_index("config_id")
+    names = {c: setting_label(labels.loc[c], axes) for c in chosen}
+    data["_hue"] = data["config_id"].map(names)
+    return _Lines(data, ("_hue", [names[c] for c in chosen]), None, None, None,
+                  {"hue": "setting"}, text)
+
+
+def settings_of_interest(summary: pd.DataFrame, n_best: int = 4, n_worst: int = 4
+                         ) -> tuple[list[str], str]:
+    """The most and least reliable configurations at their largest budget (config_ids)."""
+    board = at_largest_budget(summary)
+    keys = ["rate", "ci_low", "median_epoch_solved", *analysis.CONFIG_AXES]
+    ranked = analysis.natural_sort(board, keys, descending=("rate", "ci_low"))
+    best = list(ranked["config_id"].head(n_best))
+    worst = [c for c in ranked["config_id"].iloc[::-1] if c not in best][:n_worst]
+    text = (f"the {len(best)} most and {len(worst)} least reliable of "
+            f"{len(ranked)} settings")
+    return best + worst[::-1], text
+
+
+def _facet_kwargs(lines: _Lines) -> dict:
+    kwargs: dict = {}
+    for role in ("hue", "style", "col", "row"):
+        level = getattr(lines, role)
+        if level:
+            kwargs[role] = level[0]
+            kwargs[f"{role}_order"] = level[1]
+    return kwargs
+
+
+def _palette(lines: _Lines) -> dict[str, tuple] | None:
+    if not lines.hue:
+        return None
+    levels = lines.hue[1]
+    colors = sns.color_palette(LINE_PALETTE, max(len(levels), 1))
+    if len(levels) > 10:
+        colors = sns.color_palette("viridis", len(levels))
+    return dict(zip(levels, colors, strict=True))
+
+
+def _relplot(lines: _Lines, x: str, y: str, height: float = 2.6, **kwargs) -> sns.FacetGrid:
+    facet = _facet_kwargs(lines)
+    palette = _palette(lines)
+    color = None if palette else sns.color_palette(LINE_PALETTE)[0]
+    n_cols = len(lines.col[1]) if lines.col else 1
+    aspect = 1.25 if n_cols > 1 else 1.6
+    with sns.axes_style("whitegrid"):
+        g = sns.relplot(data=lines.data, x=x, y=y, kind="line", palette=palette, color=color,
+                        height=height, aspect=aspect, estimator=None, sort=True,
+                        facet_kws={"margin_titles": True}, **facet, **kwargs)
+    facet_titles(g, lines.titles)
+    if g.legend is not None:
+        names = [lines.titles.get("hue"), lines.titles.get("style")]
+        g.legend.set_title(" / ".join(n for n in names if n) or None)
+        if lines.hue and lines.style:
+            _relabel_legend(g, lines)
+    legend_right(g)
+    return g
+
+
+def _relabel_legend(g: sns.FacetGrid, lines: _Lines) -> None:
+    """seaborn titles the hue and style sections by column name; show the axis names."""
+    names = {lines.hue[0]: lines.titles["hue"], lines.style[0]: lines.titles["style"]}
+    for text in g.legend.texts:
+        if text.get_text() in names:
+            text.set_text(names[text.get_text()])
+            text.set_fontweight("bold")
+    g.legend.set_title(None)
+
+
+def _bands(g: sns.FacetGrid, lines: _Lines, x: str, low: str, high: str) -> None:
+    """Shade [low, high] around each line in its hue colour."""
+    palette = _palette(lines)
+    keys = [k for k in (lines.hue and lines.hue[0], lines.style and lines.style[0]) if k]
+    for (row, col, _), subset in g.facet_data():
+        if subset.empty:
+            continue
+        ax = g.facet_axis(row, col)
+        groups = subset.groupby(keys, sort=False) if keys else [(None, subset)]
+        for _key, part in groups:
+            hue_value = part[lines.hue[0]].iloc[0] if lines.hue else None
+            color = palette[hue_value] if palette else sns.color_palette(LINE_PALETTE)[0]
+            part = part.sort_values(x)
+            ax.fill_between(part[x], part[low], part[high], color=color, alpha=0.15,
+                            linewidth=0, step=None)
+
+
+def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
+                   note: str | None = None) -> Figure:
+    """Convergence rate against the epoch budget, one line per setting, Wilson 95 % bands.
+
+    With a single budget in ``summary`` the rate is drawn from ``curves`` instead
+    (the share of seeds solved by each log-spaced epoch), if given.
+    """
+    task = task_name(summary)
+    single_budget = summary["epochs"].nunique() < 2
+    title = "Does a longer training budget help?"
+    if single_budget and curves is not None and not curves.empty:
+        data = curves.copy()
+        data["n_solved"] = np.round(data["frac_solved"] * data["n_runs"])
+        low, high = analysis.wilson_interval(data["n_solved"], data["n_runs"])
+        data = data.assign(rate=data["frac_solved"], ci_low=low, ci_high=high, epochs=data["epoch"])
+        xlabel = "epoch"
+        caption = (f"Share of seeds that had solved {task} by each epoch (one training budget "
+                   "in this sweep); bands: Wilson 95 % confidence interval.")
+    else:
+        data = summary
+        xlabel = "epoch budget"
+        caption = (f"Share of {seed_text(summary)} that solve {task} within each budget; "
+                   "bands: Wilson 95 % confidence interval.")
+    data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
+                       _high=data["ci_high"] * 100)
+    lines = _line_roles(data, summary)
+    g = _relplot(lines, x="epochs", y="_pct", marker="o" if not single_budget else None,
+                 markersize=4)
+    _bands(g, lines, "epochs", "_low", "_high")
+    budgets = sorted(data["epochs"].unique())
+    for ax in g.axes.flat:
+        ax.set_xscale("log")
+        plain_log_ticks(ax)
+        ax.set_ylim(-3, 103)
+        if not single_budget:
+            ax.set_xticks(budgets, [str(b) for b in budgets])
+            ax.minorticks_off()
+    g.set_axis_labels(xlabel, "seeds solved (%)")
+    if lines.selection:
+        title += f" ({lines.selection})"
+    add_titles(g.figure, title, caption, note)
+    return g.figure
+
+
+# --- 3. ECDF of the epoch solved -----------------------------------------------------------
+
+
+def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
+    """Step points of each configuration's ECDF of ``epoch_solved`` over all its seeds.
+
+    Uses each configuration's runs at its largest budget. Columns: config_id,
+    the axes, ``epoch`` (≥ 1: a run solved at initialisation counts at epoch 1)
+    and ``share`` (% of all seeds solved by then). Each curve starts at (1, 0) and
+    ends at (budget, rate): the seeds that never solve keep it below 100 %.
+    """
+    last = at_largest_budget(runs)
+    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in last.columns]]
+    pieces = []
+    for _config_id, part in last.groupby("config_id", sort=False):
+        n = len(part)
+        solved = part.loc[part["solved"].astype(bool), "epoch_solved"]
+        epochs = np.sort(np.maximum(pd.to_numeric(solved).to_numpy(np.float64), 1))
+        budget = int(part["epochs"].iloc[0])
+        xs = np.concatenate([[1.0], epochs, [budget]])
+        ys = np.concatenate([[0.0], np.arange(1, len(epochs) + 1) / n, [len(epochs) / n]])
+        piece = pd.DataFrame({"epoch": xs, "share": ys * 100})
+        for column in keep:
+            piece[column] = part[column].iloc[0]
+        pieces.append(piece)
+    if not pieces:
+        return pd.DataFrame(columns=[*keep, "epoch", "share"])
+    return pd.concat(pieces, ignore_index=True)[[*keep, "epoch", "share"]]
+
+
+def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
+                      note: str | None = None) -> Figure:
+    """ECDF of ``epoch_solved`` per setting on a log epoch axis, as a share of all seeds."""
+    task = task_name(summary)
+    data = ecdf_frame(runs)
+    lines = _line_roles(data, summary)
+    g = _relplot(lines, x="epoch", y="share", drawstyle="steps-post")
+    for ax in g.axes.flat:
+        ax.set_xscale("log")
+        plain_log_ticks(ax)
+        ax.set_ylim(-3, 103)
+    g.set_axis_labels("epoch", "seeds solved by then (%)")
+    title = "How fast do the runs that succeed get there?"
+    if lines.selection:
+        title += f" ({lines.selection})"
+    nothing = not runs["solved"].astype(bool).any()
+    caption = (f"Empirical CDF of the epoch at which each seed first solved {task}, as a share "
+               "of all seeds (runs at each setting's largest budget): a curve ends at its "
+               "convergence rate; a run solved at initialisation counts at epoch 1.")
+    if nothing:
+        caption += " No run solved the task, so every curve stays at 0."
+        for ax in g.axes.flat:
+            ax.text(0.5, 0.55, f"no seed solved {task}", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=10, color="0.35")
+    add_titles(g.figure, title, caption, note)
+    return g.figure
+
+
+# --- 4. Failure modes ----------------------------------------------------------------------
+
+
+def failure_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """Long form of the outcomes at each configuration's largest budget.
+
+    One row per configuration × outcome (``none`` = solved) with ``share`` in %.
+    """
+    data = at_largest_budget(summary)
+    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in data.columns], "rate"]
+    counts = data[keep + analysis.FAILURE_COUNT_COLUMNS + ["n_runs"]]
+    long = counts.melt(id_vars=[*keep, "n_runs"], value_vars=analysis.FAILURE_COUNT_COLUMNS,
+                       var_name="failure", value_name="count")
+    long["failure"] = long["failure"].str.removeprefix("n_")
+    long["share"] = long["count"] / long["n_runs"] * 100
+    return long
+
+
+def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
+    """Stacked horizontal bars: how each setting's seeds end (solved or a failure label)."""
+    data = failure_frame(summary)
+    axes = config_axes(summary)
+    axes_roles = roles(axes, "bars")
+    n_settings = data["config_id"].nunique()
+    n_facets = np.prod([data[a].nunique() for a in axes_roles["col"] + axes_roles["row"]]
+                       or [1])
+    selection = ""
+    if n_settings / n_facets > MAX_BARS or n_facets > MAX_FACETS:
+        board = at_largest_budget(summary)
+        worst = analysis.natural_sort(board, ["rate", *analysis.CONFIG_AXES])
+        keep = set(worst["config_id"].head(MAX_BARS // 2))
+        data = data[data["config_id"].isin(keep)]
+        selection = f" (the {len(keep)} least reliable of {n_settings} settings)"
+        axes_roles = {"bar": axes, "col": [], "row": []}
+    data, levels = with_labels(data, axes_roles)
+    if levels["bar"] is None:
+        data["_bar"] = "this setting"
+        levels["bar"] = ("_bar", ["this setting"])
+    present = [f for f in FAILURE_LABELS if data.loc[data["failure"] == f, "count"].sum() > 0]
+    present = present or ["none"]
+    col = levels["col"][0] if levels["col"] else None
+    row = levels["row"][0] if levels["row"] else None
+    bar_order = levels["bar"][1]
+    single = col is None and row is None
+    height = max(3.0 if single else 1.6, 0.28 * len(bar_order) + 0.8)
+    with sns.axes_style("whitegrid"):
+        g = sns.FacetGrid(data, col=col, row=row,
+                          col_order=levels["col"][1] if col else None,
+                          row_order=levels["row"][1] if row else None,
+                          height=height, aspect=max(1.3, 3.2 / height),
+                          margin_titles=True, sharey=True, sharex=True)
+        g.map_dataframe(_stacked_bars, bar=levels["bar"][0], order=bar_order, labels=present)
+    facet_titles(g, {k: axis_title(v) for k, v in axes_roles.items()})
+    bars = axis_title(axes_roles["bar"]) if axes_roles["bar"] else ""
+    # a long bar-axis name would run into the next row's: then the caption names it
+    g.set_axis_labels("share of seeds (%)", bars if row is None else "")
+    handles = {OUTCOME_NAMES[f]: Patch(color=FAILURE_COLORS[f]) for f in present}
+    g.add_legend(legend_data=handles, title="outcome", label_order=list(handles))
+    legend_right(g)
+    add_titles(g.figure, "Why do the other runs fail?" + selection,
+            f"How the {seed_text(summary)} of each setting end at its largest budget "
+            f"({budget_text(summary)}): solved, or the failure label of the run "
+            "(first match of diverged, symmetric, dead, saturated, slow, stuck)."
+            + (f" Bars: {bars}." if row is not None and bars else ""), note)
+    return g.figure
+
+
+def _stacked_bars(data: pd.DataFrame, bar: str, order: list[str], labels: list[str],
+                  color=None, **_) -> None:
+    ax = plt.gca()
+    wide = data.pivot_table(index=bar, columns="failure", values="share", aggfunc="sum")
+    wide = wide.reindex(index=order, columns=labels).fillna(0.0)
+    left = np.zeros(len(order))
+    positions = np.arange(len(order))
+    for label in labels:
+        ax.barh(positions, wide[label], left=left, color=FAILURE_COLORS[label], height=0.8,
+                edgecolor="white", linewidth=0.4, label=OUTCOME_NAMES[label])
+        left += wide[label].to_numpy()
+    ax.set_yticks(positions, order)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.set_xticks([0, 50, 100])
+    ax.grid(axis="y", visible=False)
+
+
+# --- 5. Learning curves --------------------------------------------------------------------
+
+
+def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
+                    note: str | None = None) -> Figure:
+    """Median loss over seeds with its interquartile band, on log-spaced epochs (log–log)."""
+    data = curves.dropna(subset=["loss_median"])
+    data = data[data["loss_median"] > 0] if not data.empty else data
+    lines = _line_roles(data, summary)
+    g = _relplot(lines, x="epoch", y="loss_median")
+    _bands(g, lines, "epoch", "loss_q25", "loss_q75")
+    clipped = False
+    if not data.empty:
+        positive = pd.concat([data["loss_q25"], data["loss_median"]])
+        low = max(float(positive[positive > 0].min()), 1e-12)
+        high = float(np.nanmax(data["loss_q75"]))
+        # room for every curve's start, then diverging curves leave through the top
+        first = data[data["epoch"] == data["epoch"].min()]["loss_median"]
+        cap = max(100 * float(first.min()), 10 * float(first.max()))
+        if np.isfinite(cap) and high > cap:
+            high, clipped = cap, True
+        for ax in g.axes.flat:
+            ax.set_xscale("log")
+            plain_log_ticks(ax)
+            ax.set_yscale("log")
+            ax.set_ylim(low / 2, high * 2)
+            decades = np.log10(high * 2) - np.log10(low / 2)
+            subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    g.set_axis_labels("epoch", f"{_loss_name(summary)} loss")
+    title = "How does the loss fall during training?"
+    if lines.selection:
+        title += f" ({lines.selection})"
+    caption = ("Median loss over seeds at log-spaced epochs; bands: interquartile range "
+               "(25th–75th percentile). Diverged runs (non-finite loss) are left out.")
+    if clipped:
+        caption += (" The loss axis is cut: curves that leave through the top are "
+                    "diverging.")
+    if data.empty:
+        caption += " No finite loss was recorded."
+    add_titles(g.figure, title, caption, note)
+    return g.figure
+
+
+def _loss_name(summary: pd.DataFrame) -> str:
+    losses = summary["loss"].unique() if "loss" in summary.columns else []
+    return str(losses[0]) if len(losses) == 1 else "training"
+
+
+# --- Loading and saving -----------------------------------------------------------------
+
+
+@dataclass
+class PlotData:
+    """What the plots of one results folder need."""
+
+    folder: Path
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    curves: pd.DataFrame
+    n_total: int  # runs in the grid (manifest); len(runs) of them are done
+
+    @property
+    def partial(self) -> bool:
+        return len(self.runs) < self.n_total
+
+    @property
+    def note(self) -> str | None:
+        if not self.partial:
+            return None
+        return f"Partial sweep: {len(self.runs):,} of {self.n_total:,} runs done."
+
+
+def load_plot_data(folder: str | Path) -> PlotData:
+    """Runs, summary and curves of a finished or partial sweep.
+
+    Raises :class:`xorbench.store.ResultsError` when ``folder`` is not a results
+    folder. A complete sweep's CSVs are read as written; for a partial one the
+    tables are rebuilt from the finished shards.
+    """
+    from xorbench.store import ResultsDir
+    from xorbench.sweep import load_runs
+
+    results = ResultsDir(folder)
+    results.check()
+    manifest = results.read_manifest()
+    runs = load_runs(folder)
+    complete = manifest.get("status") == "complete"
+    summary_csv, curves_csv = results.path / "summary.csv", results.path / "curves.csv"
+    if complete and summary_csv.is_file():
+        summary = pd.read_csv(summary_csv)
+    else:
+        summary = analysis.summarize(runs)
+    if complete and curves_csv.is_file():
+        curves = pd.read_csv(curves_csv)
+    elif runs.empty:
+        curves = pd.DataFrame()
+    else:
+        curves = analysis.curves(results.read_part("curves"), runs)
+    n_total = int(manifest.get("n_runs") or len(runs))
+    return PlotData(results.path, runs, summary, curves, n_total)
+
+
+def read_params(folder: str | Path, wanted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Final parameters (config_id, seed, epochs, p0 …) from a folder's shards.
+
+    ``wanted`` (columns config_id, seed, epochs) limits the rows kept; each shard's
+    ``params-<id>.parquet`` is read filtered to its configurations, so a
+    million-run sweep is never held in memory at once. Missing or unreadable
+    parts are skipped (those runs simply have no boundary to draw).
+    """
+    from xorbench.store import ResultsDir
+
+    results = ResultsDir(folder)
+    key = ["config_id", "seed", "epochs"]
+    if wanted is None:
+        params = results.read_part("params")
+        return params.astype({"config_id": str}) if not params.empty else params
+    keep = wanted[key].astype({"config_id": str}).drop_duplicates()
+    ids = sorted(keep["config_id"].unique())
+    frames = []
+    for shard_id in results.shard_ids():
+        path = results.shards / f"params-{shard_id}.parquet"
+        try:
+            part = pd.read_parquet(path, filters=[("config_id", "in", ids)])
+        except Exception:  # a missing or corrupt shard: its runs stay undrawn
+            continue
+        if len(part):
+            frames.append(part.astype({"config_id": str}).merge(keep, on=key, how="inner"))
+    if not frames:
+        return pd.DataFrame(columns=key)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(key)
+
+
+def draw_all(data: PlotData) -> dict[str, Figure]:
+    """Every plot of :data:`PLOT_NAMES` for one folder's data (figures, not files)."""
+    note = data.note
+    figures = {}
+    if data.runs.empty:
+        return figures
+    figures["reliability"] = reliability_map(data.summary, note)
+    figures["rate-vs-budget"] = rate_vs_budget(data.summary, data.curves, note)
+    figures["ecdf"] = epoch_solved_ecdf(data.runs, data.summary, note)
+    figures["failures"] = failure_modes(data.summary, note)
+    if not data.curves.empty:
+        figures["curves"] = learning_curves(data.curves, data.summary, note)
+    chosen = gallery_runs(data.runs, data.summary)
+    if not chosen.empty:
+        params = read_params(data.folder, chosen)
+        figures["boundaries"] = decision_boundaries(data.runs, data.summary, params, note)
+    return figures
+
+
+def save_all(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
+             dpi: int = 120) -> list[Path]:
+    """Draw every plot of a results folder into ``folder/plots/<name>.<fmt>``; returns paths."""
+    data = data if data is not None else load_plot_data(folder)
+    out = Path(folder) / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, fig in draw_all(data).items():
+        path = out / f"{name}.{fmt}"
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.2)
+        plt.close(fig)
+        paths.append(path)
+    return paths
