@@ -439,5 +439,23 @@ def _draw_plots(folder: Path, data=None, fmt: str = "png") -> None:
               markup=False)
 
 
+@app.command()
+@_guard
+def report(folder: FolderArg) -> None:
+    """Write DIR/report.md and a self-contained DIR/report.html (plots embedded).
+
+    The report holds the run counts, plain-language findings, the leaderboard,
+    the plots and the grid; the HTML opens offline. Works on a partial sweep.
+    """
+    from xorbench.plots import load_plot_data
+    from xorbench.report import write_report
+
+    data = load_plot_data(folder)
+    if data.note:
+        out.print(data.note, markup=False)
+    md_path, html_path = write_report(folder, data)
+    out.print(f"report: {md_path}  {html_path}", markup=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
