@@ -62,7 +62,7 @@ def test_a_sweep_writes_the_documented_tables_and_manifest(reference):
     assert not (outcome.path / LOCK).exists()
 
 
-@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize("batch_size", [3, 7])
 def test_batch_size_does_not_change_a_byte(tmp_path, reference, batch_size):
     run_sweep(tiny(), tmp_path / "tiny", jobs=1, batch_size=batch_size)
     assert table_bytes(tmp_path / "tiny") == reference[1]

@@ -10,6 +10,7 @@ import json
 import math
 import sys
 import time
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,8 +35,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
+    from rich.markup import escape
+
+    # escaped: "[grid] lr = 0" is the message, not rich markup
     for line in str(message).splitlines():
-        err.print(f"[bold red]error:[/] {line}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(line)}", markup=True)
     return typer.Exit(code)
 
 
@@ -254,11 +258,19 @@ def sweep(
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip drawing the plots.")]
     = False,
     top: Annotated[int, typer.Option(help="Rows of the leaderboard to print.", min=1)] = 10,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Start over: move the folder's old results to <out>.old-<time> first.")]
+    = False,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="Advanced: networks per engine batch (default: sized "
+        "for cache). Smaller batches mean more, smaller shards.")] = None,
 ) -> None:
     """Train every run of a grid, in parallel, and write tidy results.
 
     Writes results/<name>/ (or --out): runs.csv, summary.csv, curves.csv,
-    manifest.json, grid.toml and shards/. Rerunning the same command resumes.
+    manifest.json, grid.toml and shards/. Finished batches are saved as they
+    come: rerunning the same command (after Ctrl-C, a crash, or with a changed
+    grid) trains only the runs not yet done. --fresh starts over.
 
     Example:  xorbench sweep sweeps/quick.toml --jobs 2
     """
@@ -270,15 +282,20 @@ def sweep(
         raise _fail(f"{grid.path}: {grid.n_runs:,} runs is over the guard of "
                     f"{MAX_RUNS_WITHOUT_CONFIRM:,}; add --yes to run it anyway")
     folder = out_dir or default_out(grid)
+    resume = _resume_command(path, folder, jobs=jobs, backend=backend, scheduler=scheduler,
+                             yes=yes, batch_size=batch_size)
     try:
-        with _progress(quiet) as progress:
+        with _sigterm_as_interrupt(), _progress(quiet) as progress:
             outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
-                                scheduler=scheduler, progress=progress)
-    except KeyboardInterrupt:
-        command = " ".join(["xorbench", *sys.argv[1:]]) if sys.argv else "xorbench sweep"
-        err.print(f"interrupted: finished batches are saved; rerun `{command}` to resume",
-                  markup=False)
+                                scheduler=scheduler, progress=progress, batch_size=batch_size,
+                                fresh=fresh, notify=_warn)
+    except KeyboardInterrupt as e:
+        saved = (f"{e.n_done:,} of {e.n_runs:,} runs are saved" if hasattr(e, "n_done")
+                 else "finished batches are saved")
+        err.print(f"interrupted: {saved}; resume with: {resume}", markup=False)
         raise typer.Exit(130) from None
+    if outcome.moved_aside is not None:
+        out.print(f"--fresh: moved the old results to {outcome.moved_aside}/", markup=False)
     reused = f", {outcome.n_reused} reused from earlier" if outcome.n_reused else ""
     out.print(f"{outcome.n_trained} runs trained{reused} in {outcome.seconds:.1f} s "
               f"({outcome.n_runs} in the grid)", markup=False)
@@ -287,6 +304,44 @@ def sweep(
               markup=False)
     if not no_plots:
         _draw_plots(outcome.path)
+
+
+def _warn(message: str) -> None:
+    err.print(f"warning: {message}", markup=False)
+
+
+def _resume_command(path: Path | None, folder: Path, **options) -> str:
+    """The command that resumes this sweep (never --fresh, which would start over)."""
+    import shlex
+
+    words = ["xorbench", "sweep", *([str(path)] if path is not None else []),
+             "--out", str(folder)]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            words.append(flag)
+        elif value not in (None, False) and not (name == "backend" and value == "loky"):
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (kill, a job scheduler) stops a sweep like Ctrl-C: saved, exit 130."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _progress:
@@ -391,13 +446,12 @@ def summary(
 ) -> None:
     """The leaderboard of a finished or partial sweep."""
     from xorbench.analysis import summarize
-    from xorbench.store import ResultsDir
-    from xorbench.sweep import load_runs
+    from xorbench.sweep import load_runs, sweep_status
 
     runs = load_runs(folder)
-    total = ResultsDir(folder).read_manifest().get("n_runs")
-    if total and len(runs) < total:
-        out.print(f"partial sweep: {len(runs)} of {total} runs done", markup=False)
+    status = sweep_status(folder, runs)
+    if status.partial:
+        out.print(status.describe(), markup=False)
     _print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
                        all_budgets=all_budgets)
 

@@ -478,6 +478,16 @@ class ResultsDir:
             return []
         return sorted(_shard_id(p, "runs") for p in self.shards.glob("runs-*.parquet"))
 
+    def count_runs(self, shard_ids: Iterable[str]) -> int:
+        """Rows in these shards' runs parts, from the Parquet footers (no data read)."""
+        import pyarrow.parquet as pq
+
+        total = 0
+        for shard_id in shard_ids:
+            with contextlib.suppress(Exception):  # unreadable: not counted, set aside later
+                total += pq.read_metadata(self.shards / f"runs-{shard_id}.parquet").num_rows
+        return total
+
     def read_shards(self, parts: Iterable[str] = ("runs",), check: Iterable[str] = (),
                     on_corrupt: CorruptCallback | None = None,
                     set_aside: bool = False) -> dict[str, pd.DataFrame]:

@@ -165,6 +165,7 @@ def run_sweep(
             stored = folder.read_shards(("runs", "curves"), check=("params",),
                                         on_corrupt=corrupt, set_aside=True)
             done = _key_set(stored["runs"])
+            shards_before = folder.shard_ids()
         todo = [spec for spec, key in zip(specs, keys, strict=True) if key not in done]
         n_reused = len(specs) - len(todo)
         n_workers = jobs or default_jobs()
@@ -218,6 +219,10 @@ def run_sweep(
                                              curves=[stored["curves"], *new_curves], keys=keys)
         except BaseException as e:
             interrupted = isinstance(e, KeyboardInterrupt)
+            # Workers store their own shards: count what reached the disk, which may be
+            # more than the results that reached us before the workers were stopped.
+            n_done = max(n_done, n_reused + folder.count_runs(
+                set(folder.shard_ids()) - set(shards_before)))
             manifest.update(status="interrupted" if interrupted else "failed", n_done=n_done)
             manifest["events"].append({
                 "event": "stop", "time": _now(), "runs_done": n_done,
