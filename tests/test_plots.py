@@ -215,7 +215,8 @@ def test_failure_bars_stack_to_all_seeds(sweeps, kind):
     assert sum(len(b) for b in bars) == n_settings
     assert all(abs(total - 100) < 1e-9 for b in bars for total in b.values())
     assert panels[-1].get_xlabel() == "share of seeds (%)"
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    title, *legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert title == "outcome"
     board = at_largest_budget(data.summary)
     present = [c.removeprefix("n_") for c in analysis.FAILURE_COUNT_COLUMNS if board[c].sum()]
     assert legend == [{"none": "solved"}.get(p, p) for p in present]
@@ -303,14 +304,6 @@ def test_boundary_gallery_shows_solved_and_failed_runs(sweeps, kind):
 # --- Saving, partial sweeps, the command ----------------------------------------------------
 
 
-def test_save_all_writes_every_plot(sweeps, tmp_path):
-    data = sweeps["one_axis"]
-    paths = plots.save_all(data.folder, data, fmt="svg")
-    assert [p.name for p in paths] == [f"{n}.svg" for n in plots.PLOT_NAMES]
-    assert all(p.stat().st_size > 1000 for p in paths)
-    assert plt.get_fignums() == []  # figures are closed after saving
-
-
 def test_partial_sweep_is_drawn_and_says_so(tmp_path):
     data = plots.load_plot_data(plot_sweeps.make_partial(tmp_path))
     assert data.partial and 0 < len(data.runs) < data.n_total
@@ -320,10 +313,14 @@ def test_partial_sweep_is_drawn_and_says_so(tmp_path):
 
 
 def test_plot_command(sweeps, tmp_path):
+    folder = sweeps["one_axis"].folder
     runner = CliRunner()
-    result = runner.invoke(app, ["plot", str(sweeps["one_axis"].folder), "--format", "png"])
+    result = runner.invoke(app, ["plot", str(folder), "--format", "svg"])
     assert result.exit_code == 0, result.output
-    assert (sweeps["one_axis"].folder / "plots" / "reliability.png").is_file()
+    drawn = sorted(p.name for p in (folder / "plots").iterdir())
+    assert drawn == sorted(f"{name}.svg" for name in plots.PLOT_NAMES)
+    assert all(p.stat().st_size > 1000 for p in (folder / "plots").iterdir())
+    assert plt.get_fignums() == []  # figures are closed once saved
     result = runner.invoke(app, ["plot", str(tmp_path)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1

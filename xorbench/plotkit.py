@@ -20,6 +20,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import ticker, transforms
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from xorbench import analysis
 from xorbench.choices import format_number
@@ -186,20 +187,30 @@ def add_titles(fig: Figure, title: str, caption: str, note: str | None = None) -
              transform=below)
 
 
-def legend_right(g: sns.FacetGrid) -> None:
-    """Move the figure legend just right of the axes and their margin titles.
+def legend_right(fig: Figure, sections: Sequence[tuple[str, Sequence[tuple[str, object]]]]
+                 ) -> None:
+    """One figure legend right of the panels (clear of the row titles), in sections.
 
-    seaborn places it inside a widened figure, where it can cover the row
-    titles; outside the figure box, ``savefig(bbox_inches="tight")`` keeps it.
+    ``sections`` is [(title, [(label, handle), …]), …]; each title is shown bold
+    above its entries (none when there is a single untitled section). The
+    legend sits outside the figure box; ``savefig(bbox_inches="tight")`` keeps it.
     """
-    if g.legend is None:
+    sections = [(title, items) for title, items in sections if items]
+    if not sections:
         return
-    fig = g.figure
-    width, right = fig.get_figwidth(), fig.subplotpars.right
-    used = width * right + 0.35  # the axes, plus room for the row titles
-    fig.set_figwidth(used)
-    fig.subplots_adjust(right=width * right / used)
-    sns.move_legend(g, "center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    handles, labels, headers = [], [], []
+    for title, items in sections:
+        if title:
+            handles.append(Patch(visible=False))  # a title row: no handle drawn
+            labels.append(title)
+            headers.append(len(labels) - 1)
+        for label, handle in items:
+            handles.append(handle)
+            labels.append(label)
+    legend = fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                        frameon=False, handlelength=2.4)
+    for i in headers:
+        legend.get_texts()[i].set_fontweight("bold")
 
 
 def plain_log_ticks(ax) -> None:

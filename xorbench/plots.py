@@ -18,6 +18,7 @@ nothing trains. matplotlib always runs headless (Agg).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from xorbench import analysis
@@ -256,37 +258,45 @@ def _palette(lines: _Lines) -> dict[str, tuple] | None:
     return dict(zip(levels, colors, strict=True))
 
 
+# Dash patterns of the style levels (solid first), as (on, off, …) in points.
+DASHES = ["", (4, 1.5), (1, 1), (3, 1.25, 1.5, 1.25), (5, 1, 1, 1), (6, 2), (2, 2, 6, 2)]
+
+
 def _relplot(lines: _Lines, x: str, y: str, height: float = 2.6, **kwargs) -> sns.FacetGrid:
+    """A relplot of ``lines`` with our own legend, right of the panels and their titles.
+
+    Building the legend directly (rather than seaborn's ``add_legend``) spares a
+    full draw of the figure just to measure it.
+    """
     facet = _facet_kwargs(lines)
     palette = _palette(lines)
     color = None if palette else sns.color_palette(LINE_PALETTE)[0]
+    dashes = (dict(zip(lines.style[1], itertools.cycle(DASHES), strict=False))
+              if lines.style else True)
     n_cols = len(lines.col[1]) if lines.col else 1
     aspect = 1.25 if n_cols > 1 else 1.6
     with sns.axes_style("whitegrid"):
         g = sns.relplot(data=lines.data, x=x, y=y, kind="line", palette=palette, color=color,
-                        height=height, aspect=aspect, estimator=None, sort=True,
-                        facet_kws={"margin_titles": True}, **facet, **kwargs)
+                        dashes=dashes, height=height, aspect=aspect, estimator=None, sort=True,
+                        legend=False, facet_kws={"margin_titles": True}, **facet, **kwargs)
     facet_titles(g, lines.titles)
-    if g.legend is not None:
-        names = [lines.titles.get("hue"), lines.titles.get("style")]
-        g.legend.set_title(" / ".join(n for n in names if n) or None)
-        if lines.hue and lines.style:
-            _relabel_legend(g, lines)
-    legend_right(g)
+    marker = kwargs.get("marker")
+    sections: list[tuple[str, list[tuple[str, Line2D]]]] = []
+    if lines.hue:
+        sections.append((lines.titles.get("hue", ""), [
+            (level, Line2D([], [], color=palette[level], marker=marker, markersize=4))
+            for level in lines.hue[1]]))
+    if lines.style:
+        sections.append((lines.titles.get("style", ""), [
+            (level, Line2D([], [], color="0.3", marker=marker, markersize=4,
+                           dashes=dashes[level] or (None, None)))
+            for level in lines.style[1]]))
+    legend_right(g.figure, sections)
     return g
 
 
-def _relabel_legend(g: sns.FacetGrid, lines: _Lines) -> None:
-    """seaborn titles the hue and style sections by column name; show the axis names."""
-    names = {lines.hue[0]: lines.titles["hue"], lines.style[0]: lines.titles["style"]}
-    for text in g.legend.texts:
-        if text.get_text() in names:
-            text.set_text(names[text.get_text()])
-            text.set_fontweight("bold")
-    g.legend.set_title(None)
-
-
-def _bands(g: sns.FacetGrid, lines: _Lines, x: str, low: str, high: str) -> None:
+def _bands(g: sns.FacetGrid, lines: _Lines, x: str, low: str, high: str,
+           alpha: float = 0.15) -> None:
     """Shade [low, high] around each line in its hue colour."""
     palette = _palette(lines)
     keys = [k for k in (lines.hue and lines.hue[0], lines.style and lines.style[0]) if k]
@@ -299,8 +309,8 @@ def _bands(g: sns.FacetGrid, lines: _Lines, x: str, low: str, high: str) -> None
             hue_value = part[lines.hue[0]].iloc[0] if lines.hue else None
             color = palette[hue_value] if palette else sns.color_palette(LINE_PALETTE)[0]
             part = part.sort_values(x)
-            ax.fill_between(part[x], part[low], part[high], color=color, alpha=0.15,
-                            linewidth=0, step=None)
+            ax.fill_between(part[x], part[low], part[high], color=color, alpha=alpha,
+                            linewidth=0)
 
 
 def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
@@ -461,13 +471,12 @@ def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
     bars = axis_title(axes_roles["bar"]) if axes_roles["bar"] else ""
     # a long bar-axis name would run into the next row's: then the caption names it
     g.set_axis_labels("share of seeds (%)", bars if row is None else "")
-    handles = {OUTCOME_NAMES[f]: Patch(color=FAILURE_COLORS[f]) for f in present}
-    g.add_legend(legend_data=handles, title="outcome", label_order=list(handles))
-    legend_right(g)
+    legend_right(g.figure, [("outcome", [(OUTCOME_NAMES[f], Patch(color=FAILURE_COLORS[f]))
+                                         for f in present])])
     add_titles(g.figure, "Why do the other runs fail?" + selection,
             f"How the {seed_text(summary)} of each setting end at its largest budget "
             f"({budget_text(summary)}): solved, or the failure label of the run "
-            "(first match of diverged, symmetric, dead, saturated, slow, stuck)."
+            f"(first match of {', '.join(f for f in FAILURE_LABELS if f != 'none')})."
             + (f" Bars: {bars}." if row is not None and bars else ""), note)
     return g.figure
 
@@ -500,7 +509,7 @@ def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
     data = data[data["loss_median"] > 0] if not data.empty else data
     lines = _line_roles(data, summary)
     g = _relplot(lines, x="epoch", y="loss_median")
-    _bands(g, lines, "epoch", "loss_q25", "loss_q75")
+    _bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1)  # bands overlap a lot
     clipped = False
     if not data.empty:
         positive = pd.concat([data["loss_q25"], data["loss_median"]])

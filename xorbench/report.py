@@ -24,14 +24,15 @@ from xorbench.plotkit import at_largest_budget, config_axes, value_text
 from xorbench.plots import PlotData, load_plot_data, save_all
 from xorbench.tasks import TASKS, make_task
 
-# What each plot answers, in the order the report shows them.
+# The plots in the order the report shows them, with a short heading each (the
+# question each answers is its title, inside the image).
 PLOT_SECTIONS = {
-    "reliability": "Which settings learn {task} reliably?",
-    "rate-vs-budget": "Does a longer training budget help?",
-    "ecdf": "How fast do the runs that succeed get there?",
-    "failures": "Why do the other runs fail?",
-    "curves": "How does the loss fall during training?",
-    "boundaries": "What did the networks learn instead of {task}?",
+    "reliability": "Reliability map",
+    "rate-vs-budget": "Convergence rate against the epoch budget",
+    "ecdf": "Speed: when the successful runs solve {task}",
+    "failures": "Failure modes",
+    "curves": "Learning curves",
+    "boundaries": "Decision boundaries",
 }
 FAILURE_MEANINGS = dict(FAILURES)
 DIVERGED = "(nothing: diverged)"  # the learned "function" of a network with NaN outputs
