@@ -1,19 +1,23 @@
 """How much of a sweep's wall time goes to anything but training?
 
     python benchmarks/sweep_overhead.py --jobs 2                 # quick + 100k grids
-    python benchmarks/sweep_overhead.py --jobs 2 --grid quick --repeat 3
+    python benchmarks/sweep_overhead.py --jobs 1 2 --grid quick --repeat 3
 
 For each grid, runs a fresh sweep into a temporary folder and prints the
-manifest's stage timings (expand, scan, plan, train = the parallel part, store
-= writing shards inside it, tables = runs/summary/curves.csv) and the overhead:
+manifest's stage timings (expand, scan, plan, startup = until the first batch
+began training, train = the parallel part, startup included, tables =
+runs/summary/curves.csv) and the overhead:
 
     overhead = 1 − engine seconds / (workers × wall seconds)
 
 where engine seconds are summed over the workers' batches, inside the engine
-only. Everything else counts as overhead: expansion, planning, starting the
-worker pool, pickling, turning results into frames, writing shards, idle
-workers at the end, building and writing the CSVs. ``worker busy`` is the same
-with all of a worker's batch time (engine + building the frames).
+only. Everything else counts as overhead, split into shares that add up to it:
+
+    serial        expand, scan, plan, tables: this process works, workers wait
+    startup       starting the worker processes (imports) before the first batch
+    worker extra  in the workers, outside the engine: tidy frames, writing shards
+    idle          the rest: workers waiting for a batch at the end, pickling,
+                  the main process competing for a core
 
 Grids:
   quick       the built-in quick grid (16,200 runs, epochs 100/1000/5000)
@@ -53,43 +57,56 @@ GRIDS = {
     "100k-short": lambda: loads_grid(GRID_100K.format(name="overhead-100k-short",
                                                       epochs="[10, 100]")),
 }
-STAGES = ("expand", "scan", "plan", "train", "store", "tables", "total")
+STAGES = ("expand", "scan", "plan", "startup", "train", "tables", "total")
 
 
 def measure(name: str, jobs: int, backend: str) -> dict[str, float]:
     grid = GRIDS[name]()
     with tempfile.TemporaryDirectory() as tmp:
         outcome = run_sweep(grid, Path(tmp) / grid.name, jobs=jobs, backend=backend)
-    wall = outcome.seconds
-    capacity = outcome.n_workers * wall
+    t = outcome.timings
+    capacity = outcome.n_workers * outcome.seconds  # worker-seconds available
+    serial = t["expand"] + t["scan"] + t["plan"] + t["tables"]  # workers idle meanwhile
+    extra = outcome.train_seconds - outcome.engine_seconds  # frames + shards, in workers
+    overhead = 1 - outcome.engine_seconds / capacity
     return {
-        **{stage: outcome.timings.get(stage, 0.0) for stage in STAGES},
+        **{stage: t.get(stage, 0.0) for stage in STAGES},
         "runs": outcome.n_runs,
         "engine": outcome.engine_seconds,
-        "worker": outcome.train_seconds,
-        "overhead": 1 - outcome.engine_seconds / capacity,
-        "busy": outcome.train_seconds / capacity,
+        "overhead": overhead,
+        # the overhead, split (shares of capacity; they add up to it)
+        "serial": serial * outcome.n_workers / capacity,
+        "startup share": t.get("startup", 0.0) * outcome.n_workers / capacity,
+        "worker extra": extra / capacity,
+        "idle": overhead - (serial + t.get("startup", 0.0)) * outcome.n_workers / capacity
+        - extra / capacity,
     }
+
+
+SPLIT = ("serial", "startup share", "worker extra", "idle")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2])
     parser.add_argument("--backend", default="loky")
     parser.add_argument("--grid", choices=[*GRIDS, "all"], default="all")
     parser.add_argument("--repeat", type=int, default=1, help="runs per grid; the median shows")
     args = parser.parse_args(argv)
     names = list(GRIDS) if args.grid == "all" else [args.grid]
-    print(f"jobs {args.jobs}, backend {args.backend}; seconds (median of {args.repeat})")
-    header = ["grid", "runs", *STAGES, "engine Σ", "worker busy", "overhead"]
-    print("  ".join(f"{h:>11}" for h in header))
+    print(f"backend {args.backend}; stage seconds and overhead shares (median of {args.repeat})")
+    header = ["grid", "jobs", "runs", *STAGES, "engine Σ", "overhead",
+              *(f"={s.split()[0]}" for s in SPLIT)]
+    print("  ".join(f"{h:>10}" for h in header))
     for name in names:
-        trials = [measure(name, args.jobs, args.backend) for _ in range(args.repeat)]
-        med = {k: statistics.median(t[k] for t in trials) for k in trials[0]}
-        cells = [name, f"{med['runs']:,.0f}", *(f"{med[s]:.2f}" for s in STAGES),
-                 f"{med['engine']:.2f}", f"{med['busy']:.0%}", f"{med['overhead']:.1%}"]
-        print("  ".join(f"{c:>11}" for c in cells))
-        sys.stdout.flush()
+        for jobs in args.jobs:
+            trials = [measure(name, jobs, args.backend) for _ in range(args.repeat)]
+            med = {k: statistics.median(t[k] for t in trials) for k in trials[0]}
+            cells = [name, str(jobs), f"{med['runs']:,.0f}", *(f"{med[s]:.2f}" for s in STAGES),
+                     f"{med['engine']:.2f}", f"{med['overhead']:.1%}",
+                     *(f"{med[s]:.1%}" for s in SPLIT)]
+            print("  ".join(f"{c:>10}" for c in cells))
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

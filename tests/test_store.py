@@ -47,6 +47,9 @@ def _frames() -> dict[str, pd.DataFrame]:
             "b": [1.0, 2.0, math.nan, 4.0],
         }),
         "random_floats": pd.DataFrame({"u": rng.random(2000) ** 9, "v": -rng.random(2000) * 1e6}),
+        "few_distinct_floats": pd.DataFrame({  # formatted once per value
+            "lr": np.tile([0.1, 0.5, 2.0, -0.0, 0.0, math.nan, math.inf, 1e-5], 50),
+            "acc": np.repeat([0.0, 0.25, 0.5, 1.0], 100)}),
         "empty": pd.DataFrame({"a": pd.Series([], dtype="string"),
                                "b": pd.Series([], dtype=float)}),
         "one_column": pd.DataFrame({"a": ["", "x"]}),

@@ -150,6 +150,14 @@ def _csv_cells(series: pd.Series) -> list[str] | None:
     dtype = series.dtype
     if dtype == np.float64:
         x = series.to_numpy()
+        # Few distinct values (lr, accuracy): format each once. Matched by bit
+        # pattern, so -0.0 and 0.0 (equal as floats) keep their own text.
+        codes, uniques = pd.factorize(x.view(np.int64))
+        if len(uniques) <= len(x) // 4:
+            values = uniques.view(np.float64)
+            table = np.array(list(map(repr, values.tolist())), dtype=object)
+            table[np.isnan(values)] = ""
+            return table[codes].tolist()
         cells = list(map(repr, x.tolist()))
         for i in np.flatnonzero(np.isnan(x)).tolist():
             cells[i] = ""

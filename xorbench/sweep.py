@@ -49,8 +49,9 @@ class SweepOutcome:
     store_seconds: float = 0.0  # of train_seconds, writing shards (workers, summed)
     n_workers: int = 1
     # this process's wall seconds per stage: expand, scan (read the shards), plan,
-    # train (the parallel part; store = writing shards here, with dask only),
-    # tables (runs/summary/curves.csv), total
+    # train (the parallel part; of which startup = until the first batch began,
+    # e.g. starting worker processes, and store = writing shards here, with dask
+    # only), tables (runs/summary/curves.csv), total
     timings: dict[str, float] = field(default_factory=dict)
     moved_aside: Path | None = None  # where --fresh put the old results
     warnings: list[str] = field(default_factory=list)
@@ -198,10 +199,14 @@ def run_sweep(
             with _timed(timings, "plan"):
                 plans = plan_batches(todo, n_workers=n_workers, batch_size=batch_size)
             target = None if backend == "dask" else ShardTarget(str(folder.path), os.getpid())
+            train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
                     execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,
                             target=target)) as outputs:
                 for output in outputs:
+                    if "startup" not in timings:  # until the first batch began training
+                        timings["startup"] = max(
+                            0.0, time.perf_counter() - train_start - output.seconds)
                     if output.shard_id is None:
                         with _timed(timings, "store"):
                             folder.write_shard(output.runs, output.curves, output.params)
