@@ -341,3 +341,49 @@ def test_sweep_draws_the_plots_unless_told_not_to(tmp_path):
     drawn = sorted(p.name for p in (tmp_path / "b" / "plots").iterdir())
     assert drawn == sorted(f"{name}.png" for name in plots.PLOT_NAMES)
     assert "plots: " in result.output
+
+
+def synthetic_summary(**axes) -> pd.DataFrame:
+    """A summary table over the product of ``axes`` (two budgets, made-up rates)."""
+    base = {"task": "xor", "arch": "2-2-1", "hidden": "2", "activation": "sigmoid",
+            "output": "sigmoid", "init": "xavier", "bias_init": "zeros", "lr": 0.5,
+            "optimizer": "sgd", "loss": "mse", "batch": "full", "criterion": "threshold",
+            "dtype": "float64"}
+    names = list(axes)
+    rows = []
+    for i, values in enumerate(itertools.product(*axes.values())):
+        for epochs, share in ((100, 0.3), (1000, 0.6)):
+            n_solved = round(20 * share * (i % 3) / 2)
+            rows.append({**base, **dict(zip(names, values, strict=True)),
+                         "config_id": f"c{i}", "epochs": epochs, "n_runs": 20,
+                         "n_solved": n_solved, "rate": n_solved / 20})
+    frame = pd.DataFrame(rows)
+    frame["ci_low"], frame["ci_high"] = analysis.wilson_interval(frame["n_solved"], 20)
+    frame["median_epoch_solved"] = 50.0
+    return frame
+
+
+def test_crowded_line_plots_move_the_dashes_to_facets_then_pick_settings():
+    # 9 learning rates × 2 widths: too many lines, so the widths become facet rows
+    summary = synthetic_summary(lr=[0.01 * 3**k for k in range(9)], arch=["2-2-1", "2-4-1"],
+                                activation=["sigmoid", "tanh"])
+    fig = plots.rate_vs_budget(summary)
+    assert len(facet_axes(fig)) == 2 * 2
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0] == "learning rate" and len(texts) == 1 + 9
+    # 13 inits × 2 × 2: still too crowded, so a few settings of interest, said in the title
+    summary = synthetic_summary(init=[f"uniform(0,{k})" for k in range(1, 14)],
+                                activation=["sigmoid", "tanh"], bias_init=["zeros", "uniform(0,1)"])
+    fig = plots.rate_vs_budget(summary)
+    (ax,) = facet_axes(fig)
+    assert "least reliable and the 4 most helped by more epochs, of 52 settings" in (
+        figure_texts(fig))
+    assert 0 < sum(len(line.get_xdata()) > 0 for line in ax.lines) <= 8
+
+
+def test_categorical_heatmap_rows_read_top_down():
+    summary = synthetic_summary(init=["he", "uniform(0,1)", "xavier"],
+                                activation=["sigmoid", "tanh"])
+    (ax,) = facet_axes(plots.reliability_map(summary))
+    assert tick_texts(ax.yaxis) == ["he", "uniform(0,1)", "xavier"]
+    assert tick_texts(ax.xaxis) == ["sigmoid", "tanh"]

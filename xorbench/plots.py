@@ -19,6 +19,7 @@ nothing trains. matplotlib always runs headless (Agg).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ __all__ = [
 
 PLOT_NAMES = ("reliability", "rate-vs-budget", "ecdf", "failures", "curves", "boundaries")
 # A line plot shows at most this many settings before it picks settings of interest.
-MAX_LINES_PER_FACET, MAX_FACETS = 8, 16
+MAX_LINES_PER_FACET, MAX_FACETS = 10, 16
 MAX_BARS = 24  # failure bars per panel above this: the least reliable settings only
 
 
@@ -107,6 +108,8 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
         height=height, aspect=width / height, margin_titles=True, despine=False,
         sharex=True, sharey=True,
     )
+    if len(r["y"]) == 1 and pd.api.types.is_numeric_dtype(data[r["y"][0]]):
+        yorder = yorder[::-1]  # a number axis grows upwards; labels read top-down
     g.map_dataframe(_heatmap, x=xcol, y=ycol, x_order=xorder, y_order=yorder)
     g.set_axis_labels(axis_title(r["x"]), axis_title(r["y"]))
     facet_titles(g, {k: axis_title(v) for k, v in r.items()})
@@ -127,9 +130,9 @@ def _heatmap(data: pd.DataFrame, x: str, y: str, x_order: list, y_order: list, c
              **_) -> None:
     # pivot to wide only here; missing settings stay blank (NaN cells are masked)
     pct = data.pivot_table(index=y, columns=x, values="_pct", aggfunc="first")
-    pct = pct.reindex(index=y_order[::-1], columns=x_order)  # largest y on top
+    pct = pct.reindex(index=y_order, columns=x_order)
     text = data.pivot_table(index=y, columns=x, values="_text", aggfunc="first")
-    text = text.reindex(index=y_order[::-1], columns=x_order).astype(object).fillna("")
+    text = text.reindex(index=y_order, columns=x_order).astype(object).fillna("")
     sns.heatmap(pct, annot=text.to_numpy(), fmt="", vmin=0, vmax=100, cmap=RATE_CMAP,
                 cbar=False, linewidths=0.5, linecolor="white", ax=plt.gca(),
                 annot_kws={"fontsize": 9})
@@ -204,19 +207,33 @@ class _Lines:
     row: tuple[str, list[str]] | None
     titles: dict[str, str]
     selection: str  # "" when every setting is shown
+    ordered_hue: bool = False  # hue levels are numbers: a sequential palette
 
 
-def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame) -> _Lines:
-    """Facet and hue roles for a per-setting line plot; too many settings → a selection."""
+def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame, n_gain: int = 0) -> _Lines:
+    """Facet and hue roles for a per-setting line plot; too many settings → a selection.
+
+    Too many lines in a panel first moves the dashed axis to a free facet slot;
+    if the plot is still too crowded it shows :func:`settings_of_interest` only
+    (``n_gain`` of them chosen for the largest gain with the budget).
+    """
     axes = config_axes(summary)
     r = roles(axes, "lines")
-    data, levels = with_labels(frame, r)
-    n_lines = np.prod([len(levels[k][1]) for k in ("hue", "style") if levels[k]] or [1])
-    n_facets = np.prod([len(levels[k][1]) for k in ("col", "row") if levels[k]] or [1])
-    if n_lines <= MAX_LINES_PER_FACET and n_facets <= MAX_FACETS:
+
+    def count(keys: Sequence[str]) -> int:
+        return int(np.prod([frame[a].nunique() for k in keys for a in r[k]] or [1]))
+
+    if count(["hue", "style"]) > MAX_LINES_PER_FACET and r["style"]:
+        free = [k for k in ("row", "col") if not r[k]]
+        if free:
+            r[free[0]], r["style"] = r["style"], []
+    if count(["hue", "style"]) <= MAX_LINES_PER_FACET and count(["col", "row"]) <= MAX_FACETS:
+        data, levels = with_labels(frame, r)
         return _Lines(data, levels["hue"], levels["style"], levels["col"], levels["row"],
-                      {k: axis_title(v) for k, v in r.items()}, "")
-    chosen, text = settings_of_interest(summary)
+                      {k: axis_title(v) for k, v in r.items()}, "",
+                      ordered_hue=len(r["hue"]) == 1 and pd.api.types.is_numeric_dtype(
+                          frame[r["hue"][0]]))
+    chosen, text = settings_of_interest(summary, n_gain=n_gain)
     data = frame[frame["config_id"].isin(chosen)].copy()
     labels = at_largest_budget(summary).set_index("config_id")
     names = {c: setting_label(labels.loc[c], axes) for c in chosen}
@@ -225,17 +242,32 @@ def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame) -> _Lines:
                   {"hue": "setting"}, text)
 
 
-def settings_of_interest(summary: pd.DataFrame, n_best: int = 4, n_worst: int = 4
-                         ) -> tuple[list[str], str]:
-    """The most and least reliable configurations at their largest budget (config_ids)."""
+def settings_of_interest(summary: pd.DataFrame, n_best: int = 4, n_worst: int = 4,
+                         n_gain: int = 0) -> tuple[list[str], str]:
+    """A few configurations worth a line each (config_ids, best first) and their description.
+
+    The ``n_best`` most and ``n_worst`` least reliable at their largest budget,
+    and with ``n_gain`` the ones whose rate grows most from the smallest to the
+    largest budget (those take the place of the best and worst ones).
+    """
     board = at_largest_budget(summary)
     keys = ["rate", "ci_low", "median_epoch_solved", *analysis.CONFIG_AXES]
     ranked = analysis.natural_sort(board, keys, descending=("rate", "ci_low"))
-    best = list(ranked["config_id"].head(n_best))
-    worst = [c for c in ranked["config_id"].iloc[::-1] if c not in best][:n_worst]
-    text = (f"the {len(best)} most and {len(worst)} least reliable of "
-            f"{len(ranked)} settings")
-    return best + worst[::-1], text
+    gain: list[str] = []
+    if n_gain:
+        first = summary.loc[summary.groupby("config_id")["epochs"].idxmin()]
+        growth = board.set_index("config_id")["rate"] - first.set_index("config_id")["rate"]
+        growth = growth[growth > 0].sort_values(ascending=False, kind="stable")
+        gain = list(growth.index[:n_gain])
+        n_best, n_worst = max(n_best - len(gain) // 2, 2), max(n_worst - len(gain) // 2, 2)
+    best = [c for c in ranked["config_id"] if c not in gain][:n_best]
+    worst = [c for c in ranked["config_id"].iloc[::-1] if c not in best + gain][:n_worst]
+    text = f"the {len(best)} most and {len(worst)} least reliable"
+    if gain:
+        text += f" and the {len(gain)} most helped by more epochs"
+    text += f", of {len(ranked)} settings"
+    order = [c for c in ranked["config_id"] if c in set(best + worst + gain)]
+    return order, text
 
 
 def _facet_kwargs(lines: _Lines) -> dict:
@@ -252,9 +284,12 @@ def _palette(lines: _Lines) -> dict[str, tuple] | None:
     if not lines.hue:
         return None
     levels = lines.hue[1]
-    colors = sns.color_palette(LINE_PALETTE, max(len(levels), 1))
-    if len(levels) > 10:
-        colors = sns.color_palette("viridis", len(levels))
+    if lines.ordered_hue and len(levels) > 3:
+        colors = sns.color_palette("flare", len(levels))  # sequential: the order shows
+    elif len(levels) <= 10:
+        colors = sns.color_palette(LINE_PALETTE, len(levels))
+    else:
+        colors = sns.color_palette("husl", len(levels))
     return dict(zip(levels, colors, strict=True))
 
 
@@ -275,6 +310,8 @@ def _relplot(lines: _Lines, x: str, y: str, height: float = 2.6, **kwargs) -> sn
               if lines.style else True)
     n_cols = len(lines.col[1]) if lines.col else 1
     aspect = 1.25 if n_cols > 1 else 1.6
+    if not lines.col and not lines.row:
+        height = max(height, 3.4)  # one panel: room for its many lines
     with sns.axes_style("whitegrid"):
         g = sns.relplot(data=lines.data, x=x, y=y, kind="line", palette=palette, color=color,
                         dashes=dashes, height=height, aspect=aspect, estimator=None, sort=True,
@@ -338,7 +375,7 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
                    "bands: Wilson 95 % confidence interval.")
     data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
                        _high=data["ci_high"] * 100)
-    lines = _line_roles(data, summary)
+    lines = _line_roles(data, summary, n_gain=0 if single_budget else 4)
     g = _relplot(lines, x="epochs", y="_pct", marker="o" if not single_budget else None,
                  markersize=4)
     _bands(g, lines, "epochs", "_low", "_high")
@@ -445,7 +482,7 @@ def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
     if n_settings / n_facets > MAX_BARS or n_facets > MAX_FACETS:
         board = at_largest_budget(summary)
         worst = analysis.natural_sort(board, ["rate", *analysis.CONFIG_AXES])
-        keep = set(worst["config_id"].head(MAX_BARS // 2))
+        keep = set(worst["config_id"].head(MAX_BARS))
         data = data[data["config_id"].isin(keep)]
         selection = f" (the {len(keep)} least reliable of {n_settings} settings)"
         axes_roles = {"bar": axes, "col": [], "row": []}
