@@ -10,8 +10,8 @@ even on a noisy machine.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -22,7 +22,9 @@ from xorbench.tasks import all_patterns
 
 @dataclass(frozen=True)
 class Measurement:
-    implementation: str  # "engine" or "one-at-a-time"
+    """One timed training: ``networks`` × ``epochs`` in ``seconds`` of wall time."""
+
+    implementation: str  # "engine", "engine, N processes" or "one-at-a-time"
     arch: str
     networks: int
     epochs: int
@@ -33,20 +35,57 @@ class Measurement:
     def network_epochs_per_s(self) -> float:
         return self.networks * self.epochs / self.seconds
 
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "network_epochs_per_s": self.network_epochs_per_s}
+
 
 def standard_config(hidden: int, dtype: str = "float64"):
+    """The standard workload's configuration for a 2-``hidden``-1 network."""
     return make_config(hidden=(hidden,), activation="sigmoid", output="sigmoid", loss="mse",
                        batch="full", lr=0.5, init="uniform(-1,1)", dtype=dtype)
 
 
-def time_engine(hidden: int, networks: int, epochs: int, dtype: str = "float64") -> Measurement:
-    """Wall time of one batched training of ``networks`` networks for ``epochs`` epochs."""
+def _train_standard(hidden: int, networks: int, epochs: int, dtype: str, first_seed: int = 0):
     config = standard_config(hidden, dtype)
-    members = [Member.of(config, seed) for seed in range(networks)]
+    members = [Member.of(config, seed) for seed in range(first_seed, first_seed + networks)]
     start = time.perf_counter()
     train_batch(Setup.of(config), members, [epochs])
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def time_engine(hidden: int, networks: int, epochs: int, dtype: str = "float64") -> Measurement:
+    """Wall time of one batched training of ``networks`` networks for ``epochs`` epochs."""
+    seconds = _train_standard(hidden, networks, epochs, dtype)
     return Measurement("engine", f"2-{hidden}-1", networks, epochs, seconds, dtype)
+
+
+def _worker_loop_seconds(hidden: int, networks: int, epochs: int, dtype: str,
+                         first_seed: int) -> float:
+    """In a worker: the epoch loop's time for 2·epochs epochs (trainings of E and 3E)."""
+    _train_standard(hidden, networks, 1, dtype, first_seed)  # draws (and caches) the inits
+    short = _train_standard(hidden, networks, epochs, dtype, first_seed)
+    long = _train_standard(hidden, networks, 3 * epochs, dtype, first_seed)
+    return max(long - short, 1e-9)
+
+
+def time_engine_parallel(hidden: int, networks: int, epochs: int, workers: int,
+                         dtype: str = "float64") -> Measurement:
+    """``workers`` loky processes at once, each training its own batch of ``networks``.
+
+    Each worker times its own epoch loop (as :func:`run_benchmark` does); the
+    figure is their summed throughput while all of them run together.
+    """
+    import joblib
+
+    with joblib.Parallel(n_jobs=workers, backend="loky") as parallel:
+        parallel(joblib.delayed(_train_standard)(hidden, 64, 5, dtype) for _ in range(workers))
+        loops = parallel(joblib.delayed(_worker_loop_seconds)(hidden, networks, epochs, dtype,
+                                                              w * networks)
+                         for w in range(workers))
+    rate = sum(networks * 2 * epochs / t for t in loops)
+    total = networks * workers
+    return Measurement(f"engine, {workers} processes", f"2-{hidden}-1", total, 2 * epochs,
+                       total * 2 * epochs / rate, dtype)
 
 
 def train_one_plain(hidden: int, epochs: int, seed: int, lr: float = 0.5) -> np.ndarray:
@@ -69,6 +108,7 @@ def train_one_plain(hidden: int, epochs: int, seed: int, lr: float = 0.5) -> np.
 
 
 def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
+    """Wall time of the plain loop training ``networks`` networks one after another."""
     start = time.perf_counter()
     for seed in range(networks):
         train_one_plain(hidden, epochs, seed)
@@ -76,16 +116,39 @@ def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
     return Measurement("one-at-a-time", f"2-{hidden}-1", networks, epochs, seconds)
 
 
-def run_benchmark(hiddens=(2, 8), sizes=(1, 64, 1024, 16384), budget: float = 2e7,
-                  plain_budget: float = 2e5, dtype: str = "float64") -> Iterator[Measurement]:
-    """Measure the engine at each batch size and the plain loop once per architecture.
+def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64, 1024, 16384),
+                  seconds: float = 1.0, dtype: str = "float64",
+                  workers: int = 0) -> Iterator[Measurement]:
+    """Measure the engine at each batch size, the plain loop, and optionally N processes.
 
-    ``budget`` is the network-epochs per engine measurement (epochs = budget / N,
-    at least 20), ``plain_budget`` the same for the plain loop.
+    Each figure is the epoch loop's own throughput: two trainings of E and 3E
+    epochs, timed, and their difference (2E epochs) divided out, so the one-off
+    cost of drawing initial weights does not count. E is chosen from a short
+    probe so that the measurement takes about ``seconds``.
     """
     for hidden in hiddens:
         time_engine(hidden, 64, 20, dtype)  # warm up caches and imports
         for n in sizes:
-            yield time_engine(hidden, n, max(20, int(budget // n)), dtype)
-        plain_nets = 8
-        yield time_plain(hidden, plain_nets, max(20, int(plain_budget // plain_nets)))
+            yield _marginal(lambda e, n=n, h=hidden: time_engine(h, n, e, dtype), seconds)
+        yield _marginal(lambda e, h=hidden: time_plain(h, 4, e), seconds)
+        if workers > 1:
+            n = max(sizes)
+            time_engine(hidden, n, 1, dtype)
+            few, more = time_engine(hidden, n, 4, dtype), time_engine(hidden, n, 24, dtype)
+            per_epoch = max((more.seconds - few.seconds) / 20, more.seconds / 24 / 4)
+            yield time_engine_parallel(hidden, n, max(5, int(seconds / 4 / per_epoch)),
+                                       workers, dtype)
+
+
+def _marginal(measure, seconds: float) -> Measurement:
+    """The throughput of ``measure``'s epoch loop alone, measured for about ``seconds``."""
+    # marginal time per epoch from two probes; on a busy machine their difference can
+    # come out tiny, so never below a quarter of the longer probe's average
+    measure(1)  # draws (and caches) the initial weights, so that no timing below pays it
+    few, more = measure(4), measure(24)
+    per_epoch = max((more.seconds - few.seconds) / 20, more.seconds / 24 / 4)
+    epochs = max(5, int(seconds / 4 / per_epoch))
+    short, long = measure(epochs), measure(3 * epochs)
+    loop_seconds = max(long.seconds - short.seconds, 1e-9)
+    return Measurement(long.implementation, long.arch, long.networks, 2 * epochs, loop_seconds,
+                       long.dtype)

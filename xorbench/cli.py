@@ -511,5 +511,57 @@ def report(folder: FolderArg) -> None:
     out.print(f"report: {md_path}  {html_path}", markup=False)
 
 
+# ---------------------------------------------------------------------------- bench
+
+
+@app.command()
+@_guard
+def bench(
+    quick: Annotated[bool, typer.Option(help="About 10 s: fewer sizes, shorter runs.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    hidden: Annotated[list[int] | None, typer.Option(
+        help="Hidden widths to measure (repeat). Default: 2 and 8.")] = None,
+    networks: Annotated[list[int] | None, typer.Option(
+        help="Batch sizes to measure (repeat). Default: 1, 64, 1024, 4096, 16384.")] = None,
+    dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
+    workers: Annotated[int | None, typer.Option(
+        help="Also measure this many processes at once. Default: all cores.", min=1)] = None,
+) -> None:
+    """Engine throughput: network-epochs/s, batched vs a plain one-network NumPy loop.
+
+    Standard workload: 2-H-1, sigmoid hidden and output, MSE, full batch, lr 0.5,
+    weights uniform(-1,1). Everything is measured in this one run, so the ratios
+    hold even on a busy machine; absolute figures vary with the machine's load.
+    """
+    from xorbench.bench import run_benchmark
+    from xorbench.config import DTYPES
+    from xorbench.runner import default_jobs
+
+    DTYPES.parse(dtype)
+    sizes = networks or ([1, 1024, 4096] if quick else [1, 64, 1024, 4096, 16384])
+    rows = []
+    plain: dict[str, float] = {}
+    for m in run_benchmark(hiddens=hidden or [2, 8], sizes=sizes,
+                           seconds=0.4 if quick else 1.5, dtype=dtype,
+                           workers=workers or default_jobs()):
+        rows.append(m)
+        if m.implementation == "one-at-a-time":
+            plain[m.arch] = m.network_epochs_per_s
+        if as_json:
+            out.print(json.dumps(m.as_dict()), markup=False)
+    if as_json:
+        return
+    table = RichTable(title=f"Network-epochs per second ({dtype}; standard workload)",
+                      title_justify="left")
+    for col in ("implementation", "arch", "networks", "epochs", "M net-epochs/s",
+                "× one-at-a-time"):
+        table.add_column(col, justify="left" if col in ("implementation", "arch") else "right")
+    for m in rows:
+        ratio = m.network_epochs_per_s / plain[m.arch] if m.arch in plain else math.nan
+        table.add_row(m.implementation, m.arch, f"{m.networks:,}", f"{m.epochs:,}",
+                      f"{m.network_epochs_per_s / 1e6:.3f}", f"{ratio:,.0f}")
+    out.print(table)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -21,6 +21,7 @@ weights whatever the bias init, learning rate, optimizer or loss.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -328,14 +329,26 @@ def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed:
 
     All weight matrices are drawn first (layer by layer, (fan_in, fan_out) in C
     order), then all biases, so the weights do not depend on the bias init.
+    Cached: a seed's weights recur in every configuration that shares its
+    architecture and inits.
     """
+    return _initial_params(tuple(widths), init, bias_init, int(seed))
+
+
+@functools.lru_cache(maxsize=2**16)
+def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
+                    seed: int) -> np.ndarray:
     init_seq, _ = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.Generator(np.random.PCG64(init_seq))
-    layers = list(itertools.pairwise(widths))
-    weights = [draw(init, rng, fi, fo, (fi, fo), INITS) for fi, fo in layers]
-    biases = [draw(bias_init, rng, fi, fo, (fo,), BIAS_INITS) for fi, fo in layers]
-    blocks = [np.vstack([w, b[None, :]]).ravel() for w, b in zip(weights, biases, strict=True)]
-    return np.concatenate(blocks)
+    theta = np.zeros((n_params(widths), 1))
+    blocks = _layer_views(theta, widths)  # (fan_in + 1, fan_out, 1): weights, then bias
+    for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
+        block[:fan_in, :, 0] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS)
+    for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
+        block[fan_in, :, 0] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS)
+    column = theta[:, 0]
+    column.flags.writeable = False
+    return column
 
 
 def _data_rng(seed: int) -> np.random.Generator:
