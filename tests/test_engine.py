@@ -875,3 +875,12 @@ def test_recorded_params_are_the_whole_state(dtype):
     theta -= grad * np.asarray(0.7, np_dtype)
     assert theta.dtype == np_dtype
     assert np.array_equal(theta, r.params[1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**40])
+def test_streams_are_the_children_of_spawn(seed):
+    """The cheap direct construction gives exactly DESIGN's SeedSequence(seed).spawn(2)."""
+    children = np.random.SeedSequence(seed).spawn(2)
+    for which, child in enumerate(children):
+        assert np.array_equal(engine._stream(seed, which).generate_state(16),
+                              child.generate_state(16))

@@ -338,8 +338,7 @@ def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed:
 @functools.lru_cache(maxsize=2**16)
 def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
                     seed: int) -> np.ndarray:
-    init_seq, _ = np.random.SeedSequence(seed).spawn(2)
-    rng = np.random.Generator(np.random.PCG64(init_seq))
+    rng = np.random.Generator(np.random.PCG64(_stream(seed, 0)))
     theta = np.zeros((n_params(widths), 1))
     blocks = _layer_views(theta, widths)  # (fan_in + 1, fan_out, 1): weights, then bias
     for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
@@ -351,9 +350,17 @@ def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
     return column
 
 
+def _stream(seed: int, which: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed).spawn(2)[which]``: 0 the init stream, 1 the data-order stream.
+
+    Built directly (a child of spawn is the parent's entropy with spawn_key
+    (which,)), which is 3× cheaper than spawning — it matters at a million runs.
+    """
+    return np.random.SeedSequence(seed, spawn_key=(which,))
+
+
 def _data_rng(seed: int) -> np.random.Generator:
-    _, order_seq = np.random.SeedSequence(seed).spawn(2)
-    return np.random.Generator(np.random.PCG64(order_seq))
+    return np.random.Generator(np.random.PCG64(_stream(seed, 1)))
 
 
 class _Orders:
