@@ -392,6 +392,14 @@ def _kill(pids) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.fixture
+def reaper():
+    """Pids to kill at teardown if a failed test left them running."""
+    pids: list[int] = []
+    yield pids
+    _kill(pid for pid in pids if _alive(pid))
+
+
 def _n_saved(out: Path) -> int:
     runs = ResultsDir(out).read_part("runs")
     return len(runs.drop_duplicates(["config_id", "seed", "epochs"]))
@@ -404,19 +412,22 @@ def _resume(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid):
+def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid, reaper):
     grid, reference = mid
     shutil.copy(grid, tmp_path)
     out = tmp_path / "out"
     sweep = _start(grid, out)
+    workers: list[int] = []
     try:
         _wait_for(lambda: _n_shards(out) >= 3 or sweep.poll() is not None, "three shards")
         workers = _children(sweep.pid)
+        reaper.extend(workers)
         sweep.kill()  # kill -9: no handler runs, the lock file stays behind
         sweep.wait(timeout=10)
+        # its loky workers live on, orphaned: they must exit, not write shards
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), "orphans to exit", 30)
     finally:
-        _kill(_children(sweep.pid))  # the orphaned loky workers, if any survive
-    _kill(workers)
+        _kill(_children(sweep.pid))
     assert sweep.returncode == -signal.SIGKILL
     assert (out / LOCK).exists()
     saved = _n_saved(out)
@@ -430,14 +441,16 @@ def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid)
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_an_interrupted_sweep_exits_130_with_a_resume_hint(tmp_path, mid, how):
+def test_an_interrupted_sweep_exits_130_with_a_resume_hint(tmp_path, mid, how, reaper):
     grid, reference = mid
     shutil.copy(grid, tmp_path)
     out = tmp_path / "out"
     sweep = _start(grid, out)
+    workers: list[int] = []
     try:
         _wait_for(lambda: _n_shards(out) >= 3 or sweep.poll() is not None, "three shards")
         workers = _children(sweep.pid)
+        reaper.extend(workers)
         if how == "sigterm":
             # a second sweep on the same folder is refused while this one runs
             second = invoke("sweep", tmp_path / grid.name, "--out", out, "--jobs", 1,

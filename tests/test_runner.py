@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import warnings
 from collections import Counter
 
@@ -103,15 +105,34 @@ def test_unknown_backend_is_a_user_error(specs):
         next(execute(plan_batches(specs), "runner", backend="spark"))
 
 
-def test_a_worker_stores_its_shard_only_while_its_sweep_lives(tmp_path, specs):
+def test_a_worker_stores_its_shard_while_its_sweep_holds_the_lock(tmp_path, specs):
     plan = plan_batches(specs, batch_size=3)[0]
     folder = ResultsDir(tmp_path / "r")
-    mine = run_batch(plan, "runner", ShardTarget(str(folder.path), os.getpid()))
+    with folder.locked():
+        mine = run_batch(plan, "runner", ShardTarget(str(folder.path), os.getpid()))
     assert mine.params is None and mine.shard_id in folder.shard_ids()
     assert mine.engine_seconds <= mine.seconds and mine.store_seconds > 0
-    orphan = run_batch(plan, "runner", ShardTarget(str(folder.path), 2**22 + 12345))
-    assert orphan.shard_id is None
+    # the lock released (the sweep is gone): nothing is stored, the frames come back
+    late = run_batch(plan, "runner", ShardTarget(str(folder.path), os.getpid()))
+    assert late.shard_id is None and late.params is not None
     assert folder.shard_ids() == [mine.shard_id]
     kept = run_batch(plan, "runner")  # no target: the caller stores the frames
     assert kept.shard_id is None and kept.params is not None
     pd.testing.assert_frame_equal(kept.runs, mine.runs, check_exact=True)
+
+
+def test_an_orphaned_worker_exits_without_training_or_storing(tmp_path, specs):
+    """A loky worker outliving a kill -9 of its sweep must not write into the folder."""
+    folder = tmp_path / "r"
+    code = f"""
+import os, sys
+from xorbench.grid import expand, loads_grid
+from xorbench.runner import ShardTarget, plan_batches, run_batch
+plan = plan_batches(expand(loads_grid({GRID!r})), batch_size=3)[0]
+run_batch(plan, "runner", ShardTarget({str(folder)!r}, os.getppid()))  # its sweep: pytest
+print("trained anyway")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout == "", done.stderr
+    assert not folder.exists() or not ResultsDir(folder).shard_ids()

@@ -144,24 +144,38 @@ class ShardTarget:
     """Where workers store their batches themselves: a results folder, and whose it is.
 
     Workers on this machine write their shard (in parallel, and the final
-    parameters need not travel back); the sweep's process only counts. A worker
-    whose sweep process died (kill -9) writes nothing.
+    parameters need not travel back); the sweep's process only counts. The
+    sweep holds the folder's lock while it trains: a worker whose sweep died
+    (kill -9 leaves its workers running) sees the lock free, or held by a new
+    sweep, and writes nothing.
     """
 
     folder: str
     owner_pid: int
 
     def owner_alive(self) -> bool:
-        # a loky worker is a child of the sweep's process; threads and --jobs 1 run in it
-        return self.owner_pid in (os.getpid(), os.getppid())
+        from xorbench.store import ResultsDir
+
+        holder = ResultsDir(self.folder).lock_holder()
+        return holder is not None and holder.get("pid") == self.owner_pid
+
+    def orphaned(self) -> bool:
+        """True in a worker process whose sweep is gone (never in the sweep's own process)."""
+        return os.getpid() != self.owner_pid and not self.owner_alive()
 
 
 def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) -> BatchOutput:
-    """Train one batch, turn it into tidy frames and, given a target, store it as a shard."""
+    """Train one batch, turn it into tidy frames and, given a target, store it as a shard.
+
+    A worker left behind by a killed sweep exits instead of training or storing:
+    nobody will read its results.
+    """
     import time
 
     from xorbench.store import ResultsDir
 
+    if target is not None and target.orphaned():
+        os._exit(0)
     start = time.perf_counter()
     result = train_batch(plan.setup, plan.members, plan.budgets)
     trained = time.perf_counter()
@@ -173,7 +187,10 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     if target is not None:
         shard_id = ResultsDir(target.folder).write_shard(runs, curves, params,
                                                         still_wanted=target.owner_alive)
-        params = None
+        if shard_id is None and target.orphaned():
+            os._exit(0)
+        if shard_id is not None:
+            params = None  # stored: no need to send the parameters back
     end = time.perf_counter()
     return BatchOutput(runs, curves, params, end - start, trained - start, end - framed, shard_id)
 
