@@ -277,6 +277,8 @@ def sweep(
     from xorbench.grid import MAX_RUNS_WITHOUT_CONFIRM
     from xorbench.sweep import default_out, run_sweep
 
+    if scheduler is not None and backend != "dask":
+        raise _fail(f"--scheduler {scheduler}: needs --backend dask")
     grid = _load(path)
     if grid.n_runs > MAX_RUNS_WITHOUT_CONFIRM and not yes:
         raise _fail(f"{grid.path}: {grid.n_runs:,} runs is over the guard of "
