@@ -3,7 +3,8 @@
     python benchmarks/sweep_overhead.py --jobs 2                 # quick + 100k grids
     python benchmarks/sweep_overhead.py --jobs 1 2 --grid quick --repeat 3
 
-For each grid, runs a fresh sweep into a temporary folder and prints the
+For each grid, runs a fresh sweep (in a new process, so that starting the
+worker pool counts, as it does for the CLI) into a temporary folder and prints the
 manifest's stage timings (expand, scan, plan, startup = until the first batch
 began training, train = the parallel part, startup included, tables =
 runs/summary/curves.csv) and the overhead:
@@ -31,7 +32,9 @@ Grids:
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -86,13 +89,26 @@ def measure(name: str, jobs: int, backend: str) -> dict[str, float]:
 SPLIT = ("serial", "startup share", "worker extra", "idle")
 
 
+def measure_fresh(name: str, jobs: int, backend: str) -> dict[str, float]:
+    """measure() in a new process, so that starting the worker pool is paid as by the CLI."""
+    done = subprocess.run([sys.executable, __file__, "--one", name, str(jobs), backend],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, nargs="+", default=[2])
     parser.add_argument("--backend", default="loky")
     parser.add_argument("--grid", choices=[*GRIDS, "all"], default="all")
     parser.add_argument("--repeat", type=int, default=1, help="runs per grid; the median shows")
+    parser.add_argument("--one", nargs=3, metavar=("GRID", "JOBS", "BACKEND"),
+                        help=argparse.SUPPRESS)  # internal: one trial, as JSON
     args = parser.parse_args(argv)
+    if args.one:
+        name, jobs, backend = args.one
+        print(json.dumps(measure(name, int(jobs), backend)))
+        return
     names = list(GRIDS) if args.grid == "all" else [args.grid]
     print(f"backend {args.backend}; stage seconds and overhead shares (median of {args.repeat})")
     header = ["grid", "jobs", "runs", *STAGES, "engine Σ", "overhead",
@@ -100,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     print("  ".join(f"{h:>10}" for h in header))
     for name in names:
         for jobs in args.jobs:
-            trials = [measure(name, jobs, args.backend) for _ in range(args.repeat)]
+            trials = [measure_fresh(name, jobs, args.backend) for _ in range(args.repeat)]
             med = {k: statistics.median(t[k] for t in trials) for k in trials[0]}
             cells = [name, str(jobs), f"{med['runs']:,.0f}", *(f"{med[s]:.2f}" for s in STAGES),
                      f"{med['engine']:.2f}", f"{med['overhead']:.1%}",

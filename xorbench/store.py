@@ -46,9 +46,6 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 SHARD_PARTS = ("curves", "params", "runs")  # written in this order; runs last
 CORRUPT = "corrupt"  # shards/corrupt/: unreadable shards, set aside
-# What a folder may hold for a sweep to write into it (anything else: not ours).
-KNOWN_ENTRIES = {MANIFEST, LOCK, "grid.toml", "shards", "runs.csv", "summary.csv",
-                 "curves.csv", "plots", "report.md", "report.html"}
 # Columns a shard part must have to be usable.
 REQUIRED_COLUMNS = {
     "runs": ["config_id", "seed", "epochs", "solved", "epoch_solved", "failure"],
