@@ -309,7 +309,7 @@ def test_train_json_matches_the_python_api():
     result = invoke(*TRAIN, "--json")
     assert result.exit_code == 0
     (row,) = [json.loads(line) for line in result.output.splitlines()]
-    from xorbench.train import train  # xorbench.train is shadowed by the submodule once imported
+    from xorbench.trial import train
 
     config = xorbench.make_config(hidden=(2,), activation="sigmoid", init="uniform(0,1)",
                                   bias_init="uniform(0,1)", lr=1.0, batch="sampled(1000)")
@@ -488,3 +488,15 @@ def test_an_interrupted_sweep_exits_130_with_a_resume_hint(tmp_path, mid, how, r
     done = _resume([XORBENCH, *shlex.split(command)[1:], "--quiet", "--no-plots"], tmp_path)
     assert done.stdout.startswith(f"{MID_RUNS - saved} runs trained, {saved} reused from earlier")
     assert table_bytes(out) == reference
+
+
+def test_the_python_api_names_stay_functions():
+    """xorbench.train etc. are the documented functions, also after their modules load."""
+    import xorbench
+    from xorbench.config import make_config
+
+    first = xorbench.train(make_config(hidden=(2,)), seeds=2, epochs=5)
+    again = xorbench.train(make_config(hidden=(2,)), seeds=2, epochs=5)
+    assert first.equals(again) and len(first) == 2
+    for name in ("train", "load_grid", "expand", "run_sweep", "load_runs", "summarize"):
+        assert callable(getattr(xorbench, name)), name

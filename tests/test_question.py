@@ -24,7 +24,7 @@ from xorbench.analysis import wilson_interval
 from xorbench.cli import app
 from xorbench.config import make_config
 from xorbench.grid import expand_configs, load_grid
-from xorbench.train import train
+from xorbench.trial import train
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
