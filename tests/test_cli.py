@@ -309,11 +309,9 @@ def test_train_json_matches_the_python_api():
     result = invoke(*TRAIN, "--json")
     assert result.exit_code == 0
     (row,) = [json.loads(line) for line in result.output.splitlines()]
-    from xorbench.trial import train
-
     config = xorbench.make_config(hidden=(2,), activation="sigmoid", init="uniform(0,1)",
                                   bias_init="uniform(0,1)", lr=1.0, batch="sampled(1000)")
-    expected = train(config, [1], 10).iloc[0]
+    expected = xorbench.train(config, [1], 10).iloc[0]
     for pattern in ("00", "01", "10", "11"):
         assert row[f"y_{pattern}"] == expected[f"y_{pattern}"]
     assert row["solved"] == bool(expected["solved"]) and row["failure"] == expected["failure"]
@@ -500,3 +498,12 @@ def test_the_python_api_names_stay_functions():
     assert first.equals(again) and len(first) == 2
     for name in ("train", "load_grid", "expand", "run_sweep", "load_runs", "summarize"):
         assert callable(getattr(xorbench, name)), name
+
+
+def test_an_out_folder_the_file_system_refuses_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(app, ["sweep", "--quiet", "--out", str(blocker / "x")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert str(blocker) in result.output

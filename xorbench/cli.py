@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import sys
 import time
 from contextlib import contextmanager
@@ -44,7 +45,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _guard(func):
-    """Turn the project's own errors into one readable line and exit code 1."""
+    """Turn the project's own errors — and the file system's, e.g. an --out under a
+    file or a read-only folder — into one readable line and exit code 1."""
     import functools
 
     @functools.wraps(func)
@@ -53,6 +55,9 @@ def _guard(func):
             return func(*args, **kwargs)
         except XorbenchError as e:
             raise _fail(str(e)) from None
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise _fail(f"{where}{e.strerror or e}") from None
 
     return wrapper
 
@@ -305,7 +310,13 @@ def sweep(
     out.print(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)",
               markup=False)
     if not no_plots:
-        _draw_plots(outcome.path)
+        try:
+            with _sigterm_as_interrupt():
+                _draw_plots(outcome.path)
+        except KeyboardInterrupt:
+            err.print("interrupted: the results are complete, the plots are not; draw them "
+                      f"with: xorbench plot {shlex.quote(str(outcome.path))}", markup=False)
+            raise typer.Exit(130) from None
 
 
 def _warn(message: str) -> None:
@@ -314,8 +325,6 @@ def _warn(message: str) -> None:
 
 def _resume_command(path: Path | None, folder: Path, **options) -> str:
     """The command that resumes this sweep (never --fresh, which would start over)."""
-    import shlex
-
     words = ["xorbench", "sweep", *([str(path)] if path is not None else []),
              "--out", str(folder)]
     for name, value in options.items():

@@ -9,6 +9,7 @@ the same whichever batch a run lands in.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import warnings
@@ -233,7 +234,30 @@ def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
         return
     parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
                                return_as="generator_unordered")
-    yield from _drain(parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans))
+    with _children_ignore_sigint():  # the call starts the worker processes
+        outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
+    yield from _drain(outputs)
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes started in this block ignore SIGINT (the setting survives exec).
+
+    A terminal's Ctrl-C goes to the whole process group: workers that took it
+    would each print a traceback. Only the sweep's process should stop on it; it
+    then shuts the workers down itself.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _drain(outputs: Iterator[BatchOutput]) -> Iterator[BatchOutput]:
