@@ -362,3 +362,23 @@ def test_summarize_and_curves_of_a_trained_batch(trained):
     expected = (at_100["epoch_solved"].fillna(10**9) <= 100).groupby(at_100["lr"]).mean()
     pd.testing.assert_series_equal(last, expected.astype(float), check_names=False)
     assert leaderboard(summary, top=1)["rate"].iloc[0] == summary["rate"].max()
+
+
+def test_summary_and_curves_csv_round_trip_with_their_dtypes(tmp_path):
+    """summary.csv and curves.csv read back equal to what summarize/curves wrote, labels
+    as text (a hidden width "2" or an all-digit config_id never becomes a number)."""
+    from xorbench.analysis import curves, read_curves, read_summary
+    from xorbench.config import make_config
+    from xorbench.engine import Member, Setup, train_batch
+    from xorbench.records import curves_frame, runs_frame
+
+    cfg = make_config(hidden=(2,), lr=1.0)
+    result = train_batch(Setup.of(cfg), [Member.of(cfg, s) for s in range(12)], [10, 40])
+    runs = runs_frame(result, "t")
+    summary = summarize(runs)
+    table = curves(curves_frame(result), runs)
+    summary.to_csv(tmp_path / "summary.csv", index=False)
+    table.to_csv(tmp_path / "curves.csv", index=False)
+    pd.testing.assert_frame_equal(read_summary(tmp_path / "summary.csv"), summary)
+    pd.testing.assert_frame_equal(read_curves(tmp_path / "curves.csv"), table)
+    assert read_summary(tmp_path / "summary.csv")["hidden"].tolist() == ["2", "2"]

@@ -326,23 +326,48 @@ def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
     columns (a diverged run's ``learned`` is ""). Floats are parsed exactly, so a
     frame written with ``to_csv(index=False)`` reads back equal.
     """
+    frame = _read_typed(path, {"y_": "float64"}, "runs")
+    _require(frame, ["config_id", *SETTING_COLUMNS, "seed", "solved", "epoch_solved"],
+             str(path))
+    return frame
+
+
+def read_summary(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text)."""
+    frame = _read_typed(path, {}, "summary",
+                        {**_STAT_DTYPES, "median_epoch_solved": "float64"})
+    _require(frame, SUMMARY_KEY_COLUMNS, str(path))
+    return frame
+
+
+def read_curves(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read ``curves.csv`` with the dtypes :func:`curves` gives (labels stay text)."""
+    stats = {c: "float64" for c in CURVE_STAT_COLUMNS} | {"n_runs": "int64", "epoch": "int64"}
+    frame = _read_typed(path, {}, "curves", stats)
+    _require(frame, [*CONFIG_COLUMNS, "epoch"], str(path))
+    return frame
+
+
+def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
+                extra: dict[str, str] | None = None) -> pd.DataFrame:
+    """A CSV with the schema's dtypes: axis labels as text (a hex config_id or a
+    hidden width "2" never becomes a number), numbers parsed exactly."""
     path = Path(path)
     if not path.is_file():
-        raise XorbenchError(f"no runs file at {path}")
+        raise XorbenchError(f"no {what} file at {path}")
     header = pd.read_csv(path, nrows=0).columns
-    dtypes = {c: DTYPES[c] for c in header if c in DTYPES}
-    dtypes |= {c: "float64" for c in header if c.startswith("y_")}
+    dtypes = {c: DTYPES[c] for c in header if c in DTYPES} | {
+        c: t for c, t in (extra or {}).items() if c in header}
+    for prefix, dtype in prefixes.items():
+        dtypes |= {c: dtype for c in header if c.startswith(prefix) and c not in dtypes}
     text = {c for c, t in dtypes.items() if t == "string"}
-    frame = pd.read_csv(
+    return pd.read_csv(
         path,
         dtype=dtypes,
         keep_default_na=False,
         na_values={c: [""] for c in header if c not in text},
         **_EXACT_FLOATS,
     )
-    _require(frame, ["config_id", *SETTING_COLUMNS, "seed", "solved", "epoch_solved"],
-             str(path))
-    return frame
 
 
 # --- Helpers ---------------------------------------------------------------------
