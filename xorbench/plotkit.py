@@ -222,3 +222,149 @@ def facet_titles(g: sns.FacetGrid, titles: dict[str, str]) -> None:
     col = f"{titles['col']}: {{col_name}}" if titles.get("col") else "{col_name}"
     row = f"{titles['row']}: {{row_name}}" if titles.get("row") else "{row_name}"
     g.set_titles(col_template=col, row_template=row)
+
+
+# --- Sparse sweeps: a union of sub-grids ---------------------------------------------
+
+# A sweep whose configurations fill less than this share of the product of its axis
+# values (a union of one-change sub-grids) is drawn setting by setting, not faceted.
+SPARSE_FILL = 0.5
+DIFF_NAMES = {"bias_init": "bias init"}
+
+
+def is_sparse(frame: pd.DataFrame, axes: Sequence[str]) -> bool:
+    """True when the configurations of ``frame`` cover few cells of the facet product.
+
+    A full-factorial grid fills every cell of the product of its axis values; a
+    union of sub-grids that each change one thing from a baseline fills only a few,
+    so a grid of facets would be mostly empty panels.
+    """
+    if len(axes) < 2 or frame.empty:
+        return False
+    product = int(np.prod([frame[a].nunique() for a in axes]))
+    return len(frame[list(axes)].drop_duplicates()) < SPARSE_FILL * product
+
+
+def budgets_differ(frame: pd.DataFrame) -> bool:
+    """True when the configurations do not all share one set of epoch budgets."""
+    if "epochs" not in frame.columns or frame.empty:
+        return False
+    sets = frame.groupby("config_id")["epochs"].agg(lambda e: tuple(sorted(set(e))))
+    return sets.nunique() > 1
+
+
+class Baseline:
+    """The most common value of each axis: the setting the sub-grids change one thing of.
+
+    Built from the distinct settings of ``frame`` (each counted once); ties go to
+    the first value in natural order. :meth:`label` names a setting by what it
+    changes from the baseline (``init = xavier · loss = bce``) or ``baseline``.
+    """
+
+    def __init__(self, frame: pd.DataFrame, axes: Sequence[str]):
+        self.axes = list(axes)
+        distinct = frame[self.axes].drop_duplicates() if self.axes else frame.head(0)
+        self.values: dict[str, str] = {}
+        for axis in self.axes:
+            texts = distinct[axis].map(lambda v, a=axis: value_text(a, v))
+            counts = texts.value_counts(sort=False)
+            natural = {t: i for i, t in enumerate(
+                value_text(axis, v) for v in ordered(distinct, axis))}
+            self.values[axis] = min(counts.index, key=lambda t: (-counts[t], natural.get(t, 0)))
+
+    def differences(self, row: pd.Series | dict, axes: Sequence[str] | None = None
+                    ) -> list[str]:
+        """The axes (of ``axes``, default all) where ``row`` differs from the baseline."""
+        return [a for a in (self.axes if axes is None else axes)
+                if value_text(a, row[a]) != self.values[a]]
+
+    def label(self, row: pd.Series | dict, axes: Sequence[str] | None = None) -> str:
+        parts = [f"{DIFF_NAMES.get(a, a)} = {value_text(a, row[a])}"
+                 for a in self.differences(row, axes)]
+        return " · ".join(parts) if parts else "baseline"
+
+    def describe(self, axes: Sequence[str] | None = None) -> str:
+        """The baseline in words: ``init uniform(0,1), lr 1, 10 epochs``."""
+        parts = []
+        for axis in self.axes if axes is None else axes:
+            text = self.values[axis]
+            parts.append(f"{text} epochs" if axis == "epochs" else
+                         text if axis in ("arch", "activation") else
+                         f"{DIFF_NAMES.get(axis, axis)} {text}")
+        return ", ".join(parts)
+
+
+def sparse_rows(frame: pd.DataFrame, axes: Sequence[str], baseline: Baseline,
+                column: str) -> pd.DataFrame:
+    """``frame`` plus ``column``: each row's :meth:`Baseline.label`; sorted baseline first.
+
+    Then grouped by the first axis (in ``axes`` order) where a row differs from
+    the baseline, each group in natural order of its values.
+    """
+    frame = frame.copy()
+    frame[column] = [baseline.label(row, axes) for row in frame[list(axes)].to_dict("records")]
+    first = [min((list(axes).index(a) for a in baseline.differences(row, axes)), default=-1)
+             for row in frame[list(axes)].to_dict("records")]
+    frame["_first_change"] = first
+    frame = analysis.natural_sort(frame, ["_first_change", *axes])
+    return frame.drop(columns="_first_change")
+
+
+def quiet_layout(function):
+    """Run a plot function with matplotlib's "Tight layout not applied" warning silenced.
+
+    seaborn's FacetGrid calls ``tight_layout`` while it builds; titles and legends
+    placed outside the panels (taken in by ``savefig(bbox_inches="tight")``) can
+    make it give up with that UserWarning, which says nothing to a user.
+    """
+    import functools
+    import warnings
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Tight layout not applied",
+                                    category=UserWarning)
+            warnings.filterwarnings("ignore", message="The figure layout has changed to tight",
+                                    category=UserWarning)
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def sparse_design(summary: pd.DataFrame) -> tuple[str | None, list[str], Baseline] | None:
+    """How a sparse sweep is drawn: (column axis, row axes, baseline), or None if not sparse.
+
+    The architecture (when it varies) is the column; every other varying axis
+    names a row by its change from the baseline, the epoch budget too when the
+    configurations were trained at different budgets.
+    """
+    axes = config_axes(summary)
+    if not is_sparse(summary, axes):
+        return None
+    column = "arch" if "arch" in axes else None
+    row_axes = [a for a in axes if a != column]
+    if budgets_differ(summary):
+        row_axes.append("epochs")
+    return column, row_axes, Baseline(summary, row_axes)
+
+
+def setting_namer(summary: pd.DataFrame):
+    """A function naming one setting (a row with the axis columns) for legends and titles.
+
+    Full-factorial sweeps: the varying axes' values (:func:`setting_label`);
+    sparse ones: the architecture and what the setting changes from the baseline
+    (``2-2-1 · init = xavier``), the budget left out.
+    """
+    design = sparse_design(summary)
+    axes = config_axes(summary)
+    if design is None:
+        return lambda row: setting_label(row, axes)
+    column, row_axes, baseline = design
+    label_axes = [a for a in row_axes if a != "epochs"]
+
+    def name(row) -> str:
+        text = baseline.label(row, label_axes)
+        return f"{value_text(column, row[column])} · {text}" if column else text
+
+    return name

@@ -50,9 +50,12 @@ from xorbench.plotkit import (
     legend_right,
     ordered,
     plain_log_ticks,
+    quiet_layout,
     roles,
     seed_text,
-    setting_label,
+    setting_namer,
+    sparse_design,
+    sparse_rows,
     task_name,
     value_text,
     with_labels,
@@ -73,6 +76,7 @@ MAX_BARS = 24  # failure bars per panel above this: the least reliable settings 
 # --- 1. Reliability map ------------------------------------------------------------
 
 
+@quiet_layout
 def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
     """Convergence-rate heatmaps: lr × architecture, faceted activation (cols) × init (rows).
 
@@ -80,7 +84,9 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
     configuration is shown at its largest epoch budget. Every cell is annotated
     with its rate (:func:`format_rate`); one colour scale 0–100 % for all facets.
     With one varying axis the map is a bar (or, for the learning rate, a line)
-    plot with Wilson 95 % error bars; with none, a single bar.
+    plot with Wilson 95 % error bars; with none, a single bar. A sparse sweep (a
+    union of sub-grids, :func:`xorbench.plotkit.is_sparse`) gets one heatmap,
+    settings × architecture (:func:`_sparse_map`).
     """
     data = at_largest_budget(summary)
     axes = config_axes(data)
@@ -88,6 +94,9 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
     title = f"Which settings learn {task} reliably?"
     if len(axes) <= 1:
         return _rate_bars(data, axes, title, seeds, budget, note)
+    design = sparse_design(summary)
+    if design is not None:
+        return _sparse_map(summary, design, title, note)
     r = roles(axes, "map")
     data, levels = with_labels(data, r)
     data["_pct"] = data["rate"] * 100
@@ -124,6 +133,54 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
             f"(the largest budget of each setting); one 0–100 % colour scale for all panels.",
             note)
     return g.figure
+
+
+def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | None) -> Figure:
+    """One heatmap: a row per setting (named by its change from the baseline), a column
+    per architecture, each cell annotated with its rate; grey cells were not run."""
+    column, row_axes, baseline = design
+    task, seeds = task_name(summary), seed_text(summary)
+    data = summary if "epochs" in row_axes else at_largest_budget(summary)
+    data = sparse_rows(data, row_axes, baseline, "_row")
+    row_order = list(dict.fromkeys(data["_row"]))
+    if column:
+        data["_col"] = data[column].map(lambda v: value_text(column, v))
+        col_order = [value_text(column, v) for v in ordered(data, column)]
+    else:
+        data["_col"], col_order = "rate", ["rate"]
+    data["_pct"] = data["rate"] * 100
+    data["_text"] = data["rate"].map(format_rate)
+    pct = data.pivot_table(index="_row", columns="_col", values="_pct", aggfunc="first")
+    pct = pct.reindex(index=row_order, columns=col_order)
+    text = data.pivot_table(index="_row", columns="_col", values="_text", aggfunc="first")
+    text = text.reindex(index=row_order, columns=col_order).astype(object).fillna("")
+    # the row labels sit inside the figure, so the title and caption centre on it all
+    labels_width = 0.075 * max(len(r) for r in row_order) + 0.6  # inches, at 10 pt
+    cells_width = 0.85 * len(col_order) + 1.2  # with the colour bar
+    width, height = labels_width + cells_width, max(2.6, 0.36 * len(row_order) + 0.9)
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=labels_width / width, right=0.97, top=1 - 0.15 / height,
+                        bottom=0.6 / height)
+    ax.set_facecolor("0.9")  # cells the sweep did not run show through the mask
+    sns.heatmap(pct, annot=text.to_numpy(), fmt="", vmin=0, vmax=100, cmap=RATE_CMAP,
+                linewidths=1, linecolor="white", ax=ax, annot_kws={"fontsize": 9},
+                cbar_kws={"label": "seeds solved (%)", "shrink": min(1.0, 6 / height)})
+    ax.tick_params(length=0)
+    ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=0)
+    for label in ax.get_yticklabels():
+        if label.get_text() == "baseline":
+            label.set_fontweight("bold")
+    ax.set_xlabel(axis_title([column]) if column else "")
+    ax.set_ylabel("change from the baseline")
+    budget = ("within the budget its row names" if "epochs" in row_axes
+              else f"within {budget_text(summary)} (its largest budget)")
+    missing = " Grey: not in the sweep." if pct.isna().to_numpy().any() else ""
+    add_titles(fig, title,
+               f"Each row: a setting of the sweep, named by what it changes from the baseline "
+               f"({baseline.describe()}). Each cell: the share of {seeds} that solve {task} "
+               f"{budget}; one 0–100 % colour scale.{missing}", note)
+    return fig
 
 
 def _heatmap(data: pd.DataFrame, x: str, y: str, x_order: list, y_order: list, color=None,
@@ -210,13 +267,22 @@ class _Lines:
     ordered_hue: bool = False  # hue levels are numbers: a sequential palette
 
 
-def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame, n_gain: int = 0) -> _Lines:
+def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame, n_gain: int = 0,
+                configs: Sequence[str] | None = None) -> _Lines:
     """Facet and hue roles for a per-setting line plot; too many settings → a selection.
 
     Too many lines in a panel first moves the dashed axis to a free facet slot;
     if the plot is still too crowded it shows :func:`settings_of_interest` only
-    (``n_gain`` of them chosen for the largest gain with the budget).
+    (``n_gain`` of them chosen for the largest gain with the budget). A sparse
+    sweep gets a line per setting, named by its change from the baseline, in a
+    panel per architecture (:func:`_sparse_lines`). ``configs`` limits the lines
+    to those configurations (the design is still chosen from all of ``summary``).
     """
+    if configs is not None:
+        frame = frame[frame["config_id"].isin(configs)]
+    design = sparse_design(summary)
+    if design is not None:
+        return _sparse_lines(frame, summary, design, n_gain, configs)
     axes = config_axes(summary)
     r = roles(axes, "lines")
 
@@ -233,13 +299,45 @@ def _line_roles(frame: pd.DataFrame, summary: pd.DataFrame, n_gain: int = 0) -> 
                       {k: axis_title(v) for k, v in r.items()}, "",
                       ordered_hue=len(r["hue"]) == 1 and pd.api.types.is_numeric_dtype(
                           frame[r["hue"][0]]))
-    chosen, text = settings_of_interest(summary, n_gain=n_gain)
+    chosen, text = settings_of_interest(_only(summary, configs), n_gain=n_gain)
     data = frame[frame["config_id"].isin(chosen)].copy()
     labels = at_largest_budget(summary).set_index("config_id")
-    names = {c: setting_label(labels.loc[c], axes) for c in chosen}
+    name = setting_namer(summary)
+    names = {c: name(labels.loc[c]) for c in chosen}
     data["_hue"] = data["config_id"].map(names)
     return _Lines(data, ("_hue", [names[c] for c in chosen]), None, None, None,
                   {"hue": "setting"}, text)
+
+
+def _only(summary: pd.DataFrame, configs: Sequence[str] | None) -> pd.DataFrame:
+    return summary if configs is None else summary[summary["config_id"].isin(configs)]
+
+
+def _sparse_lines(frame: pd.DataFrame, summary: pd.DataFrame, design: tuple, n_gain: int,
+                  configs: Sequence[str] | None) -> _Lines:
+    """Lines of a sparse sweep: hue = the change from the baseline, a panel per architecture.
+
+    More settings than :data:`MAX_LINES_PER_FACET` → :func:`settings_of_interest` only.
+    """
+    column, row_axes, baseline = design
+    hue_axes = [a for a in row_axes if a != "epochs"]  # the budget is the x axis
+    selection = ""
+    if frame.empty:
+        chosen = []
+    else:
+        n_hue = len(frame[hue_axes].drop_duplicates()) if hue_axes else 1
+        if n_hue > MAX_LINES_PER_FACET:
+            chosen, selection = settings_of_interest(_only(summary, configs), n_gain=n_gain)
+            frame = frame[frame["config_id"].isin(chosen)]
+    data = sparse_rows(frame, hue_axes, baseline, "_hue")
+    hue = ("_hue", list(dict.fromkeys(data["_hue"])))
+    col = None
+    if column:
+        data["_col"] = data[column].map(lambda v: value_text(column, v))
+        col = ("_col", [value_text(column, v) for v in ordered(data, column)])
+    return _Lines(data, hue, None, col, None,
+                  {"hue": "change from the baseline", "col": axis_title([column])
+                   if column else ""}, selection)
 
 
 def settings_of_interest(summary: pd.DataFrame, n_best: int = 4, n_worst: int = 4,
@@ -350,6 +448,7 @@ def _bands(g: sns.FacetGrid, lines: _Lines, x: str, low: str, high: str,
                             linewidth=0)
 
 
+@quiet_layout
 def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
                    note: str | None = None) -> Figure:
     """Convergence rate against the epoch budget, one line per setting, Wilson 95 % bands.
@@ -375,7 +474,16 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
                    "bands: Wilson 95 % confidence interval.")
     data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
                        _high=data["ci_high"] * 100)
-    lines = _line_roles(data, summary, n_gain=0 if single_budget else 4)
+    configs = None
+    if not single_budget and sparse_design(summary) is not None:
+        # a union of sub-grids: the settings trained at one budget say nothing here
+        n_budgets = summary.groupby("config_id")["epochs"].nunique()
+        configs = list(n_budgets.index[n_budgets > 1])
+        n_left = int((n_budgets == 1).sum())
+        if n_left:
+            caption += (f" The {n_left} settings trained at a single budget are left out "
+                        "(the reliability map shows them).")
+    lines = _line_roles(data, summary, n_gain=0 if single_budget else 4, configs=configs)
     g = _relplot(lines, x="epochs", y="_pct", marker="o" if not single_budget else None,
                  markersize=4)
     _bands(g, lines, "epochs", "_low", "_high")
@@ -424,6 +532,7 @@ def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)[[*keep, "epoch", "share"]]
 
 
+@quiet_layout
 def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
                       note: str | None = None) -> Figure:
     """ECDF of ``epoch_solved`` per setting on a log epoch axis, as a share of all seeds."""
@@ -455,13 +564,14 @@ def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
 # --- 4. Failure modes ----------------------------------------------------------------------
 
 
-def failure_frame(summary: pd.DataFrame) -> pd.DataFrame:
-    """Long form of the outcomes at each configuration's largest budget.
+def failure_frame(summary: pd.DataFrame, all_budgets: bool = False) -> pd.DataFrame:
+    """Long form of the outcomes at each configuration's largest budget (or at every one).
 
-    One row per configuration × outcome (``none`` = solved) with ``share`` in %.
+    One row per configuration (× budget) × outcome (``none`` = solved) with ``share`` in %.
     """
-    data = at_largest_budget(summary)
-    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in data.columns], "rate"]
+    data = summary if all_budgets else at_largest_budget(summary)
+    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in data.columns], "epochs",
+            "rate"]
     counts = data[keep + analysis.FAILURE_COUNT_COLUMNS + ["n_runs"]]
     long = counts.melt(id_vars=[*keep, "n_runs"], value_vars=analysis.FAILURE_COUNT_COLUMNS,
                        var_name="failure", value_name="count")
@@ -470,8 +580,12 @@ def failure_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
+@quiet_layout
 def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
     """Stacked horizontal bars: how each setting's seeds end (solved or a failure label)."""
+    design = sparse_design(summary)
+    if design is not None:
+        return _sparse_failures(summary, design, note)
     data = failure_frame(summary)
     axes = config_axes(summary)
     axes_roles = roles(axes, "bars")
@@ -490,31 +604,64 @@ def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
     if levels["bar"] is None:
         data["_bar"] = "this setting"
         levels["bar"] = ("_bar", ["this setting"])
-    present = [f for f in FAILURE_LABELS if data.loc[data["failure"] == f, "count"].sum() > 0]
-    present = present or ["none"]
-    col = levels["col"][0] if levels["col"] else None
     row = levels["row"][0] if levels["row"] else None
-    bar_order = levels["bar"][1]
-    single = col is None and row is None
-    height = max(3.0 if single else 1.6, 0.28 * len(bar_order) + 0.8)
-    with sns.axes_style("whitegrid"):
-        g = sns.FacetGrid(data, col=col, row=row,
-                          col_order=levels["col"][1] if col else None,
-                          row_order=levels["row"][1] if row else None,
-                          height=height, aspect=max(1.3, 3.2 / height),
-                          margin_titles=True, sharey=True, sharex=True)
-        g.map_dataframe(_stacked_bars, bar=levels["bar"][0], order=bar_order, labels=present)
-    facet_titles(g, {k: axis_title(v) for k, v in axes_roles.items()})
     bars = axis_title(axes_roles["bar"]) if axes_roles["bar"] else ""
-    # a long bar-axis name would run into the next row's: then the caption names it
-    g.set_axis_labels("share of seeds (%)", bars if row is None else "")
-    legend_right(g.figure, [("outcome", [(OUTCOME_NAMES[f], Patch(color=FAILURE_COLORS[f]))
-                                         for f in present])])
+    g = _failure_grid(data, levels["bar"], levels["col"], levels["row"],
+                      {k: axis_title(v) for k, v in axes_roles.items()},
+                      # a long bar-axis name would run into the next row's: the caption names it
+                      bars if row is None else "")
     add_titles(g.figure, "Why do the other runs fail?" + selection,
             f"How the {seed_text(summary)} of each setting end at its largest budget "
             f"({budget_text(summary)}): solved, or the failure label of the run "
             f"(first match of {', '.join(f for f in FAILURE_LABELS if f != 'none')})."
             + (f" Bars: {bars}." if row is not None and bars else ""), note)
+    return g.figure
+
+
+def _failure_grid(data: pd.DataFrame, bar: tuple[str, list[str]],
+                  col: tuple[str, list[str]] | None, row: tuple[str, list[str]] | None,
+                  titles: dict[str, str], bar_title: str, width: float | None = None
+                  ) -> sns.FacetGrid:
+    """Stacked outcome bars of ``data`` (a :func:`failure_frame`) in facets, with the legend."""
+    present = [f for f in FAILURE_LABELS if data.loc[data["failure"] == f, "count"].sum() > 0]
+    present = present or ["none"]
+    single = col is None and row is None
+    height = max(3.0 if single else 1.6, 0.28 * len(bar[1]) + 0.8)
+    with sns.axes_style("whitegrid"):
+        g = sns.FacetGrid(data, col=col[0] if col else None, row=row[0] if row else None,
+                          col_order=col[1] if col else None, row_order=row[1] if row else None,
+                          height=height,
+                          aspect=width / height if width else max(1.3, 3.2 / height),
+                          margin_titles=True, sharey=True, sharex=True)
+        g.map_dataframe(_stacked_bars, bar=bar[0], order=bar[1], labels=present)
+    facet_titles(g, titles)
+    g.set_axis_labels("share of seeds (%)", bar_title)
+    legend_right(g.figure, [("outcome", [(OUTCOME_NAMES[f], Patch(color=FAILURE_COLORS[f]))
+                                         for f in present])])
+    return g
+
+
+def _sparse_failures(summary: pd.DataFrame, design: tuple, note: str | None) -> Figure:
+    """Failure bars of a sparse sweep: the reliability map's rows, a panel per architecture."""
+    column, row_axes, baseline = design
+    data = failure_frame(summary, all_budgets="epochs" in row_axes)
+    data = sparse_rows(data, row_axes, baseline, "_bar")
+    bar = ("_bar", list(dict.fromkeys(data["_bar"])))
+    col = None
+    if column:
+        data["_col"] = data[column].map(lambda v: value_text(column, v))
+        col = ("_col", [value_text(column, v) for v in ordered(data, column)])
+    g = _failure_grid(data, bar, col, None, {"col": axis_title([column]) if column else ""},
+                      "change from the baseline", width=2.6)
+    budget = ("at the budget its row names" if "epochs" in row_axes
+              else f"at its largest budget ({budget_text(summary)})")
+    add_titles(g.figure, "Why do the other runs fail?",
+               f"How the {seed_text(summary)} of each setting end {budget}: solved, or the "
+               f"failure label of the run (first match of "
+               f"{', '.join(f for f in FAILURE_LABELS if f != 'none')}). Rows as in the "
+               f"reliability map: what each setting changes from the baseline "
+               f"({baseline.describe()}); an empty row was not run with that architecture.",
+               note)
     return g.figure
 
 
@@ -539,6 +686,7 @@ def _stacked_bars(data: pd.DataFrame, bar: str, order: list[str], labels: list[s
 # --- 5. Learning curves --------------------------------------------------------------------
 
 
+@quiet_layout
 def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
                     note: str | None = None) -> Figure:
     """Median loss over seeds with its interquartile band, on log-spaced epochs (log–log)."""
