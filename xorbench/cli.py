@@ -199,7 +199,9 @@ _ESTIMATE_RATE = 2.5e6
 @_guard
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
+    from xorbench.config import updates_per_epoch
     from xorbench.grid import expand_configs, format_value
+    from xorbench.tasks import make_task
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -211,8 +213,9 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
         table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
     table.add_row("seeds", _seed_text(grid.seeds))
     out.print(table)
-    updates = sum(max(budgets) * _updates_per_epoch(config)
-                  for config, budgets in expand_configs(grid)) * len(grid.seeds)
+    updates = sum(
+        max(budgets) * updates_per_epoch(config.batch, make_task(config.task).n_patterns)
+        for config, budgets in expand_configs(grid)) * len(grid.seeds)
     out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
               f"{grid.n_runs:,} runs (one per budget); {updates:.3g} network-updates, "
               f"roughly {_duration(updates / _ESTIMATE_RATE)} on one core", markup=False)
@@ -222,17 +225,6 @@ def _seed_text(seeds: tuple[int, ...]) -> str:
     if seeds == tuple(range(len(seeds))):
         return f"0..{len(seeds) - 1} ({len(seeds)} seeds)"
     return ", ".join(str(s) for s in seeds)
-
-
-def _updates_per_epoch(config) -> int:
-    """Updates per epoch: 1 full batch, P online, n for sampled(n)."""
-    from xorbench.tasks import make_task
-
-    if config.batch.name == "full":
-        return 1
-    if config.batch.name == "online":
-        return make_task(config.task).n_patterns
-    return config.batch.args[0]
 
 
 def _duration(seconds: float) -> str:

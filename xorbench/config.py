@@ -34,6 +34,13 @@ BATCHES = Table.of(
     ),
 )
 
+def updates_per_epoch(batch: Choice, n_patterns: int) -> int:
+    """Parameter updates in one epoch: 1 (full), P (online) or n (sampled(n))."""
+    if batch.name == "full":
+        return 1
+    return n_patterns if batch.name == "online" else batch.args[0]
+
+
 DTYPES = Table.of(
     "dtype",
     Entry("float64", impl="float64"),

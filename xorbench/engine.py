@@ -31,7 +31,7 @@ import numpy as np
 from xorbench import diagnose
 from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.choices import Choice
-from xorbench.config import DTYPES, RunConfig
+from xorbench.config import DTYPES, RunConfig, updates_per_epoch
 from xorbench.criteria import CRITERIA
 from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.losses import LOSSES
@@ -372,7 +372,7 @@ class _Orders:
 
     def __init__(self, batch: Choice, n_patterns: int, seeds: Sequence[int]):
         self.online = batch.name == "online"
-        self.per_epoch = n_patterns if self.online else batch.args[0]
+        self.per_epoch = updates_per_epoch(batch, n_patterns)
         self.n_patterns = n_patterns
         self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
         unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)

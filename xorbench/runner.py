@@ -15,14 +15,13 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
 from xorbench import records
-from xorbench.config import RunConfig, RunSpec
-from xorbench.engine import Member, Setup, bytes_per_network, train_batch
+from xorbench.config import RunConfig, RunSpec, updates_per_epoch
+from xorbench.engine import Member, Setup, bytes_per_network, n_params, train_batch
 from xorbench.errors import XorbenchError
 
 BACKENDS = ("loky", "threading", "dask")
@@ -122,16 +121,10 @@ def estimated_cost(plan: BatchPlan) -> float:
     """Relative time to train a batch: updates × (fixed cost + networks × layer sizes)."""
     setup = plan.setup
     n_patterns = 2 ** _n_inputs(setup)
-    if setup.batch.name == "full":
-        updates_per_epoch, rows = 1, n_patterns
-    elif setup.batch.name == "online":
-        updates_per_epoch, rows = n_patterns, 1
-    else:
-        updates_per_epoch, rows = setup.batch.args[0], 1
-    widths = (_n_inputs(setup), *setup.hidden, 1)
-    weights = sum((a + 1) * b for a, b in pairwise(widths))
+    rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
+    weights = n_params((_n_inputs(setup), *setup.hidden, 1))
     per_update = FIXED_COST_NETWORKS + len(plan.members) * rows * weights / 9
-    return plan.budgets[-1] * updates_per_epoch * per_update
+    return plan.budgets[-1] * updates_per_epoch(setup.batch, n_patterns) * per_update
 
 
 def _n_inputs(setup: Setup) -> int:
