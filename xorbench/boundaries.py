@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +20,14 @@ from matplotlib.figure import Figure
 
 from xorbench import analysis
 from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
-from xorbench.plotkit import add_titles, at_largest_budget, config_axes, setting_label, task_name
+from xorbench.plotkit import (
+    add_titles,
+    at_largest_budget,
+    config_axes,
+    quiet_layout,
+    setting_namer,
+    task_name,
+)
 from xorbench.tasks import TASKS, make_task
 
 
@@ -93,6 +100,7 @@ def gallery_runs(runs: pd.DataFrame, summary: pd.DataFrame, per_row: int = 4) ->
     return out.drop(columns=["_rate", "_low", "_speed"])
 
 
+@quiet_layout
 def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.DataFrame,
                         note: str | None = None, resolution: int = 101) -> Figure:
     """A gallery of solved and failed networks' outputs over the unit square.
@@ -105,6 +113,7 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
     chosen = gallery_runs(runs, summary)
     task = task_name(summary)
     axes = config_axes(summary)
+    name = setting_namer(summary) if axes else (lambda run: str(run["arch"]))
     lo, hi = -0.2, 1.2
     grid = np.linspace(lo, hi, resolution)
     x1, x2 = np.meshgrid(grid, grid)
@@ -129,7 +138,7 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
             theta = run[p_columns].to_numpy(np.float64) if p_columns else np.array([np.nan])
             y = network_output(theta, run["arch"], run["activation"], run["output"], points)
             image = _boundary_panel(ax, y.reshape(x1.shape), run, (lo, hi))
-            ax.set_title(_panel_title(run, axes), fontsize=8)
+            ax.set_title(_panel_title(run, name), fontsize=8)
         grid_axes[r, 0].set_ylabel(f"{group}\n\ninput 2", fontsize=9)
     for ax in grid_axes[-1]:
         ax.set_xlabel("input 1", fontsize=9)
@@ -197,8 +206,8 @@ def _target(task: str, pattern: str) -> int:
     return int(spec.targets[spec.pattern_names.index(pattern)])
 
 
-def _panel_title(run: pd.Series, axes: Sequence[str]) -> str:
-    setting = setting_label(run, axes) if axes else str(run["arch"])
+def _panel_title(run: pd.Series, name: Callable[[pd.Series], str]) -> str:
+    setting = name(run)
     verdict = "solved" if bool(run["solved"]) else (
         f"learned {run['learned'] or '—'} · {run['failure']}")
     return f"{textwrap.fill(setting, 36)}\nseed {run['seed']}: {verdict}"

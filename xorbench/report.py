@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 
 from xorbench import analysis
 from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
-from xorbench.plotkit import at_largest_budget, config_axes, value_text
+from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
 from xorbench.plots import PlotData, load_plot_data, save_all
 from xorbench.tasks import TASKS, make_task
 
@@ -120,13 +121,16 @@ def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     text += (f" and {never} in no seed at all." if never else
              "; every setting solves it in at least one seed.")
     out = [text]
-    out.append(_most_reliable(board, axes, task))
+    design = sparse_design(summary)
+    name = _sparse_namer(design) if design else (lambda row: describe(row, axes))
+    out.append(_most_reliable(board, name, task))
     shares = learned_shares(runs)
-    named, lines = _least_reliable(board, shares, axes, task, target)
+    named, lines = _least_reliable(board, shares, axes, name, task, target, design)
     out.extend(lines)
-    out.extend(_learned_instead(board, shares, axes, task, target, skip=named))
+    out.extend(_learned_instead(board, shares, name, task, target, skip=named))
     out.extend(_failure_overview(board))
-    out.extend(_axis_effects(board, axes))
+    # a union of sub-grids: averages over "the other axes" would mix different settings
+    out.extend(_changes(summary, design) if design else _axis_effects(board, axes))
     budgets = _budget_effect(summary)
     if budgets:
         out.append(budgets)
@@ -139,7 +143,7 @@ def _ranked(board: pd.DataFrame) -> pd.DataFrame:
                                          *analysis.CONFIG_AXES], descending=("rate", "ci_low"))
 
 
-def _most_reliable(board: pd.DataFrame, axes: list[str], task: str) -> str:
+def _most_reliable(board: pd.DataFrame, name: Callable[[dict], str], task: str) -> str:
     ranked = _ranked(board)
     if ranked["rate"].iloc[0] == 0:
         return f"No setting ever solved {task}."
@@ -150,7 +154,7 @@ def _most_reliable(board: pd.DataFrame, axes: list[str], task: str) -> str:
 
     perfect = ranked[ranked["rate"] == 1]
     if len(perfect) > 1:
-        parts = [f"{describe(r, axes)} ({speed(r)})"
+        parts = [f"{name(r)} ({speed(r)})"
                  for r in perfect.head(3).to_dict(orient="records")]
         return (f"The fastest of the {len(perfect)} that always solve it: "
                 + "; ".join(parts) + ".")
@@ -159,7 +163,7 @@ def _most_reliable(board: pd.DataFrame, axes: list[str], task: str) -> str:
         if row["rate"] == 0:
             break
         when = f", {speed(row)}" if speed(row) else ""
-        parts.append(f"{describe(row, axes)}: {_pct(row['rate'])} of {row['n_runs']} seeds "
+        parts.append(f"{name(row)}: {_pct(row['rate'])} of {row['n_runs']} seeds "
                      f"(95 % CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])}{when})")
     return "Most reliable: " + "; ".join(parts) + "."
 
@@ -172,7 +176,8 @@ def _budget_words(board: pd.DataFrame) -> str:
 
 
 def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
-                    task: str, target: str) -> tuple[set[str], list[str]]:
+                    name: Callable[[dict], str], task: str, target: str,
+                    design: tuple | None = None) -> tuple[set[str], list[str]]:
     """Sentences on the settings that never work (else the 3 least reliable ones).
 
     Returns the config_ids named, and the sentences: each setting's dominant
@@ -191,7 +196,7 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
         main = labels[int(counts.argmax())]
         verdict = (f"never solves {task}" if row["rate"] == 0 else
                    f"solves {task} in only {_pct(row['rate'])} of seeds")
-        text = (f"{describe(row, axes)} {verdict}: {_pct(counts.max() / row['n_runs'])} of "
+        text = (f"{name(row)} {verdict}: {_pct(counts.max() / row['n_runs'])} of "
                 f"its seeds end {main}")
         wrong = shares[(shares["config_id"] == row["config_id"])
                        & (shares["learned"] != target)].sort_values(
@@ -203,14 +208,16 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
     if len(never) > MAX_NAMED:
         lines.append(f"… and {len(never) - MAX_NAMED} more settings that never solve {task}.")
     shared = [f"{a} {value_text(a, never[a].iloc[0])}" for a in axes
-              if len(never) > 1 and never[a].nunique() == 1]
+              if len(never) > 1 and never[a].nunique() == 1
+              and (design is None or a == design[0]
+                   or value_text(a, never[a].iloc[0]) != design[2].values.get(a))]
     if shared:
         lines.append(f"Every setting that never works has {' and '.join(shared)}.")
     return set(chosen["config_id"]), lines
 
 
-def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str], task: str,
-                     target: str, skip: set[str] = frozenset()) -> list[str]:
+def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, name: Callable[[dict], str],
+                     task: str, target: str, skip: set[str] = frozenset()) -> list[str]:
     """The settings where one wrong function takes the largest share of the seeds."""
     wrong = shares[(shares["learned"] != target) & (shares["learned"] != DIVERGED)
                    & ~shares["config_id"].isin(skip)]
@@ -223,9 +230,65 @@ def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
     lines = []
     for item in wrong.to_dict(orient="records"):
         row = by_id.loc[item["config_id"]].to_dict()
-        lines.append(f"{describe(row, axes)} learns {item['learned']} instead of {task} "
+        lines.append(f"{name(row)} learns {item['learned']} instead of {task} "
                      f"in {_pct(item['share'])} of seeds.")
     return lines
+
+
+def _sparse_namer(design: tuple) -> Callable[[dict], str]:
+    """Names of a sparse sweep's settings: ``2-2-1 with init = xavier``, ``2-8-1 (baseline)``."""
+    column, row_axes, baseline = design
+
+    def name(row: dict) -> str:
+        label = baseline.label(row, row_axes)
+        change = "(baseline)" if label == "baseline" else f"with {label}"
+        return f"{value_text(column, row[column])} {change}" if column else change
+
+    return name
+
+
+def _changes(summary: pd.DataFrame, design: tuple, n: int = 4) -> list[str]:
+    """Each change of a sparse sweep against the baseline, with the same architecture.
+
+    The ``n`` changes that raise the rate most (averaged over the architectures
+    where both ran) and the ``n`` that lower it most, each with its rates.
+    """
+    column, row_axes, baseline = design
+    data = summary if "epochs" in row_axes else at_largest_budget(summary)
+    labels = [baseline.label(row, row_axes) for row in data[row_axes].to_dict("records")]
+    data = data.assign(_label=labels, _col=data[column].astype(str) if column else "")
+    base = data[data["_label"] == "baseline"].set_index("_col")["rate"]
+    if base.empty:
+        return []
+    effects = []
+    for label, part in data[data["_label"] != "baseline"].groupby("_label", sort=False):
+        part = part[part["_col"].isin(base.index)]
+        if part.empty:
+            continue
+        pairs = [(c, base[c], r) for c, r in zip(part["_col"], part["rate"], strict=True)]
+        pairs = [pairs[i] for i in analysis.natural_ranks(pd.Series([p[0] for p in pairs]))
+                 .argsort()]
+        effects.append((float(np.mean([r - b for _, b, r in pairs])), label, pairs))
+    if not effects:
+        return []
+    effects.sort(key=lambda e: (-e[0], e[1]))
+
+    def text(effect) -> str:
+        _, label, pairs = effect
+        rates = ", ".join(f"{c + ' ' if column else ''}{_pct(b)} → {_pct(r)}"
+                          for c, b, r in pairs)
+        return f"{label} ({rates})"
+
+    up = [e for e in effects if e[0] > 0][:n]
+    down = [e for e in reversed(effects) if e[0] < 0][:n]
+    where = f"with the same {column}, " if column else ""
+    out = []
+    if up:
+        out.append(f"The changes from the baseline ({baseline.describe()}) that help most, "
+                   f"{where}baseline rate → changed rate: " + "; ".join(map(text, up)) + ".")
+    if down:
+        out.append("The changes that hurt most: " + "; ".join(map(text, down)) + ".")
+    return out
 
 
 def _failure_overview(board: pd.DataFrame) -> list[str]:
@@ -256,12 +319,80 @@ def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
 
 
 def _budget_effect(summary: pd.DataFrame) -> str:
+    """What more epochs buy, comparing each setting with itself (paired).
+
+    When every setting was trained at the same budgets, the average rate at each;
+    otherwise, for each pair of consecutive budgets of a setting (10 → 100), the
+    average over the settings trained at both.
+    """
     budgets = sorted(summary["epochs"].unique())
     if len(budgets) < 2 or summary["rate"].max() == 0:
         return ""
-    means = summary.groupby("epochs")["rate"].mean()
-    parts = ", ".join(f"{_pct(means[b])} at {int(b)}" for b in budgets)
-    return f"Longer training: the average rate over all settings is {parts} epochs."
+    sets = summary.groupby("config_id")["epochs"].agg(lambda e: tuple(sorted(set(e))))
+    n = len(sets)
+    if sets.nunique() == 1:
+        means = summary.groupby("epochs")["rate"].mean()
+        parts = ", ".join(f"{_pct(means[b])} at {int(b)}" for b in budgets)
+        return (f"Longer training: the average rate over all {n} setting{'s' * (n != 1)} is "
+                f"{parts} epochs.")
+    rate = summary.set_index(["config_id", "epochs"])["rate"]
+    pairs: dict[tuple[int, int], list[str]] = {}
+    for config_id, own in sets.items():
+        for low, high in itertools.pairwise(own):
+            pairs.setdefault((int(low), int(high)), []).append(config_id)
+    if not pairs:
+        return ""
+    parts = []
+    for (low, high), ids in sorted(pairs.items()):
+        before = np.mean([rate[(c, low)] for c in ids])
+        after = np.mean([rate[(c, high)] for c in ids])
+        parts.append(f"{low} → {high} epochs: {_pct(before)} → {_pct(after)} "
+                     f"({len(ids)} setting{'s' * (len(ids) != 1)})")
+    return ("Longer training, each setting against itself at its next budget (average rate "
+            "over the settings trained at both): " + "; ".join(parts) + ".")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def training_time(manifest: dict) -> tuple[float, int, float] | None:
+    """(seconds over all sessions, number of sessions, seconds of the last one), or None.
+
+    A session runs from a ``start`` or ``resume`` event to its ``complete`` event
+    (which records its seconds) or ``stop`` event (timed from the event times).
+    A manifest without events falls back on its ``seconds``.
+    """
+    from datetime import datetime
+
+    sessions: list[float] = []
+    began = None
+    for event in manifest.get("events", []):
+        kind = event.get("event")
+        if kind in ("start", "resume"):
+            began = event.get("time")
+        elif kind == "complete" and event.get("seconds") is not None:
+            sessions.append(float(event["seconds"]))
+            began = None
+        elif kind == "stop" and began and event.get("time"):
+            try:
+                span = (datetime.fromisoformat(event["time"])
+                        - datetime.fromisoformat(began)).total_seconds()
+            except ValueError:
+                span = None
+            if span is not None:
+                sessions.append(max(0.0, span))
+            began = None
+    if not sessions:
+        seconds = manifest.get("seconds")
+        return (float(seconds), 1, float(seconds)) if seconds else None
+    return sum(sessions), len(sessions), sessions[-1]
 
 
 # --- The report ----------------------------------------------------------------------------
@@ -323,8 +454,12 @@ def _status(data: PlotData, manifest: dict) -> str:
     text = (f"{len(data.runs):,} of {data.n_total:,} runs done ({status}): {n_configs} "
             f"configurations × {seeds} seeds × {len(budgets)} epoch budget"
             f"{'s' * (len(budgets) != 1)} ({', '.join(str(int(b)) for b in budgets)}).")
-    if manifest.get("seconds"):
-        text += f" Trained in {manifest['seconds']:.1f} s"
+    timing = training_time(manifest)
+    if timing:
+        total, n_sessions, last = timing
+        text += f" Trained in {_duration(total)}"
+        if n_sessions > 1:
+            text += f" over {n_sessions} sessions (the last: {_duration(last)})"
         text += f" on {manifest['host']}" if manifest.get("host") else ""
         text += "."
     if end:
