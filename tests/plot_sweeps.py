@@ -4,7 +4,10 @@
   2 widths (2 and 10, to check natural order), two budgets;
 * ``one_axis``: only the learning rate varies;
 * ``never``: no hidden layer, so XOR is never solved (every epoch_solved empty);
-* ``diverged``: linear output with lr 1000, so runs diverge (NaN losses).
+* ``diverged``: linear output with lr 1000, so runs diverge (NaN losses);
+* ``union``: a union of sub-grids — a baseline for two widths plus four sub-grids
+  that each change one thing (init, activation, loss, the epoch budget), as in
+  sweeps/seed-question.toml.
 """
 
 from __future__ import annotations
@@ -55,6 +58,32 @@ GRIDS = {
         activation = ["sigmoid", "relu"]
         lr = [0.5, 1000.0]
         epochs = [20, 60]
+    """,
+    "union": """
+        name = "union"
+        description = "A baseline and four one-change sub-grids."
+        [defaults]
+        seeds = 8
+        hidden = [2]
+        activation = "sigmoid"
+        init = "uniform(0,1)"
+        lr = 2.0
+        loss = "mse"
+        epochs = 100
+        [[grid]]
+        hidden = [[2], [4]]
+        [[grid]]
+        hidden = [[2], [4]]
+        init = "xavier"
+        [[grid]]
+        hidden = [[2], [4]]
+        activation = "tanh"
+        [[grid]]
+        hidden = [[2], [4]]
+        loss = "bce"
+        [[grid]]
+        hidden = [[2], [4]]
+        epochs = [100, 400]
     """,
 }
 

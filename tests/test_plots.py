@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -17,15 +18,17 @@ from typer.testing import CliRunner
 from xorbench import analysis, plots
 from xorbench.boundaries import gallery_runs, network_output
 from xorbench.cli import app
-from xorbench.plotkit import at_largest_budget, format_rate, roles
+from xorbench.plotkit import Baseline, at_largest_budget, config_axes, format_rate, is_sparse, roles
 
 KINDS = ["quick", "one_axis", "never", "diverged"]
+UNION_ROWS = ["baseline", "activation = tanh", "init = xavier", "loss = bce", "epochs = 400"]
 
 
 @pytest.fixture(scope="module")
 def sweeps(tmp_path_factory) -> dict[str, plots.PlotData]:
     root = tmp_path_factory.mktemp("sweeps")
-    return {kind: plots.load_plot_data(plot_sweeps.make_sweep(root, kind)) for kind in KINDS}
+    return {kind: plots.load_plot_data(plot_sweeps.make_sweep(root, kind))
+            for kind in [*KINDS, "union"]}
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +169,7 @@ def test_rate_vs_budget_draws_each_setting_through_its_rates(sweeps, kind):
 # --- 3. ECDF ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "union"])
 def test_ecdf_curves_end_at_each_settings_rate(sweeps, kind):
     data = sweeps[kind]
     fig = plots.epoch_solved_ecdf(data.runs, data.summary)
@@ -237,7 +240,7 @@ def test_failure_bars_of_the_quick_grid_are_faceted(sweeps):
 # --- 5. Learning curves -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "union"])
 def test_learning_curves_draw_the_median_loss(sweeps, kind):
     data = sweeps[kind]
     fig = plots.learning_curves(data.curves, data.summary)
@@ -246,7 +249,8 @@ def test_learning_curves_draw_the_median_loss(sweeps, kind):
     finite = data.curves["loss_median"].dropna()
     assert np.allclose(drawn, np.sort(finite[finite > 0].to_numpy()))
     assert all(ax.get_yscale() == "log" and ax.get_xscale() == "log" for ax in panels)
-    assert panels[0].get_ylabel() == "mse loss"
+    # the union also trains with bce: losses of more than one kind
+    assert panels[0].get_ylabel() == ("training loss" if kind == "union" else "mse loss")
     assert "interquartile range" in figure_texts(fig)
     if kind == "diverged":
         assert "diverging" in figure_texts(fig)
@@ -278,7 +282,7 @@ def test_forward_pass_reproduces_the_recorded_outputs(sweeps):
         assert checked >= len(merged) // 2
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "union"])
 def test_boundary_gallery_shows_solved_and_failed_runs(sweeps, kind):
     data = sweeps[kind]
     chosen = gallery_runs(data.runs, data.summary)
@@ -387,3 +391,89 @@ def test_categorical_heatmap_rows_read_top_down():
     (ax,) = facet_axes(plots.reliability_map(summary))
     assert tick_texts(ax.yaxis) == ["he", "uniform(0,1)", "xavier"]
     assert tick_texts(ax.xaxis) == ["sigmoid", "tanh"]
+
+
+# --- A union of sub-grids (a baseline and one-change sub-grids) ----------------------------
+
+
+def union_row(row) -> str:
+    """The expected row name of a union-sweep setting: what it changes from the baseline."""
+    changes = [f"{a} = {row[a]}" for a, base in (("activation", "sigmoid"),
+               ("init", "uniform(0,1)"), ("loss", "mse")) if row[a] != base]
+    changes += [f"epochs = {row['epochs']}"] if row["epochs"] != 100 else []
+    return " · ".join(changes) or "baseline"
+
+
+def test_a_union_of_sub_grids_is_sparse_and_the_quick_grid_is_not(sweeps):
+    union, quick = sweeps["union"].summary, sweeps["quick"].summary
+    assert is_sparse(union, config_axes(union))
+    assert not is_sparse(quick, config_axes(quick))
+    baseline = Baseline(union, ["activation", "init", "loss", "epochs"])
+    assert baseline.values == {"activation": "sigmoid", "init": "uniform(0,1)", "loss": "mse",
+                               "epochs": "100"}
+    assert baseline.label({"activation": "tanh", "init": "xavier", "loss": "mse",
+                           "epochs": 100}) == "activation = tanh · init = xavier"
+
+
+def test_union_reliability_map_is_one_heatmap_of_settings_by_architecture(sweeps):
+    data = sweeps["union"]
+    fig = plots.reliability_map(data.summary)
+    (ax,) = facet_axes(fig)  # not a product of facets, most of them empty
+    assert tick_texts(ax.yaxis) == UNION_ROWS
+    assert tick_texts(ax.xaxis) == ["2-2-1", "2-4-1"]
+    assert ax.get_xlabel() == "architecture"
+    assert ax.get_ylabel() == "change from the baseline"
+    cells = heatmap_cells(ax)
+    # every budget of every setting is a cell: the 400-epoch row is the baseline trained longer
+    assert len(cells) == len(data.summary) == 10
+    for row in data.summary.to_dict("records"):
+        assert cells[(row["arch"], union_row(row))] == format_rate(row["rate"])
+    text = figure_texts(fig)
+    assert "baseline (sigmoid, init uniform(0,1), loss mse, 100 epochs)" in text
+    assert "Grey: not in the sweep" not in text  # every cell ran
+
+
+def test_union_failure_bars_follow_the_map_rows(sweeps):
+    data = sweeps["union"]
+    fig = plots.failure_modes(data.summary)
+    panels = facet_axes(fig)
+    assert [ax.get_title() for ax in panels] == ["architecture: 2-2-1", "architecture: 2-4-1"]
+    assert tick_texts(panels[0].yaxis) == UNION_ROWS
+    bars = [bar_widths(ax) for ax in panels]
+    assert sum(len(b) for b in bars) == len(data.summary)  # one bar per setting and budget
+    assert all(abs(total - 100) < 1e-9 for b in bars for total in b.values())
+    solved = sorted(round(p.get_width(), 9) for ax in panels for p in ax.patches
+                    if isinstance(p, Rectangle) and p.get_facecolor()[:3] == matplotlib.colors
+                    .to_rgb("#009E73") and p.get_width() > 0)
+    assert solved == sorted(round(100 * r, 9) for r in data.summary["rate"] if r > 0)
+
+
+def test_union_rate_vs_budget_draws_the_settings_with_several_budgets(sweeps):
+    data = sweeps["union"]
+    fig = plots.rate_vs_budget(data.summary, data.curves)
+    panels = facet_axes(fig)
+    assert len(panels) == 2  # a panel per architecture
+    title, *labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert (title, labels) == ("change from the baseline", ["baseline"])  # short labels
+    longer = data.summary[data.summary["config_id"].map(
+        data.summary.groupby("config_id")["epochs"].nunique()) > 1]
+    drawn = sorted(np.round(y, 9) for ax in panels for line in ax.lines for y in line.get_ydata())
+    assert drawn == sorted(np.round(longer["rate"] * 100, 9))
+    assert "The 6 settings trained at a single budget are left out" in figure_texts(fig)
+
+
+def test_union_line_legends_name_settings_by_their_change(sweeps):
+    data = sweeps["union"]
+    fig = plots.epoch_solved_ecdf(data.runs, data.summary)
+    title, *labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert title == "change from the baseline"
+    assert labels == ["baseline", "activation = tanh", "init = xavier", "loss = bce"]
+    assert len(facet_axes(fig)) == 2
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "union"])
+def test_drawing_emits_no_warning(sweeps, kind):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # seaborn's tight_layout warnings included
+        figures = plots.draw_all(sweeps[kind])
+    assert set(figures) == set(plots.PLOT_NAMES)

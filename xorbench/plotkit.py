@@ -228,7 +228,7 @@ def facet_titles(g: sns.FacetGrid, titles: dict[str, str]) -> None:
 
 # A sweep whose configurations fill less than this share of the product of its axis
 # values (a union of one-change sub-grids) is drawn setting by setting, not faceted.
-SPARSE_FILL = 0.5
+SPARSE_FILL = 0.5  # half or less
 DIFF_NAMES = {"bias_init": "bias init"}
 
 
@@ -242,7 +242,7 @@ def is_sparse(frame: pd.DataFrame, axes: Sequence[str]) -> bool:
     if len(axes) < 2 or frame.empty:
         return False
     product = int(np.prod([frame[a].nunique() for a in axes]))
-    return len(frame[list(axes)].drop_duplicates()) < SPARSE_FILL * product
+    return len(frame[list(axes)].drop_duplicates()) <= SPARSE_FILL * product
 
 
 def budgets_differ(frame: pd.DataFrame) -> bool:
