@@ -197,3 +197,72 @@ def test_html_renders_in_headless_chromium(written, tmp_path):
     assert hi - lo > 100  # text and plots, not a blank page
     histogram = image.histogram()
     assert max(histogram) < 0.97 * sum(histogram)
+
+
+def test_training_time_adds_up_every_session():
+    manifest = {"seconds": 1.675, "host": "vm", "events": [
+        {"event": "start", "time": "2026-11-28T20:10:37+00:00"},
+        {"event": "stop", "time": "2026-11-28T20:12:37+00:00", "reason": "interrupted"},
+        {"event": "resume", "time": "2026-11-28T20:13:00+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:17:22+00:00", "seconds": 262.0},
+        {"event": "resume", "time": "2026-11-28T20:26:45+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:26:46+00:00", "seconds": 1.675},
+    ]}
+    # 120 s until the interrupt, 262 s, then a resume with nothing left to train
+    assert report.training_time(manifest) == (120 + 262 + 1.675, 3, 1.675)
+    assert report.training_time({"seconds": 3.5}) == (3.5, 1, 3.5)
+    assert report.training_time({}) is None
+
+
+def test_status_reports_the_time_of_all_sessions(written):
+    md_path, _ = written["quick"]
+    data = load_plot_data(md_path.parent)
+    manifest = {"status": "complete", "events": [
+        {"event": "start", "time": "2026-11-28T20:10:37+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:17:22+00:00", "seconds": 405.4},
+        {"event": "resume", "time": "2026-11-28T20:26:45+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:26:46+00:00", "seconds": 1.7},
+    ]}
+    assert "Trained in 6 min 47 s over 2 sessions (the last: 1.7 s)." in report._status(
+        data, manifest)
+
+
+def budget_summary(rates: dict[tuple[str, int], float]) -> pd.DataFrame:
+    rows = [{"config_id": c, "task": "xor", "epochs": e, "rate": r} for (c, e), r in rates.items()]
+    return pd.DataFrame(rows)
+
+
+def test_budget_effect_compares_each_setting_with_itself():
+    # every setting at both budgets: the plain averages are already paired
+    same = budget_summary({("a", 10): 0.2, ("a", 100): 0.4, ("b", 10): 0.6, ("b", 100): 1.0})
+    assert report._budget_effect(same) == (
+        "Longer training: the average rate over all 2 settings is 40 % at 10, 70 % at 100 epochs.")
+    # b only at 100 and c only at 10: an unpaired average would say 20 % → 70 %
+    mixed = budget_summary({("a", 10): 0.2, ("a", 100): 0.4, ("b", 100): 1.0, ("c", 10): 0.2,
+                            ("d", 10): 0.0, ("d", 1000): 0.5})
+    text = report._budget_effect(mixed)
+    assert "10 → 100 epochs: 20 % → 40 % (1 setting)" in text
+    assert "10 → 1000 epochs: 0 % → 50 % (1 setting)" in text
+    assert "average rate over all" not in text
+
+
+@pytest.fixture(scope="module")
+def union(tmp_path_factory):
+    folder = plot_sweeps.make_sweep(tmp_path_factory.mktemp("union"), "union")
+    return load_plot_data(folder)
+
+
+def test_findings_of_a_union_compare_each_change_with_the_baseline(union):
+    found = report.findings(union.summary, union.runs)
+    text = " ".join(found)
+    # settings named by their change, not by every axis of the sweep
+    assert "bias_init" not in text and "optimizer" not in text
+    board = union.summary.set_index(["arch", "activation", "init", "loss", "epochs"])["rate"]
+    base = {arch: board[(arch, "sigmoid", "uniform(0,1)", "mse", 100)]
+            for arch in ("2-2-1", "2-4-1")}
+    tanh = {arch: board[(arch, "tanh", "uniform(0,1)", "mse", 100)] for arch in base}
+    helps = next(f for f in found if f.startswith("The changes from the baseline"))
+    assert (f"activation = tanh (2-2-1 {report._pct(base['2-2-1'])} → "
+            f"{report._pct(tanh['2-2-1'])}, 2-4-1 {report._pct(base['2-4-1'])} → "
+            f"{report._pct(tanh['2-4-1'])})") in helps
+    assert not any(f.startswith("Average rate per value") for f in found)
