@@ -136,3 +136,17 @@ print("trained anyway")
                           timeout=60)
     assert done.returncode == 0 and done.stdout == "", done.stderr
     assert not folder.exists() or not ResultsDir(folder).shard_ids()
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_csv_formatted_in_workers_is_the_same_text(specs, monkeypatch, jobs):
+    import xorbench.runner
+    from xorbench.runner import csv_text_in_workers
+    from xorbench.store import csv_text
+
+    runs = _rows(execute(plan_batches(specs), "runner", jobs=1))
+    monkeypatch.setattr(xorbench.runner, "PARALLEL_CSV_ROWS", 10)
+    with csv_text_in_workers(runs, jobs=jobs) as text:
+        assert text() == csv_text(runs)
+    with csv_text_in_workers(runs.head(0), jobs=jobs) as text:
+        assert text() == csv_text(runs.head(0))

@@ -13,8 +13,9 @@ import contextlib
 import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -253,7 +254,40 @@ def _children_ignore_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _drain(outputs: Iterator[BatchOutput]) -> Iterator[BatchOutput]:
+# Below this many rows a table is formatted here: shipping it to workers costs more.
+PARALLEL_CSV_ROWS = 5_000
+
+
+@contextlib.contextmanager
+def csv_text_in_workers(frame: pd.DataFrame, jobs: int | None = None,
+                        backend: str = "loky") -> Iterator[Callable[[], str]]:
+    """Format ``frame`` as CSV (:func:`xorbench.store.csv_text`) in the idle workers.
+
+    After training, the worker processes wait while this process builds the
+    tables; a large runs.csv is cut into one slice of rows per worker, formatted
+    there while the caller computes the summary, and joined. Yields a function
+    that returns the text (waiting for the workers if needed); small frames, one
+    job or other backends format in this process, when it is called.
+    """
+    from xorbench.store import csv_text
+
+    jobs = jobs or default_jobs()
+    if backend != "loky" or jobs < 2 or len(frame) < PARALLEL_CSV_ROWS:
+        yield lambda: csv_text(frame)
+        return
+    import joblib
+
+    bounds = np.linspace(0, len(frame), jobs + 1).astype(int)
+    parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
+    with _children_ignore_sigint():
+        pieces = parallel(joblib.delayed(csv_text)(frame.iloc[a:b]) for a, b in pairwise(bounds))
+    with contextlib.closing(_drain(pieces)) as pieces:
+        # every slice starts with the header line: keep the first one only
+        yield lambda: "".join(p if i == 0 else p.split("\n", 1)[1]
+                              for i, p in enumerate(pieces))
+
+
+def _drain(outputs: Iterator) -> Iterator:
     """Yield from joblib's generator; if we are closed early, close it quietly.
 
     joblib aborts the pending batches (loky kills its workers) when its generator

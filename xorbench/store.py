@@ -574,6 +574,11 @@ class ResultsDir:
         atomic_write_csv(path, frame)
         return path
 
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.path / name
+        atomic_write_text(path, text)
+        return path
+
 
 class _ShardError(Exception):
     """One shard part that cannot be used (internal: becomes a warning, never a crash)."""

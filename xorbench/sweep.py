@@ -29,7 +29,14 @@ from xorbench import analysis, records
 from xorbench.config import RunSpec
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid, expand
-from xorbench.runner import ShardTarget, check_backend, default_jobs, execute, plan_batches
+from xorbench.runner import (
+    ShardTarget,
+    check_backend,
+    csv_text_in_workers,
+    default_jobs,
+    execute,
+    plan_batches,
+)
 from xorbench.store import RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
@@ -221,7 +228,8 @@ def run_sweep(
             with _timed(timings, "tables"):
                 runs, summary = write_tables(folder, specs, grid.name,
                                              runs=[stored["runs"], *new_runs],
-                                             curves=[stored["curves"], *new_curves], keys=keys)
+                                             curves=[stored["curves"], *new_curves], keys=keys,
+                                             jobs=n_workers, backend=backend)
         except BaseException as e:
             interrupted = isinstance(e, KeyboardInterrupt)
             # Workers store their own shards: count what reached the disk, which may be
@@ -285,22 +293,25 @@ def _key_set(runs: pd.DataFrame) -> set[RunKey]:
 def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None = None,
                  runs: Iterable[pd.DataFrame] | None = None,
                  curves: Iterable[pd.DataFrame] | None = None,
-                 keys: Sequence[RunKey] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 keys: Sequence[RunKey] | None = None, jobs: int = 1,
+                 backend: str = "loky") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rebuild runs.csv, summary.csv and curves.csv, in grid order.
 
     ``runs`` and ``curves`` are shard frames already in memory; by default the
     folder's shards are read. Only the runs of ``specs`` are written (shards may
     hold runs of an earlier grid in the same folder): each run once, in expansion
     order, so the files do not depend on which batch or worker produced a row.
-    ``keys`` are the specs' run keys, if already known.
+    ``keys`` are the specs' run keys, if already known. With ``jobs`` > 1 (loky),
+    runs.csv is formatted by the idle worker processes meanwhile.
     """
     if runs is None or curves is None:
         stored = folder.read_shards(("runs", "curves"))
         runs, curves = [stored["runs"]], [stored["curves"]]
     table = select_runs(runs, specs, sweep, keys)
-    summary = analysis.summarize(table)
-    curve_table = analysis.curves(_select_curves(curves, table), table)
-    folder.write_csv("runs.csv", table)
+    with csv_text_in_workers(table, jobs, backend) as runs_text:
+        summary = analysis.summarize(table)
+        curve_table = analysis.curves(_select_curves(curves, table), table)
+        folder.write_text("runs.csv", runs_text())
     folder.write_csv("summary.csv", summary)
     folder.write_csv("curves.csv", curve_table)
     return table, summary
