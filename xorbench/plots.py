@@ -410,6 +410,8 @@ def _relplot(lines: _Lines, x: str, y: str, height: float = 2.6, **kwargs) -> sn
     aspect = 1.25 if n_cols > 1 else 1.6
     if not lines.col and not lines.row:
         height = max(height, 3.4)  # one panel: room for its many lines
+    elif lines.hue and len(lines.hue[1]) > 6:
+        height = max(height, 3.2)  # many lines in each panel
     with sns.axes_style("whitegrid"):
         g = sns.relplot(data=lines.data, x=x, y=y, kind="line", palette=palette, color=color,
                         dashes=dashes, height=height, aspect=aspect, estimator=None, sort=True,
