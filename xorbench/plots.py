@@ -778,11 +778,11 @@ def load_plot_data(folder: str | Path) -> PlotData:
     complete = manifest.get("status") == "complete"
     summary_csv, curves_csv = results.path / "summary.csv", results.path / "curves.csv"
     if complete and summary_csv.is_file():
-        summary = pd.read_csv(summary_csv)
+        summary = analysis.read_summary(summary_csv)
     else:
         summary = analysis.summarize(runs)
     if complete and curves_csv.is_file():
-        curves = pd.read_csv(curves_csv)
+        curves = analysis.read_curves(curves_csv)
     elif runs.empty:
         curves = pd.DataFrame()
     else:
