@@ -328,7 +328,7 @@ hidden = [[2], [3]]
 activation = ["sigmoid", "tanh"]
 init = ["xavier", "uniform(-1,1)"]
 lr = [0.5, 1.0, 2.0]
-epochs = [50, 200]
+epochs = [50, 1000]
 """  # 24 configurations × 40 seeds × 2 budgets = 1,920 runs; 24 batches of 40 networks
 MID_RUNS = 1920
 
