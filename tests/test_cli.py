@@ -25,6 +25,7 @@ import xorbench
 from xorbench import records
 from xorbench.analysis import read_runs
 from xorbench.cli import app
+from xorbench.runner import BATCH_PAUSE_ENV
 from xorbench.store import LOCK, RESULTS_FORMAT, ResultsDir
 from xorbench.sweep import run_sweep
 
@@ -345,11 +346,14 @@ def mid(tmp_path_factory):
 
 
 def _start(grid: Path, out: Path) -> subprocess.Popen:
+    """The MID sweep in the background; each batch pauses 0.5 s after training, so with
+    24 batches on 2 workers it runs ≥ 6 s, and a test interrupting it after 3 shards
+    finds it still running on any machine."""
     return subprocess.Popen(
         [XORBENCH, "sweep", grid.name, "--out", out.name, "--jobs", "2", "--batch-size", "40",
          "--quiet", "--no-plots"],
         cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
+        start_new_session=True, env={**os.environ, BATCH_PAUSE_ENV: "0.5"})
 
 
 def _wait_for(condition, what: str, timeout: float = 60) -> None:

@@ -159,6 +159,11 @@ class ShardTarget:
         return os.getpid() != self.owner_pid and not self.owner_alive()
 
 
+# Seconds every batch waits after training. Only the interruption tests set it: a
+# sweep they kill mid-way must still be running, however fast the machine.
+BATCH_PAUSE_ENV = "XORBENCH_TEST_BATCH_PAUSE"
+
+
 def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) -> BatchOutput:
     """Train one batch, turn it into tidy frames and, given a target, store it as a shard.
 
@@ -173,6 +178,8 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
         os._exit(0)
     start = time.perf_counter()
     result = train_batch(plan.setup, plan.members, plan.budgets)
+    if BATCH_PAUSE_ENV in os.environ:  # tests of interruption: batches that take a while
+        time.sleep(float(os.environ[BATCH_PAUSE_ENV]))
     trained = time.perf_counter()
     runs = records.runs_frame(result, sweep)
     curves = records.curves_frame(result)
