@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from xorbench.cli import app
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, load_grid, loads_grid
-from xorbench.runner import BatchPlan, dask_tasks, plan_batches
+from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, dask_tasks, plan_batches
 from xorbench.sweep import run_sweep
 
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
@@ -91,11 +91,11 @@ class Cluster:
                          for p in sorted(self.logs.glob("*.log")))
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen:
+def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     with open(log, "w") as out:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env={**os.environ, **(env or {})})
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -112,8 +112,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def dask_cluster(logs: Path, n_workers: int = 2):
-    """`dask scheduler` and n single-thread `dask worker`s on free loopback ports."""
+def dask_cluster(logs: Path, n_workers: int = 2, batch_pause: float = 0.0):
+    """`dask scheduler` and n single-thread `dask worker`s on free loopback ports; with
+    ``batch_pause`` every batch the workers train waits that long (a test-only knob)."""
     import distributed
 
     logs.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,8 @@ def dask_cluster(logs: Path, n_workers: int = 2):
             processes.append(_start(["worker", address, "--host", "127.0.0.1", "--nworkers", "1",
                                      "--nthreads", "1", "--no-dashboard",
                                      "--dashboard-address", "127.0.0.1:0"],
-                                    logs / f"worker-{i}.log"))
+                                    logs / f"worker-{i}.log",
+                                    {BATCH_PAUSE_ENV: str(batch_pause)} if batch_pause else None))
         with distributed.Client(address, timeout=30, set_as_default=False) as client:
             client.wait_for_workers(n_workers, timeout=60)
             session_of = {os.getsid(pid): worker for worker, pid in client.run(os.getpid).items()}
@@ -180,7 +182,8 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_nothing_changes(grid_file, lo
                                                                    tmp_path):
     import distributed
 
-    with dask_cluster(tmp_path / "cluster") as running, distributed.Client(
+    # batches that last ≥ 0.3 s: whenever one finishes, the victim is mid-task
+    with dask_cluster(tmp_path / "cluster", batch_pause=0.3) as running, distributed.Client(
             running.address, set_as_default=False) as monitor:
         victim, address = running.workers[0], running.worker_addresses[0]
         lost: list = []  # what the victim was training when it was killed
