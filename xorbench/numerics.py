@@ -31,7 +31,3 @@ def sum_leading_inplace(x: np.ndarray, out: np.ndarray | None = None) -> np.ndar
         return out
     return x[0]
 
-
-def sum_leading(x: np.ndarray) -> np.ndarray:
-    """Σ over axis 0 in the same fixed order, leaving ``x`` untouched."""
-    return sum_leading_inplace(x.copy())

@@ -133,7 +133,6 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
         columns[f"y_{name}"] = result.outputs[bud, p, net].astype(np.float64)
     columns["dtype"] = setup.dtype.label
     frame = pd.DataFrame(columns)
-    frame["sweep"] = sweep
     return frame.astype({k: v for k, v in DTYPES.items() if k in frame.columns})
 
 

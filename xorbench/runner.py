@@ -45,10 +45,6 @@ class BatchPlan:
         """Runs = networks × budgets."""
         return len(self.members) * len(self.budgets)
 
-    @property
-    def network_epochs(self) -> int:
-        return len(self.members) * self.budgets[-1]
-
 
 @dataclass
 class BatchOutput:
