@@ -241,21 +241,26 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     # each seed's run with the largest budget
     last = runs[["config_id", "seed", "epochs", "epoch_solved"]].sort_values(
         "epochs", kind="stable").drop_duplicates(["config_id", "seed"], keep="last")
-    per_seed = pd.DataFrame({
-        "config_id": last["config_id"].to_numpy(object),
-        "seed": last["seed"].to_numpy(np.int64),
-        "epoch_solved": _floats(last["epoch_solved"]),
-    })
+    # integer keys instead of text: a million-run sweep has ~10 million curve rows
+    configs = pd.Index(pd.unique(last["config_id"].to_numpy(object)))
+    seed_span = int(max(last["seed"].max(), curve_rows["seed"].max())) + 1
+    run_key = configs.get_indexer(last["config_id"].to_numpy(object)) * seed_span + \
+        last["seed"].to_numpy(np.int64)
+    # factorize first: comparing ten million strings one by one is the slow part
+    row_codes, row_ids = pd.factorize(curve_rows["config_id"])
+    config_code = np.append(configs.get_indexer(np.asarray(row_ids, object)), -1)[row_codes]
     rows = pd.DataFrame({
-        "config_id": curve_rows["config_id"].to_numpy(object),
-        "seed": curve_rows["seed"].to_numpy(np.int64),
+        "config": config_code,
+        "key": config_code * seed_span + curve_rows["seed"].to_numpy(np.int64),
         "epoch": curve_rows["epoch"].to_numpy(np.int64),
         "loss": _finite_or_nan(curve_rows["loss"]),
-    }).drop_duplicates(["config_id", "seed", "epoch"])
-    rows = rows.merge(per_seed, on=["config_id", "seed"], how="inner", validate="many_to_one")
+    })[config_code >= 0].drop_duplicates(["key", "epoch"])
+    where = pd.Index(run_key).get_indexer(rows["key"].to_numpy())
+    rows = rows[where >= 0]
+    epoch_solved = _floats(last["epoch_solved"])[where[where >= 0]]
     # NaN (never solved) compares False
-    rows["solved_by"] = (rows["epoch_solved"] <= rows["epoch"]).astype(np.float64)
-    groups = rows.groupby(["config_id", "epoch"], sort=False)
+    rows["solved_by"] = (epoch_solved <= rows["epoch"].to_numpy()).astype(np.float64)
+    groups = rows.groupby(["config", "epoch"], sort=False)
     table = pd.DataFrame({
         "n_runs": groups.size(),
         "frac_solved": groups["solved_by"].mean(),
@@ -263,6 +268,7 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
         "loss_q25": groups["loss"].quantile(0.25, interpolation="linear"),
         "loss_q75": groups["loss"].quantile(0.75, interpolation="linear"),
     }).reset_index()
+    table["config_id"] = configs.to_numpy(object)[table["config"].to_numpy()]
     table = _attach_axes(table, runs)
     table = table[CURVE_COLUMNS].astype(stat_dtypes)
     return natural_sort(table, [*CONFIG_AXES, "config_id", "epoch"])
