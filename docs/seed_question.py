@@ -55,7 +55,7 @@ LOSS_WORDS = {"mse": "(y−t)² (mse)", "sse": "½(y−t)² (sse)", "bce": "cros
 
 def extract(folder: Path, out: Path = DATA) -> None:
     """Write summary.csv, learned.csv and failed-outputs.csv of ``folder`` into ``out``."""
-    from xorbench.sweep import load_runs
+    from xorbench.results import load_runs
 
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(folder / "summary.csv", out / "summary.csv")
@@ -466,7 +466,7 @@ def boundaries_figure(folder: Path, failed: pd.DataFrame):
 
     from xorbench.boundaries import network_output
     from xorbench.plots import read_params
-    from xorbench.sweep import load_runs
+    from xorbench.results import load_runs
 
     runs = as_asked(load_runs(folder))
     picks = gallery_runs(failed, runs)

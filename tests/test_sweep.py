@@ -12,8 +12,9 @@ import pytest
 from xorbench import records
 from xorbench.analysis import read_runs
 from xorbench.grid import loads_grid
+from xorbench.results import load_runs, sweep_status
 from xorbench.store import LOCK, RESULTS_FORMAT, LockedError, ResultsDir, ResultsError
-from xorbench.sweep import SweepInterrupted, load_runs, run_sweep, sweep_status
+from xorbench.sweep import SweepInterrupted, run_sweep
 
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
 

@@ -39,7 +39,7 @@ def __getattr__(name: str):
 
         return run_sweep
     if name == "load_runs":
-        from xorbench.sweep import load_runs
+        from xorbench.results import load_runs
 
         return load_runs
     if name == "summarize":

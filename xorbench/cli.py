@@ -449,7 +449,7 @@ def summary(
 ) -> None:
     """The leaderboard of a finished or partial sweep."""
     from xorbench.analysis import summarize
-    from xorbench.sweep import load_runs, sweep_status
+    from xorbench.results import load_runs, sweep_status
 
     runs = load_runs(folder)
     status = sweep_status(folder, runs)

@@ -768,8 +768,8 @@ def load_plot_data(folder: str | Path) -> PlotData:
     folder. A complete sweep's CSVs are read as written; for a partial one the
     tables are rebuilt from the finished shards.
     """
+    from xorbench.results import load_runs
     from xorbench.store import ResultsDir
-    from xorbench.sweep import load_runs
 
     results = ResultsDir(folder)
     results.check()

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from xorbench import analysis, records
+from xorbench import analysis
 from xorbench.config import RunSpec
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid, expand
+from xorbench.results import RunKey, key_set, select_runs, spec_keys
 from xorbench.runner import (
     ShardTarget,
     check_backend,
@@ -161,7 +161,7 @@ def run_sweep(
 
         with _timed(timings, "expand"):
             specs = expand(grid)
-            keys = _spec_keys(specs)
+            keys = spec_keys(specs)
 
         def corrupt(shard_id: str, reason: str) -> None:
             warn(f"{folder.shards}: shard {shard_id} set aside in corrupt/ ({reason}); "
@@ -172,7 +172,7 @@ def run_sweep(
         with _timed(timings, "scan"):
             stored = folder.read_shards(("runs", "curves"), check=("params",),
                                         on_corrupt=corrupt, set_aside=True)
-            done = _key_set(stored["runs"])
+            done = key_set(stored["runs"])
             shards_before = folder.shard_ids()
         todo = [spec for spec, key in zip(specs, keys, strict=True) if key not in done]
         n_reused = len(specs) - len(todo)
@@ -264,29 +264,6 @@ def run_sweep(
 
 # --- run keys ----------------------------------------------------------------------
 
-RunKey = tuple[str, int, int]  # (config_id, seed, epochs)
-KEY_COLUMNS = ["config_id", "seed", "epochs"]
-
-
-def _spec_keys(specs: Sequence[RunSpec]) -> list[RunKey]:
-    """Each spec's run key; the config_id (a hash) is computed once per configuration."""
-    ids: dict[int, str] = {}
-    keys = []
-    for spec in specs:
-        config_id = ids.get(id(spec.config))
-        if config_id is None:
-            config_id = ids[id(spec.config)] = records.config_row(spec.config)["config_id"]
-        keys.append((config_id, spec.seed, spec.epochs))
-    return keys
-
-
-def _key_set(runs: pd.DataFrame) -> set[RunKey]:
-    if runs.empty:
-        return set()
-    return set(zip(runs["config_id"].tolist(), runs["seed"].tolist(), runs["epochs"].tolist(),
-                   strict=True))
-
-
 # --- tables ------------------------------------------------------------------------
 
 
@@ -317,47 +294,6 @@ def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None
     return table, summary
 
 
-def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
-                sweep: str | None = None, keys: Sequence[RunKey] | None = None) -> pd.DataFrame:
-    """The rows of ``frames`` that are runs of ``specs``, each once, in spec order.
-
-    Columns follow :func:`xorbench.records.run_columns` (several tasks' ``y_``
-    columns in pattern order), dtypes :data:`xorbench.records.DTYPES`; ``sweep``
-    (when given) replaces the sweep name of rows reused from an earlier grid.
-    """
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return _empty_runs()
-    runs = pd.concat(frames, ignore_index=True)
-    wanted = pd.DataFrame(keys if keys is not None else _spec_keys(specs), columns=KEY_COLUMNS)
-    wanted["_order"] = np.arange(len(wanted))
-    wanted = wanted.astype({"config_id": runs["config_id"].dtype, "seed": runs["seed"].dtype,
-                            "epochs": runs["epochs"].dtype})
-    runs = runs.merge(wanted, on=KEY_COLUMNS, how="inner", sort=False)
-    runs = runs.sort_values("_order", kind="stable").drop_duplicates("_order")
-    runs = runs.drop(columns="_order").reset_index(drop=True)
-    if sweep is not None:
-        runs["sweep"] = sweep
-    runs = runs[_column_order(runs.columns)]
-    return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
-
-
-def _column_order(columns: Iterable[str]) -> list[str]:
-    """runs.csv order: the fixed columns, y_<pattern> by pattern, then the extras."""
-    columns = list(columns)
-    fixed = [c for c in records.run_columns([]) if c not in records.EXTRA_COLUMNS]
-    outputs = sorted((c for c in columns if c.startswith("y_")), key=lambda c: (len(c), c))
-    extras = [c for c in records.EXTRA_COLUMNS if c in columns]
-    rest = sorted(set(columns) - {*fixed, *outputs, *extras})
-    return [c for c in fixed if c in columns] + outputs + extras + rest
-
-
-def _empty_runs() -> pd.DataFrame:
-    columns = records.run_columns([])
-    return pd.DataFrame({c: pd.Series([], dtype=records.DTYPES.get(c, "float64"))
-                         for c in columns})
-
-
 def _select_curves(frames: Iterable[pd.DataFrame], runs: pd.DataFrame) -> pd.DataFrame:
     """Curve rows of the runs' configurations, up to each one's largest budget.
 
@@ -375,78 +311,3 @@ def _select_curves(frames: Iterable[pd.DataFrame], runs: pd.DataFrame) -> pd.Dat
         return rows  # the usual case: nothing was trained further than asked now
     limit = rows["config_id"].map(largest)
     return rows[(rows["epoch"] <= limit).to_numpy(dtype=bool, na_value=False)]
-
-
-# --- reading a results folder --------------------------------------------------------
-
-
-def load_runs(folder: str | Path) -> pd.DataFrame:
-    """The runs of a results folder as a tidy DataFrame, finished or not.
-
-    A complete sweep's runs.csv is read as is; for a partial sweep the finished
-    runs of the folder's grid are read from the shards (in grid order).
-    """
-    results = ResultsDir(folder)
-    results.check()
-    manifest = results.read_manifest()
-    runs_csv = results.path / "runs.csv"
-    if manifest.get("status") == "complete" and runs_csv.is_file():
-        return analysis.read_runs(runs_csv)
-    return partial_runs(results)
-
-
-def partial_runs(results: ResultsDir) -> pd.DataFrame:
-    """The finished runs (from the shards) that belong to the folder's current grid.
-
-    Unreadable shards are skipped here (the next sweep sets them aside and
-    retrains their runs); the count of runs done says what is missing.
-    """
-    grid = _folder_grid(results)
-    return select_runs([results.read_part("runs")], expand(grid), grid.name)
-
-
-def _folder_grid(results: ResultsDir) -> Grid:
-    from xorbench.grid import load_grid
-
-    path = results.path / "grid.toml"
-    if not path.is_file():
-        raise XorbenchError(f"{results.path}: has no grid.toml; rerun the sweep to rebuild it")
-    return load_grid(path)
-
-
-@dataclass(frozen=True)
-class SweepStatus:
-    """How far a results folder's sweep got."""
-
-    path: Path
-    n_runs: int  # runs in the folder's grid
-    n_done: int  # of them finished (in the shards)
-    status: str  # complete | running | interrupted | failed
-    writer: dict | None  # the sweep writing the folder now (pid, host, since), if any
-
-    @property
-    def partial(self) -> bool:
-        return self.n_done < self.n_runs
-
-    def describe(self) -> str:
-        """One line for a partial sweep, e.g. ``partial sweep: 120 of 400 runs done …``."""
-        if not self.partial:
-            return f"complete sweep: {self.n_runs:,} runs"
-        if self.writer:
-            state = f"a sweep is still writing it (pid {self.writer.get('pid', '?')})"
-        else:
-            state = "rerun the sweep to finish it"
-        return (f"partial sweep: {self.n_done:,} of {self.n_runs:,} runs done "
-                f"({self.n_done / max(self.n_runs, 1):.0%}); {state}")
-
-
-def sweep_status(folder: str | Path, runs: pd.DataFrame | None = None) -> SweepStatus:
-    """Runs done out of the grid's, from ``runs`` (as load_runs gives) or the folder."""
-    results = ResultsDir(folder)
-    results.check()
-    manifest = results.read_manifest()
-    if runs is None:
-        runs = load_runs(folder)
-    n_runs = int(manifest.get("n_runs") or len(runs))
-    return SweepStatus(results.path, n_runs, len(runs), str(manifest.get("status", "unknown")),
-                       results.lock_holder())
