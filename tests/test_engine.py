@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import reference as ref
 
-from xorbench import engine
+from xorbench import engine, network
 from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config import config_problems, make_config
 from xorbench.diagnose import FAILURE_CODE, FAILURE_LABELS, learned_names
@@ -66,13 +66,13 @@ DEPTHS = {0: (), 1: (3,), 2: (4, 3)}
 
 
 def _pass_with_theta(act, output, loss_name, hidden, single, seed):
-    """A float64 _Pass over XOR with a random θ (D, N) whose hidden pre-activations are
+    """A float64 BatchPass over XOR with a random θ (D, N) whose hidden pre-activations are
     all at least 0.05 away from 0 (no relu kink), some unit of each layer alive and a
     gradient that is not vanishing."""
     task = make_task(TASKS.parse("xor"))
     widths = (task.n_inputs, *hidden, 1)
     P, N = task.n_patterns, 4
-    p = engine._Pass(widths, 1 if single else P, N, None if single else task.inputs,
+    p = network.BatchPass(widths, 1 if single else P, N, None if single else task.inputs,
                      make_activation(act, ACTIVATIONS),
                      make_activation(OUTPUTS.parse(output), OUTPUTS),
                      LOSSES.impl(LOSSES.parse(loss_name)), np.float64)
@@ -85,12 +85,12 @@ def _pass_with_theta(act, output, loss_name, hidden, single, seed):
         t = task.targets[:, None]
         data = [(task.inputs, task.targets)] * N
     rng = np.random.default_rng(seed)
-    grad = np.zeros((engine.n_params(widths), N))
+    grad = np.zeros((network.n_params(widths), N))
     for _ in range(1000):
         theta = rng.normal(0.0, 1.0, grad.shape)
-        W = engine._layer_views(theta, widths)
+        W = network.layer_views(theta, widths)
         p.forward(W)
-        p.backward(W, engine._layer_views(grad, widths), t)
+        p.backward(W, network.layer_views(grad, widths), t)
         hidden_z = p.z[:-1]
         if (all(np.abs(z).min() > 0.05 and (z > 0).any(axis=(0, 1)).all() for z in hidden_z)
                 and (np.linalg.norm(grad, axis=0) > 1e-3).all()):
@@ -109,10 +109,10 @@ def test_gradients_match_finite_differences(act_text, output, loss_name, depth, 
     p, theta, t, widths, data = _pass_with_theta(act, output, loss_name, DEPTHS[depth], single,
                                                  seed=depth)
     N = theta.shape[1]
-    W = engine._layer_views(theta, widths)
+    W = network.layer_views(theta, widths)
     p.forward(W)
     grad = np.zeros_like(theta)
-    p.backward(W, engine._layer_views(grad, widths), t)
+    p.backward(W, network.layer_views(grad, widths), t)
     E0 = p.loss_value(t, np.zeros(N)).copy()
 
     # the function being differentiated is the right one: outputs and loss agree with
@@ -125,7 +125,7 @@ def test_gradients_match_finite_differences(act_text, output, loss_name, depth, 
         np.testing.assert_allclose(E0[s], net.loss(X, ts), rtol=1e-13)
 
     def loss_at(th):
-        p.forward(engine._layer_views(th, widths))
+        p.forward(network.layer_views(th, widths))
         return p.loss_value(t, np.zeros(N)).copy()
 
     # five-point central differences, O(h⁴): error ~1e-12 at h = 1e-4
@@ -481,7 +481,7 @@ def test_initial_params_weights_do_not_depend_on_bias_init(init):
     widths = (3, 4, 2, 1)
     mask = weight_rows(widths)
     base = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 5)
-    assert base.shape == (engine.n_params(widths),)
+    assert base.shape == (network.n_params(widths),)
     for bias in BIAS_INITS:
         bias_choice = BIAS_INITS.parse(text.get(bias, bias))
         theta = engine.initial_params(widths, choice, bias_choice, 5)
@@ -772,7 +772,7 @@ def test_recorded_numbers_match_their_definitions(batch):
         assert r.grad_norm[0, s] == pytest.approx(norm, rel=1e-12)
         assert r.solved[0, s] == bool(np.all((y > 0.5) == (task.targets > 0.5)))
     assert r.pattern_names == ["00", "01", "10", "11"]
-    assert r.params.shape == (1, engine.n_params(widths), 5)
+    assert r.params.shape == (1, network.n_params(widths), 5)
     assert r.outputs.shape == (1, 4, 5)
 
 
@@ -865,13 +865,13 @@ def test_recorded_params_are_the_whole_state(dtype):
     np_dtype = np.dtype(dtype)
     task = make_task(cfg.task)
     widths = (2, 3, 1)
-    p = engine._Pass(widths, 4, 4, task.inputs, make_activation(cfg.activation, ACTIVATIONS),
+    p = network.BatchPass(widths, 4, 4, task.inputs, make_activation(cfg.activation, ACTIVATIONS),
                      make_activation(cfg.output, OUTPUTS), LOSSES.impl(cfg.loss), np_dtype)
     theta = r.params[0].copy()
     grad = np.zeros_like(theta)
-    W = engine._layer_views(theta, widths)
+    W = network.layer_views(theta, widths)
     p.forward(W)
-    p.backward(W, engine._layer_views(grad, widths), task.targets.astype(np_dtype)[:, None])
+    p.backward(W, network.layer_views(grad, widths), task.targets.astype(np_dtype)[:, None])
     theta -= grad * np.asarray(0.7, np_dtype)
     assert theta.dtype == np_dtype
     assert np.array_equal(theta, r.params[1])

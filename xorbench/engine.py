@@ -1,17 +1,15 @@
 """The batched training engine: N small networks of one shape trained at once.
 
-Layout (structure of arrays, the network index last):
+:mod:`xorbench.network` holds the layout (θ as one (D, N) array, the network
+index last) and the forward and backward passes; this module trains: initial
+weights from each run's seed, the epoch loop for full, online and sampled
+batches, the optimizer steps, and at every epoch budget the record of how each
+network ended (solved, epoch_solved, loss, outputs, failure label).
 
-* all parameters of the batch are one array θ of shape (D, N); layer l's weights
-  *and* biases are the view W_l of shape (fan_in + 1, fan_out, N), the last row
-  being the bias (the weight of a constant input 1);
-* the activations entering layer l are a_l of shape (P, fan_in + 1, N), whose
-  last unit is the constant 1.
-
-Every operation is an elementwise NumPy call over the N networks, sums over the
-small axes (inputs, units, patterns) are added in a fixed order, and nothing
-mixes two networks. So a network's numbers are bit-identical whether it is
-trained alone or with thousands of others, whatever they are.
+Nothing mixes two networks and every sum is added in a fixed order, so a
+network's numbers are bit-identical whether it is trained alone or with
+thousands of others, whatever they are; and nothing in training depends on the
+budget, so one pass to the largest budget records every smaller one exactly.
 
 A run's random numbers come from its own seed only:
 ``SeedSequence(seed).spawn(2)`` gives the init stream and the data-order stream.
@@ -35,6 +33,7 @@ from xorbench.config import DTYPES, RunConfig, updates_per_epoch
 from xorbench.criteria import CRITERIA
 from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.losses import LOSSES
+from xorbench.network import BatchPass, layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
 from xorbench.optimizers import OPTIMIZERS
 from xorbench.tasks import make_task
@@ -120,180 +119,6 @@ class BatchResult:
     curve_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (K, N)
 
 
-class _Pass:
-    """Buffers and math of forward and backward passes over ``n_rows`` patterns.
-
-    Full-batch passes see all P patterns, whose binary inputs (P, n) every network
-    shares (``inputs``); the per-pattern steps of online and sampled training see
-    one pattern (``n_rows`` = 1), each network its own: write them into ``x``
-    (1, n, N) before each step (``inputs`` None).
-    """
-
-    def __init__(self, widths, n_rows, n_nets, inputs, hidden_act, output_act, loss, dtype):
-        self.widths = widths
-        self.hidden_act, self.output_act, self.loss = hidden_act, output_act, loss
-        self.n_rows = n_rows
-        layers = list(itertools.pairwise(widths))
-        self.shared = inputs is not None
-        # per layer: pre-activation z, activation a, f′(z), δ = ∂E/∂z: (rows, fan_out, N)
-        self.z = [np.zeros((n_rows, fo, n_nets), dtype) for _, fo in layers]
-        self.a = [np.zeros_like(z) for z in self.z]
-        self.fprime = [np.zeros_like(z) for z in self.z]
-        self.delta = [np.zeros_like(z) for z in self.z]
-        if self.shared:
-            self.inputs = np.asarray(inputs, dtype)  # (P, n), patterns in counting order
-            # input i is 1 on the patterns whose bit n−1−i is set: a strided view of z
-            n, fo = widths[0], widths[1]
-            self.z0_where_input = [_where_input(self.z[0], i, n) for i in range(n)]
-            self.delta0_where_input = [_where_input(self.delta[0], i, n) for i in range(n)]
-            self.half_rows = np.zeros((n_rows // 2, fo, n_nets), dtype)
-        else:
-            self.x = np.zeros((n_rows, widths[0], n_nets), dtype)  # (1, n, N)
-        # scratch, only where used: products a_pi W_ij before their sum over i,
-        # (rows, fan_in, fan_out, N); products δ_pj W_ij before their sum over j,
-        # (rows, fan_out, fan_in, N); products a_pi δ_pj (and δ_pj for the bias)
-        # before their sum over p, (rows, fan_in + 1, fan_out, N)
-        def scratch(shape, needed):
-            return np.zeros(shape, dtype) if needed else None
-
-        first_is_binary = [l == 0 and self.shared for l in range(len(layers))]
-        self.forward_products = [scratch((n_rows, fi, fo, n_nets), not first_is_binary[l])
-                                 for l, (fi, fo) in enumerate(layers)]
-        self.back_products = [scratch((n_rows, fo, fi, n_nets), l > 0 and fo > 1)
-                              for l, (fi, fo) in enumerate(layers)]
-        self.grad_products = [scratch((n_rows, fi + 1, fo, n_nets), not first_is_binary[l])
-                              for l, (fi, fo) in enumerate(layers)] if n_rows > 1 else None
-        self.terms = np.zeros((n_rows, n_nets), dtype)
-
-    @property
-    def y(self) -> np.ndarray:
-        """The network outputs of the last forward pass, (rows, N)."""
-        return self.a[-1][:, 0, :]
-
-    def _layer_input(self, l: int) -> np.ndarray:
-        """The inputs of layer l, (rows, fan_in, N) — or (P, n, 1) for shared inputs."""
-        if l > 0:
-            return self.a[l - 1]
-        return self.inputs[:, :, None] if self.shared else self.x
-
-    def forward(self, W: list[np.ndarray]) -> None:
-        last = len(W) - 1
-        for l, Wl in enumerate(W):
-            z, fan_in = self.z[l], Wl.shape[0] - 1
-            weights, bias = Wl[:fan_in], Wl[fan_in]
-            if l == 0 and self.shared:
-                # z_pj = b_j + Σ_{i: x_pi = 1} W_ij, inputs being 0 or 1
-                np.copyto(z, bias)
-                for i, rows in enumerate(self.z0_where_input):
-                    np.add(rows, weights[i], out=rows)
-            else:
-                # z_pj = Σ_i a_pi W_ij + b_j   (rows, fan_out, N)
-                products = self.forward_products[l]
-                np.multiply(self._layer_input(l)[:, :, None, :], weights, out=products)
-                _sum_axis1(products, z)
-                np.add(z, bias, out=z)
-            act = self.output_act if l == last else self.hidden_act
-            act.forward(z, self.a[l])
-            act.derivative(z, self.a[l], self.fprime[l])
-
-    def loss_value(self, t: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """E per network (N,) from the last forward pass."""
-        self.loss.terms(self.z[-1][:, 0, :], self.y, t, self.terms)
-        if self.n_rows > 1:
-            sum_leading_inplace(self.terms, out=out)
-        else:
-            np.copyto(out, self.terms[0])
-        np.multiply(out, self.loss.scale(self.n_rows), out=out)
-        return out
-
-    def backward(self, W: list[np.ndarray], G: list[np.ndarray], t: np.ndarray) -> None:
-        """Gradients of E with respect to every W_l, written into G_l (same shapes)."""
-        last = len(W) - 1
-        self.loss.delta(self.z[last][:, 0, :], self.y, t, self.fprime[last][:, 0, :],
-                        self.n_rows, self.delta[last][:, 0, :])
-        for l in range(last, -1, -1):
-            delta, fan_in = self.delta[l], W[l].shape[0] - 1
-            inputs = self._layer_input(l)
-            # ∂E/∂W_ij = Σ_p a_pi δ_pj,  ∂E/∂b_j = Σ_p δ_pj   (p over patterns)
-            if self.grad_products is None:
-                np.multiply(inputs[0][:, None, :], delta[0], out=G[l][:fan_in])
-                np.copyto(G[l][fan_in], delta[0])
-            elif l == 0 and self.shared:
-                # binary inputs: ∂E/∂W_ij = Σ_{p: x_pi = 1} δ_pj, summed pairwise
-                for i, rows in enumerate(self.delta0_where_input):
-                    _sum_two_leading(rows, self.half_rows, G[l][i])
-                half = self.n_rows // 2
-                np.add(delta[:half], delta[half:], out=self.half_rows)
-                sum_leading_inplace(self.half_rows, out=G[l][fan_in])
-            else:
-                products = self.grad_products[l]
-                np.multiply(inputs[:, :, None, :], delta[:, None, :, :], out=products[:, :fan_in])
-                np.copyto(products[:, fan_in], delta)
-                sum_leading_inplace(products, out=G[l])
-            if l == 0:
-                break
-            # δ_{l−1, i} = (Σ_j δ_j W_ij) f′(z_{l−1, i})
-            back = self.delta[l - 1]
-            if delta.shape[1] == 1:  # one unit above: no sum over j
-                np.multiply(delta, W[l][:fan_in, 0], out=back)
-            else:
-                weights_t = W[l][:fan_in].transpose(1, 0, 2)  # (fan_out, fan_in, N)
-                products = self.back_products[l]
-                np.multiply(delta[:, :, None, :], weights_t, out=products)
-                _sum_axis1(products, back)
-            np.multiply(back, self.fprime[l - 1], out=back)
-
-
-def _where_input(rows: np.ndarray, i: int, n: int) -> np.ndarray:
-    """The patterns whose input i is 1, as a view (2^i, 2^(n−1−i), ...) of ``rows``.
-
-    Patterns are in counting order with input 0 the most significant bit, so
-    input i is 1 on every other block of 2^(n−1−i) consecutive patterns.
-    """
-    return rows.reshape(2**i, 2, 2 ** (n - 1 - i), *rows.shape[1:])[:, 1]
-
-
-def _sum_two_leading(view: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
-    """out = Σ over the two leading axes of ``view`` (both powers of two), pairwise.
-
-    Axis 1 is halved first, then axis 0; ``view`` is left untouched, ``scratch``
-    (at least view.shape[0] · view.shape[1] / 2 rows) holds the partial sums.
-    """
-    a, b = view.shape[:2]
-    if a * b == 2:  # two patterns (every two-input task): one addition
-        first, second = (view[0, 0], view[0, 1]) if b == 2 else (view[0, 0], view[1, 0])
-        np.add(first, second, out=out)
-        return
-    if b > 1:
-        partial = scratch[: a * b // 2].reshape(a, b // 2, *view.shape[2:])
-        np.add(view[:, : b // 2], view[:, b // 2 :], out=partial)
-    else:
-        partial = scratch[: a // 2].reshape(a // 2, 1, *view.shape[2:])
-        np.add(view[: a // 2], view[a // 2 :], out=partial)
-    a, b = partial.shape[:2]
-    while b > 1:  # halve axis 1 in place
-        b //= 2
-        np.add(partial[:, :b], partial[:, b : 2 * b], out=partial[:, :b])
-    column = partial[:, 0]
-    while a > 2:  # then axis 0
-        a //= 2
-        np.add(column[:a], column[a : 2 * a], out=column[:a])
-    if a == 2:
-        np.add(column[0], column[1], out=out)
-    else:
-        np.copyto(out, column[0])
-
-
-def _sum_axis1(products: np.ndarray, out: np.ndarray) -> None:
-    """out = Σ_k products[:, k], added in order k = 0, 1, 2, … (fixed rounding)."""
-    if products.shape[1] == 1:
-        np.copyto(out, products[:, 0])
-        return
-    np.add(products[:, 0], products[:, 1], out=out)
-    for k in range(2, products.shape[1]):
-        np.add(out, products[:, k], out=out)
-
-
 def bytes_per_network(setup: Setup) -> int:
     """About how many bytes of buffers one network of ``setup`` occupies in a batch.
 
@@ -308,20 +133,6 @@ def bytes_per_network(setup: Setup) -> int:
                    for fi, fo in itertools.pairwise(widths))
     elements += 5 * n_params(widths) + CHECK_EVERY + 2 * n_patterns
     return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
-
-
-def _layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
-    """Views (fan_in + 1, fan_out, N) of each layer's rows in a (D, N) array."""
-    views, start = [], 0
-    for fan_in, fan_out in itertools.pairwise(widths):
-        rows = (fan_in + 1) * fan_out
-        views.append(flat[start : start + rows].reshape(fan_in + 1, fan_out, flat.shape[1]))
-        start += rows
-    return views
-
-
-def n_params(widths: Sequence[int]) -> int:
-    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
 
 
 def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
@@ -340,7 +151,7 @@ def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
                     seed: int) -> np.ndarray:
     rng = np.random.Generator(np.random.PCG64(_stream(seed, 0)))
     theta = np.zeros((n_params(widths), 1))
-    blocks = _layer_views(theta, widths)  # (fan_in + 1, fan_out, 1): weights, then bias
+    blocks = layer_views(theta, widths)  # (fan_in + 1, fan_out, 1): weights, then bias
     for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
         block[:fan_in, :, 0] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS)
     for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
@@ -430,15 +241,15 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     theta = np.array(np.stack(columns, axis=1), dtype=dtype)
     grad = np.zeros_like(theta)
     scratch = np.zeros_like(theta)
-    W, G = _layer_views(theta, widths), _layer_views(grad, widths)
+    W, G = layer_views(theta, widths), layer_views(grad, widths)
     lr = np.array([m.lr for m in members], dtype=dtype)
     state = optimizer.init_state(theta, lr)
 
     # the full pass sees every pattern (inputs shared by all networks), targets (P, 1)
-    full = _Pass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype)
+    full = BatchPass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype)
     targets = task.targets.astype(dtype)[:, None]
     if not full_batch:
-        single = _Pass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype)
+        single = BatchPass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype)
         orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
         inputs_t = task.inputs.T.astype(dtype)  # (n, P)
         target_row = np.zeros((1, n_nets), dtype)
@@ -524,7 +335,7 @@ def _first_solved(scores: np.ndarray, first_epoch: int, epoch_solved: np.ndarray
         epoch_solved[newly] = first_epoch + solved[:, newly].argmax(axis=0)
 
 
-def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, epoch_solved,
+def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, solved_now, epoch_solved,
             diverged, loss_now, loss_half, targets, hidden_act) -> None:
     """Fill budget b's row of ``result`` from the current state."""
     diverged_now = diverged | ~np.isfinite(loss_now) | ~np.isfinite(theta).all(axis=0)
@@ -546,7 +357,7 @@ def _record(result: BatchResult, b: int, full: _Pass, theta, grad, solved_now, e
     dead = np.zeros(n_nets, bool)
     tiny_pairs = np.zeros(n_nets)
     n_pairs = 0
-    for l, W in enumerate(_layer_views(theta, full.widths)[:-1]):
+    for l, W in enumerate(layer_views(theta, full.widths)[:-1]):
         units = full.a[l]
         sym, dd, tiny = diagnose.layer_flags(W, units, full.fprime[l], hidden_act.tiny_derivative)
         symmetric |= sym

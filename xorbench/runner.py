@@ -22,8 +22,9 @@ import pandas as pd
 
 from xorbench import records
 from xorbench.config import RunConfig, RunSpec, updates_per_epoch
-from xorbench.engine import Member, Setup, bytes_per_network, n_params, train_batch
+from xorbench.engine import Member, Setup, bytes_per_network, train_batch
 from xorbench.errors import XorbenchError
+from xorbench.network import n_params
 
 BACKENDS = ("loky", "threading", "dask")
 
