@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from xorbench import report
 from xorbench.cli import app
+from xorbench.formatting import percent
 from xorbench.plots import PLOT_NAMES, load_plot_data
 
 CHROMIUM = shutil.which("chromium") or (
@@ -262,7 +263,7 @@ def test_findings_of_a_union_compare_each_change_with_the_baseline(union):
             for arch in ("2-2-1", "2-4-1")}
     tanh = {arch: board[(arch, "tanh", "uniform(0,1)", "mse", 100)] for arch in base}
     helps = next(f for f in found if f.startswith("The changes from the baseline"))
-    assert (f"activation = tanh (2-2-1 {report._pct(base['2-2-1'])} → "
-            f"{report._pct(tanh['2-2-1'])}, 2-4-1 {report._pct(base['2-4-1'])} → "
-            f"{report._pct(tanh['2-4-1'])})") in helps
+    assert (f"activation = tanh (2-2-1 {percent(base['2-2-1'])} → "
+            f"{percent(tanh['2-2-1'])}, 2-4-1 {percent(base['2-4-1'])} → "
+            f"{percent(tanh['2-4-1'])})") in helps
     assert not any(f.startswith("Average rate per value") for f in found)

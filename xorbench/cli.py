@@ -200,6 +200,7 @@ _ESTIMATE_RATE = 2.5e6
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
     from xorbench.config import updates_per_epoch
+    from xorbench.formatting import seeds_text
     from xorbench.grid import expand_configs, format_value
     from xorbench.tasks import make_task
 
@@ -211,7 +212,7 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     table.add_column("values")
     for axis, values in grid.axes().items():
         table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
-    table.add_row("seeds", _seed_text(grid.seeds))
+    table.add_row("seeds", seeds_text(grid.seeds))
     out.print(table)
     updates = sum(
         max(budgets) * updates_per_epoch(config.batch, make_task(config.task).n_patterns)
@@ -219,12 +220,6 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
               f"{grid.n_runs:,} runs (one per budget); {updates:.3g} network-updates, "
               f"roughly {_duration(updates / _ESTIMATE_RATE)} on one core", markup=False)
-
-
-def _seed_text(seeds: tuple[int, ...]) -> str:
-    if seeds == tuple(range(len(seeds))):
-        return f"0..{len(seeds) - 1} ({len(seeds)} seeds)"
-    return ", ".join(str(s) for s in seeds)
 
 
 def _duration(seconds: float) -> str:
@@ -395,6 +390,7 @@ class _progress:
 def _print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
                        all_budgets: bool = False) -> None:
     from xorbench.analysis import leaderboard
+    from xorbench.formatting import leaderboard_rows
 
     board = leaderboard(summary, top=top, sort=sort, where=where,
                         largest_budget=not all_budgets)
@@ -404,32 +400,13 @@ def _print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | 
     title = "Most reliable settings" + ("" if all_budgets else " (each at its largest budget)")
     table = RichTable(title=title, title_justify="left", caption="rate: share of seeds solved, "
                       "with its Wilson 95 % interval", caption_justify="left")
-    stats = {"rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved",
-             "top_failure"}
-    axes = [c for c in board.columns if c not in stats and c != sort]
-    for col in axes:
-        table.add_column(col, justify="right" if board[col].dtype.kind in "fiu" else "left")
-    for col in ("rate", "95% CI", "solved", "median epoch", "top failure"):
-        table.add_column(col, justify="left" if col == "top failure" else "right")
-    extra = [sort] if sort not in stats else []
-    for col in extra:
-        table.add_column(col, justify="right")
-    for row in board.to_dict(orient="records"):
-        cells = [_cell(row[c]) for c in axes]
-        cells += [f"{row['rate']:.0%}", f"{row['ci_low']:.0%}–{row['ci_high']:.0%}",
-                  f"{row['n_solved']}/{row['n_runs']}", _cell(row["median_epoch_solved"]),
-                  row["top_failure"] or "—"]
-        cells += [_cell(row[c]) for c in extra]
-        table.add_row(*cells)
+    header, rows = leaderboard_rows(board, sep="")
+    text_columns = {"top failure", *(c for c in board.columns if board[c].dtype.kind not in "fiu")}
+    for col in header:
+        table.add_column(col, justify="left" if col in text_columns else "right")
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
-
-
-def _cell(v) -> str:
-    if v is None or _isna(v):
-        return "—"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 # ---------------------------------------------------------------------------- summary

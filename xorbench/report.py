@@ -21,6 +21,7 @@ import pandas as pd
 
 from xorbench import analysis
 from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
+from xorbench.formatting import leaderboard_rows, percent, seeds_text
 from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
 from xorbench.plots import PlotData, load_plot_data, save_all
 from xorbench.tasks import TASKS, make_task
@@ -81,10 +82,6 @@ def describe(row: pd.Series | dict, axes: Sequence[str]) -> str:
     if others:
         text += " (" + ", ".join(f"{a} {value_text(a, row[a])}" for a in others) + ")"
     return text
-
-
-def _pct(x: float) -> str:
-    return f"{x:.0%}".replace("%", " %")
 
 
 def learned_shares(runs: pd.DataFrame) -> pd.DataFrame:
@@ -163,8 +160,8 @@ def _most_reliable(board: pd.DataFrame, name: Callable[[dict], str], task: str) 
         if row["rate"] == 0:
             break
         when = f", {speed(row)}" if speed(row) else ""
-        parts.append(f"{name(row)}: {_pct(row['rate'])} of {row['n_runs']} seeds "
-                     f"(95 % CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])}{when})")
+        parts.append(f"{name(row)}: {percent(row['rate'])} of {row['n_runs']} seeds "
+                     f"(95 % CI {percent(row['ci_low'])}–{percent(row['ci_high'])}{when})")
     return "Most reliable: " + "; ".join(parts) + "."
 
 
@@ -195,15 +192,15 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
         counts = np.array([row[f"n_{label}"] for label in labels])
         main = labels[int(counts.argmax())]
         verdict = (f"never solves {task}" if row["rate"] == 0 else
-                   f"solves {task} in only {_pct(row['rate'])} of seeds")
-        text = (f"{name(row)} {verdict}: {_pct(counts.max() / row['n_runs'])} of "
+                   f"solves {task} in only {percent(row['rate'])} of seeds")
+        text = (f"{name(row)} {verdict}: {percent(counts.max() / row['n_runs'])} of "
                 f"its seeds end {main}")
         wrong = shares[(shares["config_id"] == row["config_id"])
                        & (shares["learned"] != target)].sort_values(
             ["n", "learned"], ascending=[False, True])
         if not wrong.empty and wrong["learned"].iloc[0] != DIVERGED:
             text += (f"; the most common wrong answer is {wrong['learned'].iloc[0]} "
-                     f"({_pct(wrong['share'].iloc[0])} of seeds)")
+                     f"({percent(wrong['share'].iloc[0])} of seeds)")
         lines.append(text + ".")
     if len(never) > MAX_NAMED:
         lines.append(f"… and {len(never) - MAX_NAMED} more settings that never solve {task}.")
@@ -231,7 +228,7 @@ def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, name: Callable[[
     for item in wrong.to_dict(orient="records"):
         row = by_id.loc[item["config_id"]].to_dict()
         lines.append(f"{name(row)} learns {item['learned']} instead of {task} "
-                     f"in {_pct(item['share'])} of seeds.")
+                     f"in {percent(item['share'])} of seeds.")
     return lines
 
 
@@ -275,7 +272,7 @@ def _changes(summary: pd.DataFrame, design: tuple, n: int = 4) -> list[str]:
 
     def text(effect) -> str:
         _, label, pairs = effect
-        rates = ", ".join(f"{c + ' ' if column else ''}{_pct(b)} → {_pct(r)}"
+        rates = ", ".join(f"{c + ' ' if column else ''}{percent(b)} → {percent(r)}"
                           for c, b, r in pairs)
         return f"{label} ({rates})"
 
@@ -297,7 +294,7 @@ def _failure_overview(board: pd.DataFrame) -> list[str]:
     total = sum(counts.values())
     if total == 0:
         return []
-    parts = [f"{label} {_pct(c / total)} — {FAILURE_MEANINGS[label]}"
+    parts = [f"{label} {percent(c / total)} — {FAILURE_MEANINGS[label]}"
              for label, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c]
     return [f"Why runs fail: of the {total:,} unsolved runs, " + "; ".join(parts) + "."]
 
@@ -311,7 +308,7 @@ def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
         means = board.groupby(axis, sort=False)["rate"].mean()
         means = means.iloc[analysis.natural_ranks(pd.Series(means.index)).argsort()]
         spread = means.max() - means.min()
-        parts = ", ".join(f"{value_text(axis, v)} {_pct(r)}" for v, r in means.items())
+        parts = ", ".join(f"{value_text(axis, v)} {percent(r)}" for v, r in means.items())
         lines.append((f"{axis}: {parts}", spread))
     lines.sort(key=lambda item: -item[1])
     text = "; ".join(item[0] for item in lines)
@@ -332,7 +329,7 @@ def _budget_effect(summary: pd.DataFrame) -> str:
     n = len(sets)
     if sets.nunique() == 1:
         means = summary.groupby("epochs")["rate"].mean()
-        parts = ", ".join(f"{_pct(means[b])} at {int(b)}" for b in budgets)
+        parts = ", ".join(f"{percent(means[b])} at {int(b)}" for b in budgets)
         return (f"Longer training: the average rate over all {n} setting{'s' * (n != 1)} is "
                 f"{parts} epochs.")
     rate = summary.set_index(["config_id", "epochs"])["rate"]
@@ -346,7 +343,7 @@ def _budget_effect(summary: pd.DataFrame) -> str:
     for (low, high), ids in sorted(pairs.items()):
         before = np.mean([rate[(c, low)] for c in ids])
         after = np.mean([rate[(c, high)] for c in ids])
-        parts.append(f"{low} → {high} epochs: {_pct(before)} → {_pct(after)} "
+        parts.append(f"{low} → {high} epochs: {percent(before)} → {percent(after)} "
                      f"({len(ids)} setting{'s' * (len(ids) != 1)})")
     return ("Longer training, each setting against itself at its next budget (average rate "
             "over the settings trained at both): " + "; ".join(parts) + ".")
@@ -418,7 +415,7 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> lis
     if board.empty:
         blocks.append(Block("para", "No runs to rank."))
     else:
-        header, rows = _leaderboard_table(board)
+        header, rows = leaderboard_rows(board)
         blocks.append(Block("table", header=header, rows=rows))
         blocks.append(Block("para", "Each setting at its largest epoch budget; rate = share of "
                             "seeds solved, with its Wilson 95 % interval."))
@@ -434,7 +431,7 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> lis
     if grid is not None:
         rows = [[axis, ", ".join(_format(axis, v) for v in values)]
                 for axis, values in grid.axes().items()]
-        rows.append(["seeds", _seeds(grid.seeds)])
+        rows.append(["seeds", seeds_text(grid.seeds)])
         blocks.append(Block("table", header=["axis", "values"], rows=rows))
     source = data.folder / "grid.toml"
     if source.is_file():
@@ -481,27 +478,6 @@ def _format(axis: str, value: object) -> str:
     from xorbench.grid import format_value
 
     return format_value(axis, value)
-
-
-def _seeds(seeds: Sequence[int]) -> str:
-    if tuple(seeds) == tuple(range(len(seeds))):
-        return f"0..{len(seeds) - 1} ({len(seeds)} seeds)"
-    return ", ".join(str(s) for s in seeds)
-
-
-def _leaderboard_table(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    stats = set(analysis.LEADERBOARD_STAT_COLUMNS)
-    axes = [c for c in board.columns if c not in stats]
-    header = [*axes, "rate", "95 % CI", "solved", "median epoch", "top failure"]
-    rows = []
-    for row in board.to_dict(orient="records"):
-        cells = [value_text(a, row[a]) for a in axes]
-        median = row["median_epoch_solved"]
-        cells += [_pct(row["rate"]), f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}",
-                  f"{row['n_solved']}/{row['n_runs']}",
-                  "—" if pd.isna(median) else f"{median:g}", row["top_failure"] or "—"]
-        rows.append(cells)
-    return header, rows
 
 
 # --- Rendering --------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""Text shared by the CLI and the report: exact strings for small inputs."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from xorbench.formatting import leaderboard_rows, percent, seeds_text, value_text
+
+
+def test_percent_and_missing():
+    assert percent(0.614) == "61 %"
+    assert percent(1.0, sep="") == "100%"
+    assert percent(math.nan) == "—"
+
+
+def test_seeds_text():
+    assert seeds_text(range(100)) == "0..99 (100 seeds)"
+    assert seeds_text([3, 5, 8]) == "3, 5, 8"
+
+
+def test_value_text_numbers_in_shortest_form():
+    assert value_text("lr", 2.0) == "2" and value_text("lr", 0.1) == "0.1"
+    assert value_text("median", math.nan) == "—" and value_text("arch", "2-2-1") == "2-2-1"
+
+
+def test_leaderboard_rows_put_a_ranking_column_last():
+    board = pd.DataFrame({
+        "arch": ["2-4-1", "2-2-1"], "epochs": [1000, 1000], "rate": [0.97, 0.5],
+        "ci_low": [0.92, 0.4], "ci_high": [0.99, 0.6], "n_solved": [97, 50],
+        "n_runs": [100, 100], "median_epoch_solved": [31.5, math.nan],
+        "top_failure": ["stuck", ""], "n_stuck": [3, 40],
+    })
+    header, rows = leaderboard_rows(board, sep="")
+    assert header == ["arch", "epochs", "rate", "95% CI", "solved", "median epoch",
+                      "top failure", "n_stuck"]
+    assert rows[0] == ["2-4-1", "1000", "97%", "92%–99%", "97/100", "31.5", "stuck", "3"]
+    assert rows[1][-3:] == ["—", "—", "40"]
