@@ -143,11 +143,10 @@ def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | No
     data = summary if "epochs" in row_axes else at_largest_budget(summary)
     data = sparse_rows(data, row_axes, baseline, "_row")
     row_order = list(dict.fromkeys(data["_row"]))
-    if column:
-        data["_col"] = data[column].map(lambda v: value_text(column, v))
-        col_order = [value_text(column, v) for v in ordered(data, column)]
-    else:
-        data["_col"], col_order = "rate", ["rate"]
+    col = _text_role(data, column, "_col")
+    if col is None:
+        data["_col"] = "rate"
+    col_order = col[1] if col else ["rate"]
     data["_pct"] = data["rate"] * 100
     data["_text"] = data["rate"].map(format_rate)
     pct = data.pivot_table(index="_row", columns="_col", values="_pct", aggfunc="first")
@@ -331,10 +330,7 @@ def _sparse_lines(frame: pd.DataFrame, summary: pd.DataFrame, design: tuple, n_g
             frame = frame[frame["config_id"].isin(chosen)]
     data = sparse_rows(frame, hue_axes, baseline, "_hue")
     hue = ("_hue", list(dict.fromkeys(data["_hue"])))
-    col = None
-    if column:
-        data["_col"] = data[column].map(lambda v: value_text(column, v))
-        col = ("_col", [value_text(column, v) for v in ordered(data, column)])
+    col = _text_role(data, column, "_col")
     return _Lines(data, hue, None, col, None,
                   {"hue": "change from the baseline", "col": axis_title([column])
                    if column else ""}, selection)
@@ -643,16 +639,22 @@ def _failure_grid(data: pd.DataFrame, bar: tuple[str, list[str]],
     return g
 
 
+def _text_role(data: pd.DataFrame, axis: str | None, name: str) -> tuple | None:
+    """A plot role from ``axis``: its values as label text in a new column ``name`` and
+    their natural order; None without an axis."""
+    if not axis:
+        return None
+    data[name] = data[axis].map(lambda v: value_text(axis, v))
+    return (name, [value_text(axis, v) for v in ordered(data, axis)])
+
+
 def _sparse_failures(summary: pd.DataFrame, design: tuple, note: str | None) -> Figure:
     """Failure bars of a sparse sweep: the reliability map's rows, a panel per architecture."""
     column, row_axes, baseline = design
     data = failure_frame(summary, all_budgets="epochs" in row_axes)
     data = sparse_rows(data, row_axes, baseline, "_bar")
     bar = ("_bar", list(dict.fromkeys(data["_bar"])))
-    col = None
-    if column:
-        data["_col"] = data[column].map(lambda v: value_text(column, v))
-        col = ("_col", [value_text(column, v) for v in ordered(data, column)])
+    col = _text_role(data, column, "_col")
     g = _failure_grid(data, bar, col, None, {"col": axis_title([column]) if column else ""},
                       "change from the baseline", width=2.6)
     budget = ("at the budget its row names" if "epochs" in row_axes
