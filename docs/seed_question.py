@@ -464,7 +464,7 @@ def boundaries_figure(folder: Path, failed: pd.DataFrame):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from xorbench.boundaries import network_output
+    from xorbench.boundaries import boundary_panel, network_output
     from xorbench.plots import read_params
     from xorbench.results import load_runs
 
@@ -492,24 +492,10 @@ def boundaries_figure(folder: Path, failed: pd.DataFrame):
             run = mine.iloc[c]
             theta = run[p_columns].dropna().to_numpy(np.float64)
             y = network_output(theta, network, "sigmoid", "sigmoid", points).reshape(x1.shape)
-            image = ax.imshow(np.clip(y, 0, 1), origin="lower", extent=(lo, hi, lo, hi),
-                              cmap="vlag", vmin=0, vmax=1, interpolation="bilinear")
-            if np.nanmin(y) < 0.5 < np.nanmax(y):
-                ax.contour(grid, grid, y, levels=[0.5], colors="black", linewidths=1.0)
-            for p in PATTERNS:
-                u, v = int(p[0]), int(p[1])
-                target = u ^ v
-                ax.plot(u, v, marker="o", markersize=7, markeredgecolor="black",
-                        markerfacecolor="black" if target else "white", linestyle="none")
-                ax.annotate(f"{run[f'y_{p}']:.2f}", (u, v), xytext=(0, -11 if v == 0 else 7),
-                            textcoords="offset points", ha="center", fontsize=6.5,
-                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                                  "alpha": 0.8})
+            image = boundary_panel(ax, y, run, (lo, hi))
             verdict = ("solved" if run["kind"] == "solved"
                        else f"{run['learned']} · {run['failure']}\nties {run['kind']}")
             ax.set_title(f"{network} seed {run['seed']}: {verdict}", fontsize=7)
-            ax.set_xticks([0, 1])
-            ax.set_yticks([0, 1])
             ax.tick_params(labelsize=7)
         axes[r, 0].set_ylabel("input 2", fontsize=7)
     for ax in axes[-1]:

@@ -137,7 +137,7 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
             run = members.iloc[c]
             theta = run[p_columns].to_numpy(np.float64) if p_columns else np.array([np.nan])
             y = network_output(theta, run["arch"], run["activation"], run["output"], points)
-            image = _boundary_panel(ax, y.reshape(x1.shape), run, (lo, hi))
+            image = boundary_panel(ax, y.reshape(x1.shape), run, (lo, hi))
             ax.set_title(_panel_title(run, name), fontsize=8)
         grid_axes[r, 0].set_ylabel(f"{group}\n\ninput 2", fontsize=9)
     for ax in grid_axes[-1]:
@@ -169,7 +169,9 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
     return fig
 
 
-def _boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float]):
+def boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float]):
+    """One run's output ``y`` over the square ``extent``², its 0.5 boundary and the
+    patterns (● target 1, ○ target 0) with the run's output at each; returns the image."""
     lo, hi = extent
     image = ax.imshow(np.clip(y, 0, 1), origin="lower", extent=(lo, hi, lo, hi),
                       cmap="vlag", vmin=0, vmax=1, interpolation="bilinear")
