@@ -146,10 +146,12 @@ class ShardTarget:
     owner_pid: int
 
     def owner_alive(self) -> bool:
+        """The lock is held by the sweep — or held by someone whose pid cannot be read
+        (mid-write): a live sweep's worker must never take itself for an orphan."""
         from xorbench.store import ResultsDir
 
         holder = ResultsDir(self.folder).lock_holder()
-        return holder is not None and holder.get("pid") == self.owner_pid
+        return holder is not None and holder.get("pid") in (self.owner_pid, "?", None)
 
     def orphaned(self) -> bool:
         """True in a worker process whose sweep is gone (never in the sweep's own process)."""
