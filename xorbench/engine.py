@@ -185,8 +185,11 @@ class _Orders:
         self.online = batch.name == "online"
         self.per_epoch = updates_per_epoch(batch, n_patterns)
         self.n_patterns = n_patterns
+        self.index_dtype = np.min_scalar_type(n_patterns - 1)
         self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
         unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
+        # network s draws from stream column[s]; often simply its own, in order
+        self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
         self.rngs = [_data_rng(int(s)) for s in unique]
         self.block: np.ndarray | None = None
         self.block_start = -1
@@ -203,7 +206,12 @@ class _Orders:
             else:
                 draws = [rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
                          for rng in self.rngs]
-            self.block = np.stack(draws, axis=-1)[:, :, self.column]  # (k, per_epoch, N)
+            # stacked whole (one contiguous copy each) as small integers (every
+            # index is < P ≤ 256 fits), then the networks moved to the last axis
+            by_stream = np.stack(draws, dtype=self.index_dtype, casting="unsafe")
+            by_stream = by_stream.transpose(1, 2, 0)  # (k, per_epoch, streams)
+            self.block = (np.ascontiguousarray(by_stream) if self.own_streams
+                          else by_stream[:, :, self.column])  # (k, per_epoch, N)
             self.block_start = start
         return self.block[epoch - start]
 
