@@ -34,91 +34,37 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from xorbench.grid import default_grid, loads_grid
-from xorbench.sweep import run_sweep
-
-GRID_100K = """
-name = "{name}"
-[defaults]
-seeds = 100
-[grid]
-hidden = [[2], [3], [4], [8], [2, 2]]
-activation = ["sigmoid", "tanh", "relu", "elu", "softplus"]
-init = ["uniform(0,1)", "uniform(-1,1)", "xavier", "he"]
-lr = [0.1, 0.3, 1.0, 2.0, 4.0]
-epochs = {epochs}
-"""
-
-GRIDS = {
-    "quick": default_grid,
-    "100k": lambda: loads_grid(GRID_100K.format(name="overhead-100k", epochs="[100, 1000]")),
-    "100k-short": lambda: loads_grid(GRID_100K.format(name="overhead-100k-short",
-                                                      epochs="[10, 100]")),
-}
-STAGES = ("expand", "scan", "plan", "startup", "train", "tables", "total")
-
-
-def measure(name: str, jobs: int, backend: str) -> dict[str, float]:
-    grid = GRIDS[name]()
-    with tempfile.TemporaryDirectory() as tmp:
-        outcome = run_sweep(grid, Path(tmp) / grid.name, jobs=jobs, backend=backend)
-    t = outcome.timings
-    capacity = outcome.n_workers * outcome.seconds  # worker-seconds available
-    serial = t["expand"] + t["scan"] + t["plan"] + t["tables"]  # workers idle meanwhile
-    extra = outcome.train_seconds - outcome.engine_seconds  # frames + shards, in workers
-    overhead = 1 - outcome.engine_seconds / capacity
-    return {
-        **{stage: t.get(stage, 0.0) for stage in STAGES},
-        "runs": outcome.n_runs,
-        "engine": outcome.engine_seconds,
-        "overhead": overhead,
-        # the overhead, split (shares of capacity; they add up to it)
-        "serial": serial * outcome.n_workers / capacity,
-        "startup share": t.get("startup", 0.0) * outcome.n_workers / capacity,
-        "worker extra": extra / capacity,
-        "idle": overhead - (serial + t.get("startup", 0.0)) * outcome.n_workers / capacity
-        - extra / capacity,
-    }
-
+from xorbench.bench import SWEEP_GRIDS, SWEEP_STAGES, measure_sweep, measure_sweep_fresh
 
 SPLIT = ("serial", "startup share", "worker extra", "idle")
-
-
-def measure_fresh(name: str, jobs: int, backend: str) -> dict[str, float]:
-    """measure() in a new process, so that starting the worker pool is paid as by the CLI."""
-    done = subprocess.run([sys.executable, __file__, "--one", name, str(jobs), backend],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, nargs="+", default=[2])
     parser.add_argument("--backend", default="loky")
-    parser.add_argument("--grid", choices=[*GRIDS, "all"], default="all")
+    parser.add_argument("--grid", choices=[*SWEEP_GRIDS, "all"], default="all")
     parser.add_argument("--repeat", type=int, default=1, help="runs per grid; the median shows")
     parser.add_argument("--one", nargs=3, metavar=("GRID", "JOBS", "BACKEND"),
                         help=argparse.SUPPRESS)  # internal: one trial, as JSON
     args = parser.parse_args(argv)
     if args.one:
         name, jobs, backend = args.one
-        print(json.dumps(measure(name, int(jobs), backend)))
+        print(json.dumps(measure_sweep(name, int(jobs), backend)))
         return
-    names = list(GRIDS) if args.grid == "all" else [args.grid]
+    names = list(SWEEP_GRIDS) if args.grid == "all" else [args.grid]
     print(f"backend {args.backend}; stage seconds and overhead shares (median of {args.repeat})")
-    header = ["grid", "jobs", "runs", *STAGES, "engine Σ", "overhead",
+    header = ["grid", "jobs", "runs", *SWEEP_STAGES, "engine Σ", "overhead",
               *(f"={s.split()[0]}" for s in SPLIT)]
     print("  ".join(f"{h:>10}" for h in header))
     for name in names:
         for jobs in args.jobs:
-            trials = [measure_fresh(name, jobs, args.backend) for _ in range(args.repeat)]
+            trials = [measure_sweep_fresh(name, jobs, args.backend) for _ in range(args.repeat)]
             med = {k: statistics.median(t[k] for t in trials) for k in trials[0]}
-            cells = [name, str(jobs), f"{med['runs']:,.0f}", *(f"{med[s]:.2f}" for s in STAGES),
+            cells = [name, str(jobs), f"{med['runs']:,.0f}",
+                     *(f"{med[s]:.2f}" for s in SWEEP_STAGES),
                      f"{med['engine']:.2f}", f"{med['overhead']:.1%}",
                      *(f"{med[s]:.1%}" for s in SPLIT)]
             print("  ".join(f"{c:>10}" for c in cells))

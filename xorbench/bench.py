@@ -9,6 +9,7 @@ even on a noisy machine.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -17,6 +18,8 @@ import numpy as np
 
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, train_batch
+from xorbench.grid import default_grid, loads_grid
+from xorbench.network import layer_views, n_params
 from xorbench.tasks import all_patterns
 
 
@@ -107,6 +110,75 @@ def train_one_plain(hidden: int, epochs: int, seed: int, lr: float = 0.5) -> np.
     return y[:, 0]
 
 
+def train_recipe(theta: np.ndarray, hidden: int, epochs: int,
+                 lr: float = 0.5) -> tuple[float, np.ndarray]:
+    """The standard workload as issue 7's recipe writes it, on θ (D, N) in place.
+
+    Networks on the last axis, one BLAS call for the first layer's shared inputs
+    (and one for its gradient), every step in place with ``out=``, the constant
+    factors η·2/P folded into the output delta. No criterion, no records, no
+    other activation, loss or optimizer: about the least a NumPy engine can cost
+    per epoch on this machine, to hold the general engine against. Returns the
+    loop's seconds and the outputs y (P, N) of the last forward pass.
+    """
+    n_patterns, networks = 4, theta.shape[1]
+    x1 = np.hstack([all_patterns(2), np.ones((n_patterns, 1))])  # inputs and a 1: (P, 3)
+    t = np.array([[0.0], [1.0], [1.0], [0.0]])
+    w1, w2 = layer_views(theta, (2, hidden, 1))  # (3, H, N) and (H + 1, 1, N): bias last
+    w2 = w2[:, 0]
+    a1, f1, d1, products = (np.zeros((n_patterns, hidden, networks)) for _ in range(4))
+    y, d2, tmp = (np.zeros((n_patterns, networks)) for _ in range(3))
+    g1, g2 = np.zeros_like(w1), np.zeros_like(w2)
+    w1_flat, g1_flat = w1.reshape(3, -1), g1.reshape(3, -1)
+    a1_flat, d1_flat = a1.reshape(n_patterns, -1), d1.reshape(n_patterns, -1)
+    scale = lr * 2 / n_patterns  # η · ∂E/∂y / (y − t) for E = mean (y − t)²
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):
+        for _ in range(epochs):
+            np.matmul(x1, w1_flat, out=a1_flat)  # z1 = [x 1] W1
+            np.negative(a1, out=a1)  # a1 = σ(z1) = 1 / (1 + e^−z1)
+            np.exp(a1, out=a1)
+            np.add(a1, 1, out=a1)
+            np.divide(1, a1, out=a1)
+            np.multiply(a1[:, 0], w2[0], out=y)  # z2 = Σ_j a1_j w2_j + b2
+            for j in range(1, hidden):
+                np.multiply(a1[:, j], w2[j], out=tmp)
+                np.add(y, tmp, out=y)
+            np.add(y, w2[hidden], out=y)
+            np.negative(y, out=y)  # y = σ(z2)
+            np.exp(y, out=y)
+            np.add(y, 1, out=y)
+            np.divide(1, y, out=y)
+            np.subtract(y, t, out=d2)  # δ2 = η (2/P) (y − t) y (1 − y)
+            np.multiply(y, y, out=tmp)
+            np.subtract(y, tmp, out=tmp)
+            np.multiply(d2, tmp, out=d2)
+            np.multiply(d2, scale, out=d2)
+            np.multiply(a1, d2[:, None, :], out=products)  # η ∂E/∂W2 = Σ_p a1 δ2
+            np.add.reduce(products, axis=0, out=g2[:hidden])
+            np.add.reduce(d2, axis=0, out=g2[hidden])
+            np.multiply(a1, a1, out=f1)  # δ1 = δ2 w2 a1 (1 − a1)
+            np.subtract(a1, f1, out=f1)
+            np.multiply(d2[:, None, :], w2[:hidden], out=d1)
+            np.multiply(d1, f1, out=d1)
+            np.matmul(x1.T, d1_flat, out=g1_flat)  # η ∂E/∂W1 = [x 1]ᵀ δ1
+            np.subtract(w1, g1, out=w1)
+            np.subtract(w2, g2, out=w2)
+    return time.perf_counter() - start, y
+
+
+def time_recipe(hidden: int, networks: int, epochs: int) -> Measurement:
+    """Wall time of :func:`train_recipe`'s loop, weights uniform(−1, 1), biases 0."""
+    widths = (2, hidden, 1)
+    theta = np.zeros((n_params(widths), networks))
+    rng = np.random.default_rng(0)
+    for (fan_in, _), block in zip(itertools.pairwise(widths), layer_views(theta, widths),
+                                  strict=True):
+        block[:fan_in] = rng.uniform(-1, 1, block[:fan_in].shape)
+    seconds, _ = train_recipe(theta, hidden, epochs)
+    return Measurement("recipe", f"2-{hidden}-1", networks, epochs, seconds)
+
+
 def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
     """Wall time of the plain loop training ``networks`` networks one after another."""
     start = time.perf_counter()
@@ -119,17 +191,21 @@ def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
 def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64, 1024, 16384),
                   seconds: float = 1.0, dtype: str = "float64",
                   workers: int = 0) -> Iterator[Measurement]:
-    """Measure the engine at each batch size, the plain loop, and optionally N processes.
+    """Measure the engine at each batch size, the recipe at the largest, the plain loop,
+    and optionally N processes.
 
     Each figure is the epoch loop's own throughput: two trainings of E and 3E
     epochs, timed, and their difference (2E epochs) divided out, so the one-off
     cost of drawing initial weights does not count. E is chosen from a short
     probe so that the measurement takes about ``seconds``.
     """
+    largest = max(sizes)
     for hidden in hiddens:
         time_engine(hidden, 64, 20, dtype)  # warm up caches and imports
         for n in sizes:
             yield _marginal(lambda e, n=n, h=hidden: time_engine(h, n, e, dtype), seconds)
+        if dtype == "float64":  # the recipe is written for float64 only
+            yield _marginal(lambda e, h=hidden: time_recipe(h, largest, e), seconds)
         yield _marginal(lambda e, h=hidden: time_plain(h, 4, e), seconds)
         if workers > 1:
             n = max(sizes)
@@ -152,3 +228,76 @@ def _marginal(measure, seconds: float) -> Measurement:
     loop_seconds = max(long.seconds - short.seconds, 1e-9)
     return Measurement(long.implementation, long.arch, long.networks, 2 * epochs, loop_seconds,
                        long.dtype)
+
+
+# --- a sweep's overhead --------------------------------------------------------------
+
+# The 100,000-run grid of issue 3's overhead target: 500 configurations × 100 seeds ×
+# 2 budgets, 5 widths × 5 activations × 4 inits × 5 learning rates.
+GRID_100K = """
+name = "{name}"
+[defaults]
+seeds = 100
+[grid]
+hidden = [[2], [3], [4], [8], [2, 2]]
+activation = ["sigmoid", "tanh", "relu", "elu", "softplus"]
+init = ["uniform(0,1)", "uniform(-1,1)", "xavier", "he"]
+lr = [0.1, 0.3, 1.0, 2.0, 4.0]
+epochs = {epochs}
+"""
+
+SWEEP_GRIDS = {
+    "quick": lambda: default_grid(),
+    "100k": lambda: loads_grid(GRID_100K.format(name="overhead-100k", epochs="[100, 1000]")),
+    "100k-short": lambda: loads_grid(GRID_100K.format(name="overhead-100k-short",
+                                                      epochs="[10, 100]")),
+}
+SWEEP_STAGES = ("expand", "scan", "plan", "startup", "train", "tables", "total")
+
+
+def measure_sweep(name: str, jobs: int, backend: str = "loky") -> dict[str, float]:
+    """A fresh sweep of one of ``SWEEP_GRIDS`` in a temporary folder: stage seconds and
+    the overhead, 1 − engine seconds / (workers × wall seconds), split in shares
+    (serial stages, worker start-up, worker time outside the engine, idle) that add
+    up to it.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from xorbench.sweep import run_sweep
+
+    grid = SWEEP_GRIDS[name]()
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = run_sweep(grid, Path(tmp) / grid.name, jobs=jobs, backend=backend)
+    t = outcome.timings
+    capacity = outcome.n_workers * outcome.seconds  # worker-seconds available
+    serial = t["expand"] + t["scan"] + t["plan"] + t["tables"]  # workers idle meanwhile
+    extra = outcome.train_seconds - outcome.engine_seconds  # frames + shards, in workers
+    overhead = 1 - outcome.engine_seconds / capacity
+    return {
+        **{stage: t.get(stage, 0.0) for stage in SWEEP_STAGES},
+        "runs": outcome.n_runs,
+        "workers": outcome.n_workers,
+        "wall": outcome.seconds,
+        "engine": outcome.engine_seconds,
+        "overhead": overhead,
+        # the overhead, split (shares of capacity; they add up to it)
+        "serial": serial * outcome.n_workers / capacity,
+        "startup share": t.get("startup", 0.0) * outcome.n_workers / capacity,
+        "worker extra": extra / capacity,
+        "idle": overhead - (serial + t.get("startup", 0.0)) * outcome.n_workers / capacity
+        - extra / capacity,
+    }
+
+
+def measure_sweep_fresh(name: str, jobs: int, backend: str = "loky") -> dict[str, float]:
+    """:func:`measure_sweep` in a new process, so starting the workers counts as in the CLI."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json; from xorbench.bench import measure_sweep; "
+            f"print(json.dumps(measure_sweep({name!r}, {jobs!r}, {backend!r})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)

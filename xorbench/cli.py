@@ -506,14 +506,19 @@ def bench(
     dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
     workers: Annotated[int | None, typer.Option(
         help="Also measure this many processes at once. Default: all cores.", min=1)] = None,
+    sweep: Annotated[bool | None, typer.Option(
+        help="Also time a 100,000-run sweep (~15 s) and its overhead. "
+             "Default: yes, but not with --quick.")] = None,
 ) -> None:
     """Engine throughput: network-epochs/s, batched vs a plain one-network NumPy loop.
 
     Standard workload: 2-H-1, sigmoid hidden and output, MSE, full batch, lr 0.5,
-    weights uniform(-1,1). Everything is measured in this one run, so the ratios
-    hold even on a busy machine; absolute figures vary with the machine's load.
+    weights uniform(-1,1). Also measured: the same workload as a bare NumPy
+    recipe (no criterion, no records; float64), the floor for a NumPy engine on
+    this machine. Everything is measured in this one run, so the ratios hold even
+    on a busy machine; absolute figures vary with the machine's load.
     """
-    from xorbench.bench import run_benchmark
+    from xorbench.bench import measure_sweep_fresh, run_benchmark
     from xorbench.config import DTYPES
     from xorbench.runner import default_jobs
 
@@ -529,7 +534,13 @@ def bench(
             plain[m.arch] = m.network_epochs_per_s
         if as_json:
             out.print(json.dumps(m.as_dict()), markup=False)
+    n_jobs = workers or default_jobs()
+    overhead = (measure_sweep_fresh("100k", n_jobs) if (not quick if sweep is None else sweep)
+                else None)
     if as_json:
+        if overhead is not None:
+            out.print(json.dumps({"implementation": "sweep", "jobs": n_jobs, **overhead}),
+                      markup=False)
         return
     table = RichTable(title=f"Network-epochs per second ({dtype}; standard workload)",
                       title_justify="left")
@@ -541,6 +552,14 @@ def bench(
         table.add_row(m.implementation, m.arch, f"{m.networks:,}", f"{m.epochs:,}",
                       f"{m.network_epochs_per_s / 1e6:.3f}", f"{ratio:,.0f}")
     out.print(table)
+    if overhead is not None:
+        o = overhead
+        out.print(f"Sweep of {o['runs']:,.0f} runs (--jobs {n_jobs}): {o['wall']:.1f} s wall, "
+                  f"overhead {o['overhead']:.0%} of worker time outside the engine — "
+                  f"serial stages {o['serial']:.0%} (expand {o['expand']:.2f} s, plan "
+                  f"{o['plan']:.2f} s, tables {o['tables']:.2f} s), worker start-up "
+                  f"{o['startup share']:.0%}, in workers outside the engine "
+                  f"{o['worker extra']:.0%}, idle {o['idle']:.0%}", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point
