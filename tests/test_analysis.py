@@ -264,6 +264,47 @@ def test_curves_fraction_solved_and_quartiles():
     assert curves(curve_rows.iloc[:0], runs).columns.tolist() == CURVE_COLUMNS
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_curves_statistics_are_pandas_groupby_statistics(seed):
+    """Random configurations, seeds, NaN losses, ties and gaps: the fast group
+    statistics agree exactly with pandas' groupby median, quantile and mean."""
+    rng = np.random.default_rng(seed)
+    ids = [f"c{i}" for i in range(int(rng.integers(1, 6)))]
+    # seeds 0, 1, 2, … or far apart (the run lookup takes another path then)
+    seeds = [s * (1 if seed % 2 else 10**6) for s in range(int(rng.integers(1, 30)))]
+    runs = make_runs([
+        {"config_id": c, **(solved(s, 50, int(rng.integers(1, 51))) if rng.random() < 0.5
+                            else unsolved(s, 50, "slow"))}
+        for c in ids for s in seeds])
+    epochs = [1, 2, 3, 5, 10, 20, 30, 50]
+    def loss() -> float:  # ties, non-finite, and values over many orders of magnitude
+        kind = rng.random()
+        return (np.nan if kind < 0.1 else np.inf if kind < 0.15 else 0.5 if kind < 0.25
+                else rng.random() * 10 ** rng.uniform(-8, 3))
+
+    rows = pd.DataFrame([(c, s, e, loss()) for c in ids for s in seeds for e in epochs
+                         if rng.random() < 0.8], columns=["config_id", "seed", "epoch", "loss"])
+    rows = rows.sample(frac=1.0, random_state=seed)  # any order
+    out = curves(rows, runs).set_index(["config_id", "epoch"]).sort_index()
+
+    merged = rows.merge(runs[["config_id", "seed", "epoch_solved"]], on=["config_id", "seed"])
+    merged["loss"] = merged["loss"].where(np.isfinite(merged["loss"]))
+    merged["solved_by"] = (merged["epoch_solved"].astype("Float64") <= merged["epoch"]) \
+        .fillna(False).astype(float)
+    groups = merged.groupby(["config_id", "epoch"])
+    expected = pd.DataFrame({
+        "n_runs": groups.size(),
+        "frac_solved": groups["solved_by"].mean(),
+        "loss_median": groups["loss"].median(),
+        "loss_q25": groups["loss"].quantile(0.25),
+        "loss_q75": groups["loss"].quantile(0.75),
+    }).sort_index()
+    assert out.index.equals(expected.index)
+    for column in expected.columns:
+        np.testing.assert_array_equal(out[column].to_numpy(float),
+                                      expected[column].to_numpy(float), err_msg=column)
+
+
 # --- leaderboard -------------------------------------------------------------------
 
 

@@ -241,37 +241,100 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     # each seed's run with the largest budget
     last = runs[["config_id", "seed", "epochs", "epoch_solved"]].sort_values(
         "epochs", kind="stable").drop_duplicates(["config_id", "seed"], keep="last")
-    # integer keys instead of text: a million-run sweep has ~10 million curve rows
+    # integer keys instead of text: a million-run sweep has ~13 million curve rows
     configs = pd.Index(pd.unique(last["config_id"].to_numpy(object)))
     seed_span = int(max(last["seed"].max(), curve_rows["seed"].max())) + 1
     run_key = configs.get_indexer(last["config_id"].to_numpy(object)) * seed_span + \
         last["seed"].to_numpy(np.int64)
     # factorize first: comparing ten million strings one by one is the slow part
     row_codes, row_ids = pd.factorize(curve_rows["config_id"])
-    config_code = np.append(configs.get_indexer(np.asarray(row_ids, object)), -1)[row_codes]
-    rows = pd.DataFrame({
-        "config": config_code,
-        "key": config_code * seed_span + curve_rows["seed"].to_numpy(np.int64),
-        "epoch": curve_rows["epoch"].to_numpy(np.int64),
-        "loss": _finite_or_nan(curve_rows["loss"]),
-    })[config_code >= 0].drop_duplicates(["key", "epoch"])
-    where = pd.Index(run_key).get_indexer(rows["key"].to_numpy())
-    rows = rows[where >= 0]
-    epoch_solved = _floats(last["epoch_solved"])[where[where >= 0]]
+    config = np.append(configs.get_indexer(np.asarray(row_ids, object)), -1)[row_codes]
+    run = _positions(run_key, config * seed_span + curve_rows["seed"].to_numpy(np.int64))
+    run[config < 0] = -1  # each curve row's run in `last`, −1 if it has none
+    epoch_index, epoch_values = pd.factorize(curve_rows["epoch"].to_numpy(np.int64))
+    n_epochs = len(epoch_values)
+    kept = _first_of_each(run, epoch_index, n_epochs)  # a repeated row counts once
+    run, config, epoch_index = run[kept], config[kept], epoch_index[kept]
+    loss = _finite_or_nan(curve_rows["loss"])[kept]
     # NaN (never solved) compares False
-    rows["solved_by"] = (epoch_solved <= rows["epoch"].to_numpy()).astype(np.float64)
-    groups = rows.groupby(["config", "epoch"], sort=False)
+    solved_by = _floats(last["epoch_solved"])[run] <= epoch_values[epoch_index]
+
+    group = config * n_epochs + epoch_index  # (configuration, epoch)
+    n_groups = len(configs) * n_epochs
+    n_runs = np.bincount(group, minlength=n_groups)
+    n_solved = np.bincount(group, weights=solved_by, minlength=n_groups)
+    median, q25, q75 = group_median_quartiles(group, loss, n_groups)
+    present = np.flatnonzero(n_runs)
     table = pd.DataFrame({
-        "n_runs": groups.size(),
-        "frac_solved": groups["solved_by"].mean(),
-        "loss_median": groups["loss"].median(),
-        "loss_q25": groups["loss"].quantile(0.25, interpolation="linear"),
-        "loss_q75": groups["loss"].quantile(0.75, interpolation="linear"),
-    }).reset_index()
-    table["config_id"] = configs.to_numpy(object)[table["config"].to_numpy()]
+        "config_id": configs.to_numpy(object)[present // n_epochs],
+        "epoch": epoch_values[present % n_epochs],
+        "n_runs": n_runs[present],
+        "frac_solved": n_solved[present] / n_runs[present],
+        "loss_median": median[present],
+        "loss_q25": q25[present],
+        "loss_q75": q75[present],
+    })
     table = _attach_axes(table, runs)
     table = table[CURVE_COLUMNS].astype(stat_dtypes)
     return natural_sort(table, [*CONFIG_AXES, "config_id", "epoch"])
+
+
+def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each of ``wanted``, its position in the distinct ``keys``, −1 if absent."""
+    if len(keys) and keys.min() >= 0 and keys.max() < 4 * len(keys) + 1024:
+        # dense keys (configurations × seeds 0..n): a lookup table of at most ~4 entries
+        # per key instead of hashing ten million values
+        table = np.full(int(keys.max()) + 1, -1, np.int64)
+        table[keys] = np.arange(len(keys))
+        inside = (wanted >= 0) & (wanted < len(table))
+        return np.where(inside, table[np.where(inside, wanted, 0)], -1)
+    return pd.Index(keys).get_indexer(wanted)
+
+
+def _first_of_each(run: np.ndarray, epoch_index: np.ndarray, n_epochs: int) -> np.ndarray:
+    """Indices of the rows with a run, each (run, epoch) pair's first row only."""
+    has_run = np.flatnonzero(run >= 0)
+    cell = run[has_run] * n_epochs + epoch_index[has_run]
+    if np.bincount(cell).max(initial=0) <= 1:
+        return has_run  # the usual case: no shard repeats a run
+    _, first = np.unique(cell, return_index=True)
+    return has_run[np.sort(first)]
+
+
+def group_median_quartiles(group: np.ndarray, values: np.ndarray,
+                           n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, 25th and 75th percentile of each group's non-NaN ``values``.
+
+    Exactly what pandas' ``groupby(...).median()`` and ``.quantile(q)`` (linear)
+    give — the median of an even count is (a + b) / 2, a quantile at position
+    h = (n − 1) q is x⌊h⌋ + (x⌊h⌋₊₁ − x⌊h⌋)(h − ⌊h⌋) — several times faster on
+    millions of rows: the rows are ordered by group (a radix sort) and each
+    group's values sorted in place. NaN where a group has no value.
+    """
+    order = np.argsort(group.astype(np.min_scalar_type(max(n_groups - 1, 0))), kind="stable")
+    ordered = values[order]
+    size = np.bincount(group, minlength=n_groups)
+    start = np.zeros(n_groups, np.int64)
+    np.cumsum(size[:-1], out=start[1:])
+    for g in np.flatnonzero(size > 1).tolist():
+        ordered[start[g] : start[g] + size[g]].sort()  # NaN sorts last
+    n = np.bincount(group, weights=~np.isnan(values), minlength=n_groups).astype(np.int64)
+
+    def at(i: np.ndarray) -> np.ndarray:  # each group's i-th smallest value
+        return ordered[np.clip(start + i, 0, max(len(ordered) - 1, 0))] if len(ordered) \
+            else np.full(n_groups, np.nan)
+
+    half = n // 2
+    upper, lower = at(half), at(np.maximum(half - 1, 0))
+    median = np.where(n % 2 == 1, upper, (lower + upper) / 2)
+    quartiles = []
+    for q in (0.25, 0.75):
+        h = (n - 1) * q
+        low = np.floor(h).astype(np.int64)
+        a, b = at(np.maximum(low, 0)), at(np.clip(low + 1, 0, np.maximum(n - 1, 0)))
+        quartiles.append(a + (b - a) * (h - low))
+    empty = n == 0
+    return tuple(np.where(empty, np.nan, x) for x in (median, *quartiles))
 
 
 def leaderboard(
