@@ -206,8 +206,8 @@ class _Orders:
             else:
                 draws = [rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
                          for rng in self.rngs]
-            # stacked whole (one contiguous copy each) as small integers (every
-            # index is < P ≤ 256 fits), then the networks moved to the last axis
+            # stacked whole (one contiguous copy each) as small integers (indices
+            # are < P ≤ 256), then the networks moved to the last axis
             by_stream = np.stack(draws, dtype=self.index_dtype, casting="unsafe")
             by_stream = by_stream.transpose(1, 2, 0)  # (k, per_epoch, streams)
             self.block = (np.ascontiguousarray(by_stream) if self.own_streams
