@@ -331,6 +331,34 @@ def test_plot_command(sweeps, tmp_path):
     assert "not an xorbench results folder" in result.output
 
 
+def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path):
+    import shutil
+
+    from xorbench.plotdata import save_plots
+
+    data = sweeps["quick"]
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    for folder in (serial, parallel):
+        shutil.copytree(data.folder, folder, ignore=shutil.ignore_patterns("plots"))
+    one = plots.save_all(serial, plots.load_plot_data(serial))
+    two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3)
+    assert [p.name for p in two] == [p.name for p in one] == [f"{n}.png" for n in plots.PLOT_NAMES]
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_reading_a_folder_for_its_plots_needs_no_matplotlib(sweeps):
+    import subprocess
+    import sys
+
+    code = ("import sys; from xorbench.plotdata import load_plot_data; "
+            f"data = load_plot_data({str(sweeps['quick'].folder)!r}); "
+            "print(len(data.runs), 'matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == [str(len(sweeps["quick"].runs)), "False"]
+
+
 def test_sweep_draws_the_plots_unless_told_not_to(tmp_path):
     grid = tmp_path / "tiny.toml"
     grid.write_text('name = "tiny"\n[defaults]\nseeds = 4\n[grid]\nlr = [0.5, 2.0]\n'

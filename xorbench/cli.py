@@ -299,7 +299,8 @@ def sweep(
     if not no_plots:
         try:
             with _sigterm_as_interrupt():
-                _draw_plots(outcome.path)
+                # in the sweep's own worker processes, while they are still up
+                _draw_plots(outcome.path, jobs=outcome.n_workers if backend == "loky" else 1)
         except KeyboardInterrupt:
             err.print("interrupted: the results are complete, the plots are not; draw them "
                       f"with: xorbench plot {shlex.quote(str(outcome.path))}", markup=False)
@@ -454,18 +455,19 @@ def plot(
     fmt: Annotated[PlotFormat, typer.Option("--format", help="Image format.")] = PlotFormat.png,
 ) -> None:
     """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
-    from xorbench.plots import load_plot_data
+    from xorbench.plotdata import load_plot_data
+    from xorbench.runner import default_jobs
 
-    _draw_plots(folder, load_plot_data(folder), fmt.value)
+    _draw_plots(folder, load_plot_data(folder), fmt.value, jobs=default_jobs())
 
 
-def _draw_plots(folder: Path, data=None, fmt: str = "png") -> None:
-    from xorbench.plots import load_plot_data, save_all
+def _draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> None:
+    from xorbench.plotdata import load_plot_data, save_plots
 
     data = data if data is not None else load_plot_data(folder)
     if data.note:
         out.print(data.note, markup=False)
-    paths = save_all(folder, data, fmt=fmt)
+    paths = save_plots(folder, data, fmt=fmt, jobs=jobs)
     if not paths:
         out.print("no finished runs to plot yet", markup=False)
         return
@@ -481,13 +483,14 @@ def report(folder: FolderArg) -> None:
     The report holds the run counts, plain-language findings, the leaderboard,
     the plots and the grid; the HTML opens offline. Works on a partial sweep.
     """
-    from xorbench.plots import load_plot_data
+    from xorbench.plotdata import load_plot_data
     from xorbench.report import write_report
+    from xorbench.runner import default_jobs
 
     data = load_plot_data(folder)
     if data.note:
         out.print(data.note, markup=False)
-    md_path, html_path = write_report(folder, data)
+    md_path, html_path = write_report(folder, data, jobs=default_jobs())
     out.print(f"report: {md_path}  {html_path}", markup=False)
 
 

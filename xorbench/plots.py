@@ -13,7 +13,8 @@ Inputs are the frames of ``summary.csv``, ``runs.csv``, ``curves.csv`` and the
 shards' final parameters. Each plot picks its facets from the axes that vary
 (:func:`xorbench.plotkit.roles`), so a one-axis sweep gets a line or bar plot,
 not a grid of empty facets. Nothing here saves a file except :func:`save_all`;
-nothing trains. matplotlib always runs headless (Agg).
+nothing trains. matplotlib always runs headless (Agg). Loading a folder's data
+lives in :mod:`xorbench.plotdata`, which needs no matplotlib.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from matplotlib.patches import Patch
 from xorbench import analysis
 from xorbench.boundaries import decision_boundaries, gallery_runs, network_output
 from xorbench.diagnose import FAILURE_LABELS
+from xorbench.plotdata import PLOT_NAMES, PlotData, load_plot_data, read_params
 from xorbench.plotkit import (
     FAILURE_COLORS,
     LINE_PALETTE,
@@ -67,7 +69,6 @@ __all__ = [
     "rate_vs_budget", "read_params", "reliability_map", "save_all",
 ]
 
-PLOT_NAMES = ("reliability", "rate-vs-budget", "ecdf", "failures", "curves", "boundaries")
 # A line plot shows at most this many settings before it picks settings of interest.
 MAX_LINES_PER_FACET, MAX_FACETS = 10, 16
 MAX_BARS = 24  # failure bars per panel above this: the least reliable settings only
@@ -742,115 +743,46 @@ def _loss_name(summary: pd.DataFrame) -> str:
 # --- Loading and saving -----------------------------------------------------------------
 
 
-@dataclass
-class PlotData:
-    """What the plots of one results folder need."""
+def draw_all(data: PlotData, names: Sequence[str] = PLOT_NAMES) -> dict[str, Figure]:
+    """The plots ``names`` (default: all of :data:`PLOT_NAMES`) of one folder's data.
 
-    folder: Path
-    runs: pd.DataFrame
-    summary: pd.DataFrame
-    curves: pd.DataFrame
-    n_total: int  # runs in the grid (manifest); len(runs) of them are done
-
-    @property
-    def partial(self) -> bool:
-        return len(self.runs) < self.n_total
-
-    @property
-    def note(self) -> str | None:
-        if not self.partial:
-            return None
-        return f"Partial sweep: {len(self.runs):,} of {self.n_total:,} runs done."
-
-
-def load_plot_data(folder: str | Path) -> PlotData:
-    """Runs, summary and curves of a finished or partial sweep.
-
-    Raises :class:`xorbench.store.ResultsError` when ``folder`` is not a results
-    folder. A complete sweep's CSVs are read as written; for a partial one the
-    tables are rebuilt from the finished shards.
+    Figures, not files; a plot the data cannot make (no curves, nothing to draw
+    a boundary of, no runs at all) is left out.
     """
-    from xorbench.results import load_runs
-    from xorbench.store import ResultsDir
-
-    results = ResultsDir(folder)
-    results.check()
-    manifest = results.read_manifest()
-    runs = load_runs(folder)
-    complete = manifest.get("status") == "complete"
-    summary_csv, curves_csv = results.path / "summary.csv", results.path / "curves.csv"
-    if complete and summary_csv.is_file():
-        summary = analysis.read_summary(summary_csv)
-    else:
-        summary = analysis.summarize(runs)
-    if complete and curves_csv.is_file():
-        curves = analysis.read_curves(curves_csv)
-    elif runs.empty:
-        curves = pd.DataFrame()
-    else:
-        curves = analysis.curves(results.read_part("curves"), runs)
-    n_total = int(manifest.get("n_runs") or len(runs))
-    return PlotData(results.path, runs, summary, curves, n_total)
-
-
-def read_params(folder: str | Path, wanted: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Final parameters (config_id, seed, epochs, p0 …) from a folder's shards.
-
-    ``wanted`` (columns config_id, seed, epochs) limits the rows kept; each shard's
-    ``params-<id>.parquet`` is read filtered to its configurations, so a
-    million-run sweep is never held in memory at once. Missing or unreadable
-    parts are skipped (those runs simply have no boundary to draw).
-    """
-    from xorbench.store import ResultsDir
-
-    results = ResultsDir(folder)
-    key = ["config_id", "seed", "epochs"]
-    if wanted is None:
-        params = results.read_part("params")
-        return params.astype({"config_id": str}) if not params.empty else params
-    keep = wanted[key].astype({"config_id": str}).drop_duplicates()
-    ids = sorted(keep["config_id"].unique())
-    frames = []
-    for shard_id in results.shard_ids():
-        path = results.shards / f"params-{shard_id}.parquet"
-        try:
-            part = pd.read_parquet(path, filters=[("config_id", "in", ids)])
-        except Exception:  # a missing or corrupt shard: its runs stay undrawn
-            continue
-        if len(part):
-            frames.append(part.astype({"config_id": str}).merge(keep, on=key, how="inner"))
-    if not frames:
-        return pd.DataFrame(columns=key)
-    return pd.concat(frames, ignore_index=True).drop_duplicates(key)
-
-
-def draw_all(data: PlotData) -> dict[str, Figure]:
-    """Every plot of :data:`PLOT_NAMES` for one folder's data (figures, not files)."""
     note = data.note
     figures = {}
     if data.runs.empty:
         return figures
-    figures["reliability"] = reliability_map(data.summary, note)
-    figures["rate-vs-budget"] = rate_vs_budget(data.summary, data.curves, note)
-    figures["ecdf"] = epoch_solved_ecdf(data.runs, data.summary, note)
-    figures["failures"] = failure_modes(data.summary, note)
-    if not data.curves.empty:
+    if "reliability" in names:
+        figures["reliability"] = reliability_map(data.summary, note)
+    if "rate-vs-budget" in names:
+        figures["rate-vs-budget"] = rate_vs_budget(data.summary, data.curves, note)
+    if "ecdf" in names:
+        figures["ecdf"] = epoch_solved_ecdf(data.runs, data.summary, note)
+    if "failures" in names:
+        figures["failures"] = failure_modes(data.summary, note)
+    if "curves" in names and not data.curves.empty:
         figures["curves"] = learning_curves(data.curves, data.summary, note)
-    chosen = gallery_runs(data.runs, data.summary)
-    if not chosen.empty:
-        params = read_params(data.folder, chosen)
-        figures["boundaries"] = decision_boundaries(data.runs, data.summary, params, note)
+    if "boundaries" in names:
+        chosen = gallery_runs(data.runs, data.summary)
+        if not chosen.empty:
+            params = read_params(data.folder, chosen)
+            figures["boundaries"] = decision_boundaries(data.runs, data.summary, params, note)
     return figures
 
 
 def save_all(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
-             dpi: int = 120) -> list[Path]:
-    """Draw every plot of a results folder into ``folder/plots/<name>.<fmt>``; returns paths."""
+             dpi: int = 120, names: Sequence[str] = PLOT_NAMES) -> list[Path]:
+    """Draw the plots ``names`` of a results folder into ``folder/plots/<name>.<fmt>``.
+
+    Returns the paths written, in :data:`PLOT_NAMES` order. To draw them in
+    several processes at once, see :func:`xorbench.plotdata.save_plots`.
+    """
     data = data if data is not None else load_plot_data(folder)
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, fig in draw_all(data).items():
+    for name, fig in draw_all(data, names).items():
         path = out / f"{name}.{fmt}"
         fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.2)
         plt.close(fig)

@@ -22,8 +22,8 @@ import pandas as pd
 from xorbench import analysis
 from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
 from xorbench.formatting import leaderboard_rows, percent, seeds_text
+from xorbench.plotdata import PlotData, load_plot_data, save_plots
 from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
-from xorbench.plots import PlotData, load_plot_data, save_all
 from xorbench.tasks import TASKS, make_task
 
 # The plots in the order the report shows them, with a short heading each (the
@@ -553,8 +553,10 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def write_report(folder: str | Path, data: PlotData | None = None) -> tuple[Path, Path]:
-    """Draw the plots (PNG, into ``plots/``) and write ``report.md`` and ``report.html``.
+def write_report(folder: str | Path, data: PlotData | None = None,
+                 jobs: int = 1) -> tuple[Path, Path]:
+    """Draw the plots (PNG, into ``plots/``; ``jobs`` processes at once) and write
+    ``report.md`` and ``report.html``.
 
     Raises :class:`xorbench.store.ResultsError` when ``folder`` is not a results folder.
     Returns the two paths.
@@ -564,7 +566,7 @@ def write_report(folder: str | Path, data: PlotData | None = None) -> tuple[Path
     folder = Path(folder)
     data = data if data is not None else load_plot_data(folder)
     manifest = ResultsDir(folder).read_manifest()
-    images = {p.stem: p for p in save_all(folder, data, fmt="png")}
+    images = {p.stem: p for p in save_plots(folder, data, fmt="png", jobs=jobs)}
     blocks = build_report(data, manifest, images)
     title = blocks[0].text
     md_path, html_path = folder / "report.md", folder / "report.html"

@@ -235,13 +235,13 @@ def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
         return
     parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
                                return_as="generator_unordered")
-    with _children_ignore_sigint():  # the call starts the worker processes
+    with children_ignore_sigint():  # the call starts the worker processes
         outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
-    yield from _drain(outputs)
+    yield from drain(outputs)
 
 
 @contextlib.contextmanager
-def _children_ignore_sigint() -> Iterator[None]:
+def children_ignore_sigint() -> Iterator[None]:
     """Processes started in this block ignore SIGINT (the setting survives exec).
 
     A terminal's Ctrl-C goes to the whole process group: workers that took it
@@ -286,15 +286,15 @@ def csv_text_in_workers(frame: pd.DataFrame, jobs: int | None = None,
 
     bounds = np.linspace(0, len(frame), jobs + 1).astype(int)
     parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-    with _children_ignore_sigint():
+    with children_ignore_sigint():
         pieces = parallel(joblib.delayed(csv_text)(frame.iloc[a:b]) for a, b in pairwise(bounds))
-    with contextlib.closing(_drain(pieces)) as pieces:
+    with contextlib.closing(drain(pieces)) as pieces:
         # every slice starts with the header line: keep the first one only
         yield lambda: "".join(p if i == 0 else p.split("\n", 1)[1]
                               for i, p in enumerate(pieces))
 
 
-def _drain(outputs: Iterator) -> Iterator:
+def drain(outputs: Iterator) -> Iterator:
     """Yield from joblib's generator; if we are closed early, close it quietly.
 
     joblib aborts the pending batches (loky kills its workers) when its generator
@@ -340,7 +340,7 @@ def _execute_dask(plans, sweep, jobs, scheduler) -> Iterator[BatchOutput]:
         with joblib.parallel_config(backend="dask", client=client):
             parallel = joblib.Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")
             outputs = stack.enter_context(contextlib.closing(
-                _drain(parallel(joblib.delayed(_run_task)(task, sweep) for task in tasks))))
+                drain(parallel(joblib.delayed(_run_task)(task, sweep) for task in tasks))))
         try:
             for task_outputs in outputs:
                 yield from task_outputs
