@@ -64,6 +64,9 @@ def test_only_the_budgets_still_to_do_are_planned(specs):
     plans = plan_batches(todo)
     assert sorted({p.budgets for p in plans}) == [(5, 20), (20,)]
     assert sum(p.n_runs for p in plans) == len(todo)
+    seeds_at = {budgets: {m.seed for p in plans if p.budgets == budgets for m in p.members}
+                for budgets in ((20,), (5, 20))}
+    assert seeds_at == {(20,): {0, 1, 2}, (5, 20): set(range(3, 6))}
 
 
 def test_batches_come_longest_first(specs):

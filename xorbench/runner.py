@@ -85,20 +85,21 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
     # Specs of one configuration share its RunConfig object (expand makes each
     # once): grouping by identity first avoids hashing a RunConfig per run.
     configs: dict[int, RunConfig] = {}
-    budgets_of: dict[tuple[int, int], list[int]] = {}
+    asked: dict[int, dict[int, list[int]]] = {}  # config → budget → its seeds, in order
     for spec in specs:
-        configs.setdefault(id(spec.config), spec.config)
-        budgets_of.setdefault((id(spec.config), spec.seed), []).append(spec.epochs)
+        by_budget = asked.get(id(spec.config))
+        if by_budget is None:
+            by_budget = asked[id(spec.config)] = {}
+            configs[id(spec.config)] = spec.config
+        seeds = by_budget.get(spec.epochs)
+        if seeds is None:
+            seeds = by_budget[spec.epochs] = []
+        seeds.append(spec.seed)
     groups: dict[tuple[Setup, tuple[int, ...]], list[Member]] = {}
-    group_of: dict[tuple[int, tuple[int, ...]], list[Member]] = {}  # same, by config identity
-    for (config_key, seed), budgets in budgets_of.items():
-        config = configs[config_key]
-        budget_key = tuple(sorted(set(budgets)))
-        group = group_of.get((config_key, budget_key))
-        if group is None:
-            group = groups.setdefault((Setup.of(config), budget_key), [])
-            group_of[(config_key, budget_key)] = group
-        group.append(Member.of(config, seed))
+    for config_key, config in configs.items():
+        for budgets, seeds in _networks(asked[config_key]):
+            members = groups.setdefault((Setup.of(config), budgets), [])
+            members.extend(Member.of(config, seed) for seed in seeds)
     n_networks = sum(len(m) for m in groups.values())
     fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
     plans = []
@@ -108,6 +109,26 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
             plans.append(BatchPlan(setup, budgets, tuple(members[start : start + size])))
     plans.sort(key=estimated_cost, reverse=True)  # stable: ties keep first-seen order
     return plans
+
+
+def _networks(seeds_of_budget: dict[int, list[int]]) -> list[tuple[tuple[int, ...], list[int]]]:
+    """One configuration's networks, grouped by the budgets each is recorded at.
+
+    ``seeds_of_budget`` lists, for each budget, the seeds asked for at it. A
+    (configuration, seed) pair is one network, trained to its largest budget;
+    seeds come in the order they first appear.
+    """
+    lists = list(seeds_of_budget.values())
+    if all(seeds == lists[0] for seeds in lists[1:]):  # the usual case: every seed, every budget
+        return [(tuple(sorted(seeds_of_budget)), lists[0])]
+    budgets: dict[int, list[int]] = {}
+    for budget, seeds in seeds_of_budget.items():
+        for seed in seeds:
+            budgets.setdefault(seed, []).append(budget)
+    by_budgets: dict[tuple[int, ...], list[int]] = {}
+    for seed, asked in budgets.items():
+        by_budgets.setdefault(tuple(sorted(set(asked))), []).append(seed)
+    return list(by_budgets.items())
 
 
 # The engine's time per update ≈ a + b·N for N networks: a fixed cost of the
