@@ -32,11 +32,10 @@ Grids:
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 
-from xorbench.bench import SWEEP_GRIDS, SWEEP_STAGES, measure_sweep, measure_sweep_fresh
+from xorbench.bench import SWEEP_GRIDS, SWEEP_STAGES, measure_sweep_fresh
 
 SPLIT = ("serial", "startup share", "worker extra", "idle")
 
@@ -47,13 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="loky")
     parser.add_argument("--grid", choices=[*SWEEP_GRIDS, "all"], default="all")
     parser.add_argument("--repeat", type=int, default=1, help="runs per grid; the median shows")
-    parser.add_argument("--one", nargs=3, metavar=("GRID", "JOBS", "BACKEND"),
-                        help=argparse.SUPPRESS)  # internal: one trial, as JSON
     args = parser.parse_args(argv)
-    if args.one:
-        name, jobs, backend = args.one
-        print(json.dumps(measure_sweep(name, int(jobs), backend)))
-        return
     names = list(SWEEP_GRIDS) if args.grid == "all" else [args.grid]
     print(f"backend {args.backend}; stage seconds and overhead shares (median of {args.repeat})")
     header = ["grid", "jobs", "runs", *SWEEP_STAGES, "engine Σ", "overhead",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -272,10 +273,11 @@ def test_curves_statistics_are_pandas_groupby_statistics(seed):
     ids = [f"c{i}" for i in range(int(rng.integers(1, 6)))]
     # seeds 0, 1, 2, … or far apart (the run lookup takes another path then)
     seeds = [s * (1 if seed % 2 else 10**6) for s in range(int(rng.integers(1, 30)))]
+    # two budgets: the curves use each seed's run at the larger one
     runs = make_runs([
-        {"config_id": c, **(solved(s, 50, int(rng.integers(1, 51))) if rng.random() < 0.5
-                            else unsolved(s, 50, "slow"))}
-        for c in ids for s in seeds])
+        {"config_id": c, **(solved(s, budget, int(rng.integers(1, budget + 1)))
+                            if rng.random() < 0.5 else unsolved(s, budget, "slow"))}
+        for c in ids for s in seeds for budget in (20, 50)])
     epochs = [1, 2, 3, 5, 10, 20, 30, 50]
     def loss() -> float:  # ties, non-finite, and values over many orders of magnitude
         kind = rng.random()
@@ -284,10 +286,14 @@ def test_curves_statistics_are_pandas_groupby_statistics(seed):
 
     rows = pd.DataFrame([(c, s, e, loss()) for c in ids for s in seeds for e in epochs
                          if rng.random() < 0.8], columns=["config_id", "seed", "epoch", "loss"])
-    rows = rows.sample(frac=1.0, random_state=seed)  # any order
+    repeats = rows.sample(frac=0.1, random_state=seed).assign(loss=7.0)  # count once
+    orphans = rows.head(3).assign(config_id="no-such-run")  # dropped
+    rows = pd.concat([rows, repeats, orphans]).sample(frac=1.0, random_state=seed)
     out = curves(rows, runs).set_index(["config_id", "epoch"]).sort_index()
 
-    merged = rows.merge(runs[["config_id", "seed", "epoch_solved"]], on=["config_id", "seed"])
+    first = rows.drop_duplicates(["config_id", "seed", "epoch"], keep="first")
+    last = runs[runs["epochs"] == 50][["config_id", "seed", "epoch_solved"]]
+    merged = first.merge(last, on=["config_id", "seed"])
     merged["loss"] = merged["loss"].where(np.isfinite(merged["loss"]))
     merged["solved_by"] = (merged["epoch_solved"].astype("Float64") <= merged["epoch"]) \
         .fillna(False).astype(float)
@@ -303,6 +309,27 @@ def test_curves_statistics_are_pandas_groupby_statistics(seed):
     for column in expected.columns:
         np.testing.assert_array_equal(out[column].to_numpy(float),
                                       expected[column].to_numpy(float), err_msg=column)
+
+
+def test_group_median_and_quartiles_are_pandas_with_infinities():
+    from xorbench.analysis import group_median_quartiles
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n, n_groups = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+        group = rng.integers(0, n_groups, n)
+        values = (rng.choice([np.nan, np.inf, -np.inf, 0.0, 1.0, 2.5], n) if trial % 2
+                  else rng.normal(size=n))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no RuntimeWarning leaks out
+            got = group_median_quartiles(group, values, n_groups)
+        by_group = pd.DataFrame({"g": group, "v": values}).groupby("g")["v"]
+        present = np.unique(group)
+        for mine, theirs in zip(got, (by_group.median(), by_group.quantile(0.25),
+                                      by_group.quantile(0.75)), strict=True):
+            np.testing.assert_array_equal(mine[present], theirs.reindex(present).to_numpy())
+        absent = np.setdiff1d(np.arange(n_groups), present)
+        assert all(np.isnan(x[absent]).all() for x in got)
 
 
 # --- leaderboard -------------------------------------------------------------------

@@ -331,16 +331,21 @@ def test_plot_command(sweeps, tmp_path):
     assert "not an xorbench results folder" in result.output
 
 
-def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path):
+def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch):
     import shutil
 
-    from xorbench.plotdata import save_plots
+    from xorbench.plotjobs import save_plots
 
     data = sweeps["quick"]
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     for folder in (serial, parallel):
         shutil.copytree(data.folder, folder, ignore=shutil.ignore_patterns("plots"))
     one = plots.save_all(serial, plots.load_plot_data(serial))
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("drawn in the calling process")
+
+    monkeypatch.setattr(plots, "save_all", not_here)  # the workers import their own
     two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3)
     assert [p.name for p in two] == [p.name for p in one] == [f"{n}.png" for n in plots.PLOT_NAMES]
     for a, b in zip(one, two, strict=True):

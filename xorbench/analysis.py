@@ -295,7 +295,9 @@ def _first_of_each(run: np.ndarray, epoch_index: np.ndarray, n_epochs: int) -> n
     """Indices of the rows with a run, each (run, epoch) pair's first row only."""
     has_run = np.flatnonzero(run >= 0)
     cell = run[has_run] * n_epochs + epoch_index[has_run]
-    if np.bincount(cell).max(initial=0) <= 1:
+    seen = np.zeros(int(cell.max(initial=-1)) + 1, bool)
+    seen[cell] = True
+    if np.count_nonzero(seen) == len(cell):
         return has_run  # the usual case: no shard repeats a run
     _, first = np.unique(cell, return_index=True)
     return has_run[np.sort(first)]
@@ -307,9 +309,10 @@ def group_median_quartiles(group: np.ndarray, values: np.ndarray,
 
     Exactly what pandas' ``groupby(...).median()`` and ``.quantile(q)`` (linear)
     give — the median of an even count is (a + b) / 2, a quantile at position
-    h = (n − 1) q is x⌊h⌋ + (x⌊h⌋₊₁ − x⌊h⌋)(h − ⌊h⌋) — several times faster on
-    millions of rows: the rows are ordered by group (a radix sort) and each
-    group's values sorted in place. NaN where a group has no value.
+    h = (n − 1) q is x⌊h⌋ when h is whole, else x⌊h⌋ + (x⌊h⌋₊₁ − x⌊h⌋)(h − ⌊h⌋) —
+    faster on millions of rows in groups of a few dozen or more (the curves of a
+    big sweep): the rows are ordered by group (a radix sort) and each group's
+    values sorted in place. NaN where a group has no value.
     """
     order = np.argsort(group.astype(np.min_scalar_type(max(n_groups - 1, 0))), kind="stable")
     ordered = values[order]
@@ -326,13 +329,14 @@ def group_median_quartiles(group: np.ndarray, values: np.ndarray,
 
     half = n // 2
     upper, lower = at(half), at(np.maximum(half - 1, 0))
-    median = np.where(n % 2 == 1, upper, (lower + upper) / 2)
     quartiles = []
-    for q in (0.25, 0.75):
-        h = (n - 1) * q
-        low = np.floor(h).astype(np.int64)
-        a, b = at(np.maximum(low, 0)), at(np.clip(low + 1, 0, np.maximum(n - 1, 0)))
-        quartiles.append(a + (b - a) * (h - low))
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ where both neighbours are infinite
+        median = np.where(n % 2 == 1, upper, (lower + upper) / 2)
+        for q in (0.25, 0.75):
+            h = (n - 1) * q
+            low = np.floor(h).astype(np.int64)
+            a, b = at(np.maximum(low, 0)), at(np.clip(low + 1, 0, np.maximum(n - 1, 0)))
+            quartiles.append(np.where(h == low, a, a + (b - a) * (h - low)))
     empty = n == 0
     return tuple(np.where(empty, np.nan, x) for x in (median, *quartiles))
 

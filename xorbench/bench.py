@@ -18,6 +18,7 @@ import numpy as np
 
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, train_batch
+from xorbench.errors import XorbenchError
 from xorbench.grid import default_grid, loads_grid
 from xorbench.network import layer_views, n_params
 from xorbench.tasks import all_patterns
@@ -298,6 +299,8 @@ def measure_sweep_fresh(name: str, jobs: int, backend: str = "loky") -> dict[str
 
     code = ("import json; from xorbench.bench import measure_sweep; "
             f"print(json.dumps(measure_sweep({name!r}, {jobs!r}, {backend!r})))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise XorbenchError(f"the {name} sweep measurement failed: {last}")
     return json.loads(done.stdout)

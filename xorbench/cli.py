@@ -446,6 +446,8 @@ class PlotFormat(StrEnum):
 
 
 FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name>).")]
+PlotJobs = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Processes drawing the plots at once. Default: all cores.", min=1)]
 
 
 @app.command()
@@ -453,16 +455,18 @@ FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name
 def plot(
     folder: FolderArg,
     fmt: Annotated[PlotFormat, typer.Option("--format", help="Image format.")] = PlotFormat.png,
+    jobs: PlotJobs = None,
 ) -> None:
     """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
     from xorbench.plotdata import load_plot_data
     from xorbench.runner import default_jobs
 
-    _draw_plots(folder, load_plot_data(folder), fmt.value, jobs=default_jobs())
+    _draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs())
 
 
 def _draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> None:
-    from xorbench.plotdata import load_plot_data, save_plots
+    from xorbench.plotdata import load_plot_data
+    from xorbench.plotjobs import save_plots
 
     data = data if data is not None else load_plot_data(folder)
     if data.note:
@@ -477,7 +481,7 @@ def _draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> Non
 
 @app.command()
 @_guard
-def report(folder: FolderArg) -> None:
+def report(folder: FolderArg, jobs: PlotJobs = None) -> None:
     """Write DIR/report.md and a self-contained DIR/report.html (plots embedded).
 
     The report holds the run counts, plain-language findings, the leaderboard,
@@ -490,7 +494,7 @@ def report(folder: FolderArg) -> None:
     data = load_plot_data(folder)
     if data.note:
         out.print(data.note, markup=False)
-    md_path, html_path = write_report(folder, data, jobs=default_jobs())
+    md_path, html_path = write_report(folder, data, jobs=jobs or default_jobs())
     out.print(f"report: {md_path}  {html_path}", markup=False)
 
 

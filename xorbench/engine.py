@@ -124,8 +124,8 @@ def bytes_per_network(setup: Setup) -> int:
 
     Per layer: z, a, f′ and δ (4 P fan_out) and the scratch products (≤ 2 P
     (fan_in + 1) fan_out); θ, its gradient, the optimizer's scratch and state (≈ 5 D);
-    the criterion's block of scores. A batch whose buffers fit in the core's cache
-    trains fastest.
+    the criterion's block of scores. The runner sizes batches by it
+    (:func:`xorbench.runner.cache_batch_size`).
     """
     n_patterns = make_task(setup.task).n_patterns
     widths = (make_task(setup.task).n_inputs, *setup.hidden, 1)
@@ -199,16 +199,14 @@ class _Orders:
         start = epoch - epoch % self.epochs_per_block
         if start != self.block_start:
             k = self.epochs_per_block
-            if self.online:
-                # k independent shuffles of 0..P−1, one per epoch
-                draws = [rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
-                         for rng in self.rngs]
-            else:
-                draws = [rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
-                         for rng in self.rngs]
-            # stacked whole (one contiguous copy each) as small integers (indices
-            # are < P ≤ 256), then the networks moved to the last axis
-            by_stream = np.stack(draws, dtype=self.index_dtype, casting="unsafe")
+            # each stream's draws whole (one contiguous copy each) as small integers
+            # (indices are < P ≤ 256), then the networks moved to the last axis
+            by_stream = np.empty((len(self.rngs), k, self.per_epoch), self.index_dtype)
+            for row, rng in zip(by_stream, self.rngs, strict=True):
+                if self.online:  # k independent shuffles of 0..P−1, one per epoch
+                    row[:] = rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
+                else:
+                    row[:] = rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
             by_stream = by_stream.transpose(1, 2, 0)  # (k, per_epoch, streams)
             self.block = (np.ascontiguousarray(by_stream) if self.own_streams
                           else by_stream[:, :, self.column])  # (k, per_epoch, N)

@@ -1,10 +1,8 @@
-"""What the plots of a results folder need, read without matplotlib, and drawing
-them in several processes at once.
+"""What the plots of a results folder need, read without importing matplotlib.
 
-Importing matplotlib and seaborn takes ~2 s and each of the six plots ~1–2 s:
-:func:`save_plots` reads the folder here and hands the plots to worker
-processes (the sweep's own, when they are still up), so the sweep's process
-never imports matplotlib and the plots are drawn side by side.
+Importing matplotlib and seaborn takes ~2 s: a process that only hands the
+plots to workers (:mod:`xorbench.plotjobs`) reads the folder here and never
+pays it.
 """
 
 from __future__ import annotations
@@ -99,56 +97,3 @@ def read_params(folder: str | Path, wanted: pd.DataFrame | None = None) -> pd.Da
     if not frames:
         return pd.DataFrame(columns=key)
     return pd.concat(frames, ignore_index=True).drop_duplicates(key)
-
-
-# Rough seconds to draw and save each plot (quick grid, this machine): the plots are
-# dealt to the workers longest first, each to the least loaded.
-PLOT_COST = {"rate-vs-budget": 1.8, "ecdf": 1.8, "curves": 1.75, "reliability": 1.6,
-             "failures": 1.2, "boundaries": 0.9}
-
-
-# Above this many runs the plots are drawn here: sending the runs table to each
-# worker costs about what drawing side by side saves (a million runs: 15 s either way;
-# the quick grid's 16,200: 6 s instead of 11).
-PARALLEL_PLOT_RUNS = 250_000
-
-
-def save_plots(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
-               dpi: int = 120, jobs: int = 1) -> list[Path]:
-    """:func:`xorbench.plots.save_all` in up to ``jobs`` loky processes at once.
-
-    Every figure is drawn exactly as in one process (the same files, byte for
-    byte); returns the paths written, in :data:`PLOT_NAMES` order. Sweeps of
-    more than ``PARALLEL_PLOT_RUNS`` runs are drawn in this process.
-    """
-    data = data if data is not None else load_plot_data(folder)
-    jobs = max(1, min(jobs, len(PLOT_NAMES)))
-    if jobs == 1 or len(data.runs) > PARALLEL_PLOT_RUNS:
-        from xorbench.plots import save_all
-
-        return save_all(folder, data, fmt=fmt, dpi=dpi)
-    import contextlib
-
-    import joblib
-
-    from xorbench.runner import children_ignore_sigint, drain
-
-    shares: list[list[str]] = [[] for _ in range(jobs)]
-    load = [0.0] * jobs
-    for name in sorted(PLOT_NAMES, key=PLOT_COST.__getitem__, reverse=True):
-        least = load.index(min(load))
-        shares[least].append(name)
-        load[least] += PLOT_COST[name]
-    parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-    with children_ignore_sigint():  # Ctrl-C stops this process, which stops the workers
-        pending = parallel(joblib.delayed(_save_share)(folder, data, fmt, dpi, share)
-                           for share in shares)
-    with contextlib.closing(drain(pending)) as written:
-        paths = {p.stem: p for part in written for p in part}
-    return [paths[name] for name in PLOT_NAMES if name in paths]
-
-
-def _save_share(folder, data: PlotData, fmt: str, dpi: int, names: list[str]) -> list[Path]:
-    from xorbench.plots import save_all
-
-    return save_all(folder, data, fmt=fmt, dpi=dpi, names=names)

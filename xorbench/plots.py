@@ -776,7 +776,7 @@ def save_all(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
     """Draw the plots ``names`` of a results folder into ``folder/plots/<name>.<fmt>``.
 
     Returns the paths written, in :data:`PLOT_NAMES` order. To draw them in
-    several processes at once, see :func:`xorbench.plotdata.save_plots`.
+    several processes at once, see :func:`xorbench.plotjobs.save_plots`.
     """
     data = data if data is not None else load_plot_data(folder)
     out = Path(folder) / "plots"

@@ -22,7 +22,8 @@ import pandas as pd
 from xorbench import analysis
 from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
 from xorbench.formatting import leaderboard_rows, percent, seeds_text
-from xorbench.plotdata import PlotData, load_plot_data, save_plots
+from xorbench.plotdata import PlotData, load_plot_data
+from xorbench.plotjobs import save_plots
 from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
 from xorbench.tasks import TASKS, make_task
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -25,6 +24,7 @@ from xorbench.config import RunConfig, RunSpec, updates_per_epoch
 from xorbench.engine import Member, Setup, bytes_per_network, train_batch
 from xorbench.errors import XorbenchError
 from xorbench.network import n_params
+from xorbench.parallel import children_ignore_sigint, drain
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -261,27 +261,6 @@ def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
     yield from drain(outputs)
 
 
-@contextlib.contextmanager
-def children_ignore_sigint() -> Iterator[None]:
-    """Processes started in this block ignore SIGINT (the setting survives exec).
-
-    A terminal's Ctrl-C goes to the whole process group: workers that took it
-    would each print a traceback. Only the sweep's process should stop on it; it
-    then shuts the workers down itself.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 # Below this many rows a table is formatted here: shipping it to workers costs more.
 PARALLEL_CSV_ROWS = 5_000
 
@@ -313,23 +292,6 @@ def csv_text_in_workers(frame: pd.DataFrame, jobs: int | None = None,
         # every slice starts with the header line: keep the first one only
         yield lambda: "".join(p if i == 0 else p.split("\n", 1)[1]
                               for i, p in enumerate(pieces))
-
-
-def drain(outputs: Iterator) -> Iterator:
-    """Yield from joblib's generator; if we are closed early, close it quietly.
-
-    joblib aborts the pending batches (loky kills its workers) when its generator
-    is closed, and warns that results went unused: that is the point of stopping,
-    so the warning is not shown.
-    """
-    try:
-        # not `yield from`: that would close joblib's generator before the filter is on
-        for output in outputs:  # noqa: UP028
-            yield output
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            outputs.close()
 
 
 def _execute_dask(plans, sweep, jobs, scheduler) -> Iterator[BatchOutput]:
