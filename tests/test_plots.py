@@ -364,6 +364,21 @@ def test_reading_a_folder_for_its_plots_needs_no_matplotlib(sweeps):
     assert done.stdout.split() == [str(len(sweeps["quick"].runs)), "False"]
 
 
+def test_ctrl_c_while_plotting_is_one_line_and_exit_130(sweeps, monkeypatch):
+    import xorbench.plotjobs
+    import xorbench.report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xorbench.plotjobs, "save_plots", interrupted)  # plot
+    monkeypatch.setattr(xorbench.report, "save_plots", interrupted)  # report
+    for command in ("plot", "report"):
+        result = CliRunner().invoke(app, [command, str(sweeps["one_axis"].folder)])
+        assert result.exit_code == 130, result.output
+        assert result.output.strip() == "interrupted"
+
+
 def test_sweep_draws_the_plots_unless_told_not_to(tmp_path):
     grid = tmp_path / "tiny.toml"
     grid.write_text('name = "tiny"\n[defaults]\nseeds = 4\n[grid]\nlr = [0.5, 2.0]\n'

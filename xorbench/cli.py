@@ -46,7 +46,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _guard(func):
     """Turn the project's own errors — and the file system's, e.g. an --out under a
-    file or a read-only folder — into one readable line and exit code 1."""
+    file or a read-only folder — into one readable line and exit code 1; Ctrl-C
+    that a command does not handle itself into "interrupted" and exit code 130."""
     import functools
 
     @functools.wraps(func)
@@ -58,6 +59,9 @@ def _guard(func):
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             raise _fail(f"{where}{e.strerror or e}") from None
+        except KeyboardInterrupt:
+            err.print("interrupted", markup=False)
+            raise typer.Exit(130) from None
 
     return wrapper
 
