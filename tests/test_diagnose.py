@@ -191,3 +191,23 @@ def test_learned_names_of_non_finite_outputs_are_empty():
 @pytest.mark.parametrize("n", [2, 5])
 def test_learned_names_shape(n):
     assert len(learned_names(np.zeros((2**n, 3)))) == 3
+
+
+@pytest.mark.parametrize("n_patterns", [4, 8, 16])
+def test_learned_names_name_each_network_by_its_own_outputs(n_patterns):
+    """Networks are named once per distinct function: each still gets its own name."""
+    rng = np.random.default_rng(n_patterns)
+    outputs = rng.choice([0.1, 0.5, 0.9, np.nan, np.inf], size=(n_patterns, 300),
+                         p=[0.45, 0.05, 0.45, 0.03, 0.02])
+    names = learned_names(outputs)
+    for s, name in enumerate(names):
+        column = outputs[:, s]
+        if not np.isfinite(column).all():
+            assert name == ""
+            continue
+        bits = [bool(y > 0.5) for y in column]
+        if n_patterns == 4:  # the name whose function gives these outputs on 00 01 10 11
+            patterns = [(False, False), (False, True), (True, False), (True, True)]
+            assert [TWO_INPUT[name](a, b) for a, b in patterns] == bits
+        else:
+            assert name == "".join("1" if b else "0" for b in bits)

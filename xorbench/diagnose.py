@@ -120,11 +120,13 @@ def learned_names(outputs: np.ndarray) -> list[str]:
     """
     bits = outputs > 0.5
     finite = np.isfinite(outputs).all(axis=0)
-    names = []
-    for s in range(outputs.shape[1]):
-        if not finite[s]:
-            names.append("")
-            continue
-        text = "".join("1" if b else "0" for b in bits[:, s])
-        names.append(TWO_INPUT_NAMES.get(text, text) if len(text) == 4 else text)
-    return names
+    if bits.shape[1] == 0:
+        return []
+    # networks computing the same function are named once: a batch has few functions
+    packed = np.packbits(bits, axis=0).T  # (N, ⌈P/8⌉): one row of bits per network
+    _, first, which = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
+    names = np.array([TWO_INPUT_NAMES.get(t, t) if len(t) == 4 else t for t in texts], object)
+    named = names[which.ravel()]
+    named[~finite] = ""
+    return named.tolist()
