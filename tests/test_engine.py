@@ -388,6 +388,24 @@ def test_online_epochs_visit_every_pattern_once(P):
     assert all(np.array_equal(alone.epoch(e)[:, 0], epochs[e][:, 3]) for e in range(600))
 
 
+@pytest.mark.parametrize("repeat", [False, True])
+def test_orders_of_many_streams_match_each_stream_alone(repeat):
+    """More streams than one transposed slice (and a ragged last slice): every
+    network still gets exactly its own seed's orders, repeated seeds included."""
+    n_streams = 2 * engine.TRANSPOSE_STREAMS + 5
+    seeds = [s % 70 if repeat else s for s in range(n_streams)]
+    batch = make_config(batch="online").batch
+    together = engine._Orders(batch, 4, seeds)
+    assert together.own_streams is not repeat
+    checked = (0, 63, 64, 70, n_streams - 1)
+    alone = {s: engine._Orders(batch, 4, [seeds[s]]) for s in checked}
+    for e in (0, 300):  # two draw blocks, in order (each block continues the streams)
+        idx = together.epoch(e)
+        assert idx.flags.c_contiguous and idx.shape == (4, n_streams)
+        for s in checked:
+            assert np.array_equal(idx[:, s], alone[s].epoch(e)[:, 0])
+
+
 @pytest.mark.parametrize("n", [1, 7, 1000, 3000])
 def test_sampled_epochs_draw_n_patterns_with_replacement(n):
     batch = make_config(batch=f"sampled({n})").batch
