@@ -178,6 +178,19 @@ def test_a_results_folder_of_a_future_format_is_refused(tmp_path, swept):
         assert "newer xorbench" in result.output
 
 
+def test_resuming_runs_of_other_engine_numerics_is_one_line(tmp_path, swept):
+    out = tmp_path / "older"
+    shutil.copytree(swept, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["engine_numerics"] = 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke("sweep", out / "grid.toml", "--out", out, "--no-plots")
+    assert result.exit_code == 1
+    assert "engine numerics 1" in result.output and "--fresh" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert invoke("summary", out).exit_code == 0
+
+
 # --- sweeps -------------------------------------------------------------------------
 
 

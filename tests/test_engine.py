@@ -825,10 +825,16 @@ def test_loss_terms_scale_and_delta(name):
         assert E[s] == pytest.approx(ref.loss(name, z[:, s], y[:, s], t[:, 0]), rel=1e-13)
     dy_dz = y * (1 - y)
     delta = np.zeros((P, N))
-    loss.delta(z, y, t, dy_dz, P, delta)
+    loss.delta(z, y, t, dy_dz, loss.delta_factor(P), delta)
     for s in range(N):
         want = ref.loss_grad_z(name, z[:, s], y[:, s], t[:, 0], lambda _, s=s: dy_dz[:, s])
         np.testing.assert_allclose(delta[:, s], want, rtol=1e-13, atol=1e-300)
+    # η per network folded into the factor: exactly η times the delta (k is a power of two)
+    lr = rng.uniform(0.1, 4, N)
+    scaled = np.zeros((P, N))
+    loss.delta(z, y, t, dy_dz, loss.delta_factor(P) * lr, scaled)
+    np.testing.assert_allclose(scaled, lr * delta, rtol=1e-15, atol=0)
+    assert np.log2(loss.delta_factor(P)) % 1 == 0 and np.log2(loss.delta_factor(1)) % 1 == 0
     assert loss.scale(P) == {"mse": 1 / P, "sse": 0.5, "bce": 1 / P}[name]
     assert loss.from_logit == (name == "bce")
 
@@ -877,20 +883,22 @@ def test_criteria(criterion, y, solved):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_recorded_params_are_the_whole_state(dtype):
     """With sgd and full batch, θ after e + 1 epochs is one step from the recorded θ after
-    e epochs, in the run's own dtype: nothing is carried in hidden extra precision."""
+    e epochs, in the run's own dtype: nothing is carried in hidden extra precision.
+    (SGD's step is θ − η ∇E with η folded into the backward pass.)"""
     cfg = make_config(dtype=dtype, hidden=[3], activation="tanh", lr=0.7)
     r = train(cfg, range(4), [5, 6])
     np_dtype = np.dtype(dtype)
     task = make_task(cfg.task)
     widths = (2, 3, 1)
     p = network.BatchPass(widths, 4, 4, task.inputs, make_activation(cfg.activation, ACTIVATIONS),
-                     make_activation(cfg.output, OUTPUTS), LOSSES.impl(cfg.loss), np_dtype)
+                     make_activation(cfg.output, OUTPUTS), LOSSES.impl(cfg.loss), np_dtype,
+                     lr=np.full(4, 0.7, np_dtype))
     theta = r.params[0].copy()
     grad = np.zeros_like(theta)
     W = network.layer_views(theta, widths)
     p.forward(W)
     p.backward(W, network.layer_views(grad, widths), task.targets.astype(np_dtype)[:, None])
-    theta -= grad * np.asarray(0.7, np_dtype)
+    theta -= grad  # η ∇E
     assert theta.dtype == np_dtype
     assert np.array_equal(theta, r.params[1])
 

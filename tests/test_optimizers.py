@@ -19,14 +19,15 @@ def make(text):
 
 
 def run(text, theta, grads, lr):
-    """Apply the engine optimizer to θ (D, N) for each gradient in ``grads``."""
+    """Apply the engine optimizer to θ (D, N) for each gradient ∇E in ``grads``
+    (as η ∇E, the way the engine's backward pass hands it, to optimizers that take it)."""
     _, opt = make(text)
     theta = theta.copy()
     lr = np.asarray(lr, theta.dtype)
     state = opt.init_state(theta, lr)
     scratch = np.zeros_like(theta)
     for t, g in enumerate(grads, start=1):
-        opt.step(theta, g, lr, state, t, scratch)
+        opt.step(theta, lr * g if opt.scaled_gradient else g, lr, state, t, scratch)
     return theta
 
 
@@ -134,6 +135,13 @@ def test_networks_do_not_mix(text):
     for s in (0, 4, 8):
         alone = run(text, theta[:, [s]], [g[:, [s]] for g in grads], lr[[s]])
         assert np.array_equal(together[:, [s]], alone)
+
+
+def test_which_optimizers_take_the_scaled_gradient():
+    """Only updates that are η times a linear function of the gradients may take η ∇E."""
+    for name in OPTIMIZERS:
+        scaled = OPTIMIZERS.impl(OPTIMIZERS.parse(name)).scaled_gradient
+        assert scaled == (name in ("sgd", "momentum", "nesterov"))
 
 
 def test_only_rprop_is_full_batch_only():

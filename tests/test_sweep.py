@@ -11,6 +11,7 @@ import pytest
 
 from xorbench import records
 from xorbench.analysis import read_runs
+from xorbench.engine import ENGINE_NUMERICS
 from xorbench.grid import loads_grid
 from xorbench.results import load_runs, sweep_status
 from xorbench.store import LOCK, RESULTS_FORMAT, LockedError, ResultsDir, ResultsError
@@ -206,6 +207,25 @@ def test_a_folder_from_a_future_version_is_refused_unless_fresh(tmp_path):
     with pytest.raises(ResultsError, match="newer xorbench"):
         load_runs(out)
     assert run_sweep(tiny(), out, jobs=1, fresh=True).n_trained == 80
+
+
+def test_shards_of_other_engine_numerics_are_not_resumed_into(tmp_path, reference):
+    """Runs trained by an engine that rounds differently are never mixed with new
+    ones: resuming is refused (nothing on disk changes), reading still works, and
+    --fresh starts over. A manifest from before the key counts as numerics 1."""
+    out = tmp_path / "tiny"
+    run_sweep(tiny(), out, jobs=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine_numerics"] == ENGINE_NUMERICS
+    del manifest["engine_numerics"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(ResultsError, match=f"engine numerics 1, this one {ENGINE_NUMERICS}"):
+        run_sweep(tiny(), out, jobs=1)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert len(load_runs(out)) == 80
+    assert run_sweep(tiny(), out, jobs=1, fresh=True).n_trained == 80
+    assert table_bytes(out) == reference[1]
 
 
 def test_a_locked_folder_is_refused_and_a_stale_lock_taken_over(tmp_path, reference):

@@ -38,6 +38,11 @@ from xorbench.numerics import sum_leading_inplace
 from xorbench.optimizers import OPTIMIZERS
 from xorbench.tasks import make_task
 
+# Which rounding the engine's arithmetic follows: bumped whenever a change makes some
+# run's numbers differ in the last bits, so that a sweep never resumes shards of
+# another numerics into one table. 1: until η moved into the backward pass; 2: now.
+ENGINE_NUMERICS = 2
+
 # Epochs per block of criterion scores: epoch_solved is resolved and divergence
 # checked once a block (at fixed epochs, whatever the budgets), not every epoch.
 CHECK_EVERY = 32
@@ -267,10 +272,14 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     state = optimizer.init_state(theta, lr)
 
     # the full pass sees every pattern (inputs shared by all networks), targets (P, 1)
-    full = BatchPass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype)
+    # optimizers linear in the gradient get η ∇E from the backward pass (η folded in)
+    folded_lr = lr if optimizer.scaled_gradient else None
+    full = BatchPass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype,
+                     folded_lr)
     targets = task.targets.astype(dtype)[:, None]
     if not full_batch:
-        single = BatchPass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype)
+        single = BatchPass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype,
+                           folded_lr)
         orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
         inputs_t = task.inputs.T.astype(dtype)  # (n, P)
         target_row = np.zeros((1, n_nets), dtype)
@@ -325,9 +334,9 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
             if recording or full_batch:
                 full.backward(W, G, targets)
             if recording:
-                _record(result, budgets.index(epoch), full, theta, grad, scores[k] > 0,
-                        epoch_solved, diverged, loss_now, losses_at[epoch // 2], targets,
-                        hidden_act)
+                _record(result, budgets.index(epoch), full, theta, grad, folded_lr,
+                        scores[k] > 0, epoch_solved, diverged, loss_now, losses_at[epoch // 2],
+                        targets, hidden_act)
             if epoch == max_epoch:
                 break
             if full_batch:
@@ -356,9 +365,10 @@ def _first_solved(scores: np.ndarray, first_epoch: int, epoch_solved: np.ndarray
         epoch_solved[newly] = first_epoch + solved[:, newly].argmax(axis=0)
 
 
-def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, solved_now, epoch_solved,
-            diverged, loss_now, loss_half, targets, hidden_act) -> None:
-    """Fill budget b's row of ``result`` from the current state."""
+def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, folded_lr, solved_now,
+            epoch_solved, diverged, loss_now, loss_half, targets, hidden_act) -> None:
+    """Fill budget b's row of ``result`` from the current state (``grad`` is η ∇E if
+    ``folded_lr`` is η, else ∇E)."""
     diverged_now = diverged | ~np.isfinite(loss_now) | ~np.isfinite(theta).all(axis=0)
     solved = solved_now & ~diverged_now
     result.solved[b] = solved
@@ -368,6 +378,8 @@ def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, solved_no
     result.accuracy[b] = (margin > 0).sum(axis=0) / margin.shape[0]
     squared = grad * grad
     result.grad_norm[b] = np.sqrt(sum_leading_inplace(squared))
+    if folded_lr is not None:
+        result.grad_norm[b] /= folded_lr  # ‖∇E‖ = ‖η ∇E‖ / η
     result.diverged[b] = diverged_now
     result.outputs[b] = full.y
     result.params[b] = theta

@@ -47,14 +47,20 @@ class Loss:
             np.subtract(y, t, out=out)
             np.multiply(out, out, out=out)
 
+    def delta_factor(self, n_patterns: int) -> float:
+        """k in dE/dz = k (y − t) f′(z): 2c for squared losses, c for bce (a power of two)."""
+        return self.scale(n_patterns) if self.from_logit else 2 * self.scale(n_patterns)
+
     def delta(self, z: np.ndarray, y: np.ndarray, t: np.ndarray, dy_dz: np.ndarray | None,
-              n_patterns: int, out: np.ndarray) -> None:
-        """dE/dz at the output: 2c (y − t) f′(z) for squared losses, c (σ(z) − t) for bce."""
+              factor: float | np.ndarray, out: np.ndarray) -> None:
+        """``factor`` (y − t) f′(z) for squared losses, ``factor`` (σ(z) − t) for bce.
+
+        With ``factor`` = :meth:`delta_factor` this is dE/dz at the output; times η
+        (an (N,) vector) it is η dE/dz, for optimizers that take η ∇E.
+        """
         np.subtract(y, t, out=out)
-        if self.from_logit:
-            np.multiply(out, self.scale(n_patterns), out=out)
-        else:
-            np.multiply(out, 2 * self.scale(n_patterns), out=out)
+        np.multiply(out, factor, out=out)
+        if not self.from_logit:
             np.multiply(out, dy_dz, out=out)
 
 

@@ -39,12 +39,19 @@ class BatchPass:
     shares (``inputs``); the per-pattern steps of online and sampled training see
     one pattern (``n_rows`` = 1), each network its own: write them into ``x``
     (1, n, N) before each step (``inputs`` None).
+
+    Given ``lr`` (N,), :meth:`backward` writes η ∇E instead of ∇E: η is folded into
+    the output delta's constant factor, which is a power of two, so the factor
+    k η is exact and costs nothing per epoch.
     """
 
-    def __init__(self, widths, n_rows, n_nets, inputs, hidden_act, output_act, loss, dtype):
+    def __init__(self, widths, n_rows, n_nets, inputs, hidden_act, output_act, loss, dtype,
+                 lr=None):
         self.widths = widths
         self.hidden_act, self.output_act, self.loss = hidden_act, output_act, loss
         self.n_rows = n_rows
+        factor = loss.delta_factor(n_rows)
+        self.delta_factor = factor if lr is None else (factor * lr).astype(dtype)
         layers = list(itertools.pairwise(widths))
         self.shared = inputs is not None
         # per layer: pre-activation z, activation a, f′(z), δ = ∂E/∂z: (rows, fan_out, N)
@@ -119,10 +126,10 @@ class BatchPass:
         return out
 
     def backward(self, W: list[np.ndarray], G: list[np.ndarray], t: np.ndarray) -> None:
-        """Gradients of E with respect to every W_l, written into G_l (same shapes)."""
+        """Gradients of E with respect to every W_l (times η, given ``lr``), into G_l."""
         last = len(W) - 1
         self.loss.delta(self.z[last][:, 0, :], self.y, t, self.fprime[last][:, 0, :],
-                        self.n_rows, self.delta[last][:, 0, :])
+                        self.delta_factor, self.delta[last][:, 0, :])
         for l in range(last, -1, -1):
             delta, fan_in = self.delta[l], W[l].shape[0] - 1
             inputs = self._layer_input(l)

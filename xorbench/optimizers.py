@@ -16,9 +16,17 @@ from xorbench.choices import Entry, Param, Table
 
 
 class Optimizer:
-    """``step`` updates θ in place from the gradient g (both (D, N)), lr (N,)."""
+    """``step`` updates θ in place from the gradient g (both (D, N)), lr (N,).
+
+    An optimizer whose update is η times a linear function of the gradients
+    (SGD, momentum, Nesterov) sets ``scaled_gradient``: its ``step`` receives
+    g = η ∇E instead of ∇E, and never multiplies by η itself. The engine folds η
+    into the output delta of the backward pass (one multiplication it makes
+    anyway), which saves a pass over θ at every update.
+    """
 
     full_batch_only = False
+    scaled_gradient = False  # step takes η ∇E (True) or ∇E (False)
     n_state = 0  # how many (D, N) state arrays it keeps
 
     def init_state(self, theta: np.ndarray, lr: np.ndarray) -> list[np.ndarray]:
@@ -29,39 +37,41 @@ class Optimizer:
 
 
 class Sgd(Optimizer):
+    scaled_gradient = True
+
     def step(self, theta, g, lr, state, t, scratch):
-        # θ ← θ − η g
-        np.multiply(g, lr, out=scratch)
-        np.subtract(theta, scratch, out=theta)
+        # θ ← θ − η ∇E   (g = η ∇E)
+        np.subtract(theta, g, out=theta)
 
 
 @dataclass(frozen=True)
 class Momentum(Optimizer):
     beta: float = 0.9
+    scaled_gradient = True
     n_state = 1
 
     def step(self, theta, g, lr, state, t, scratch):
-        # v ← β v + g;  θ ← θ − η v
-        (v,) = state
-        np.multiply(v, self.beta, out=v)
-        np.add(v, g, out=v)
-        np.multiply(v, lr, out=scratch)
-        np.subtract(theta, scratch, out=theta)
+        # v ← β v + ∇E;  θ ← θ − η v, kept as u = η v:  u ← β u + η ∇E;  θ ← θ − u
+        (u,) = state
+        np.multiply(u, self.beta, out=u)
+        np.add(u, g, out=u)
+        np.subtract(theta, u, out=theta)
 
 
 @dataclass(frozen=True)
 class Nesterov(Optimizer):
     beta: float = 0.9
+    scaled_gradient = True
     n_state = 1
 
     def step(self, theta, g, lr, state, t, scratch):
-        # v ← β v + g;  θ ← θ − η (g + β v)   (Sutskever et al. 2013, as in PyTorch)
-        (v,) = state
-        np.multiply(v, self.beta, out=v)
-        np.add(v, g, out=v)
-        np.multiply(v, self.beta, out=scratch)
+        # v ← β v + ∇E;  θ ← θ − η (∇E + β v)   (Sutskever et al. 2013, as in PyTorch),
+        # kept as u = η v:  u ← β u + η ∇E;  θ ← θ − (η ∇E + β u)
+        (u,) = state
+        np.multiply(u, self.beta, out=u)
+        np.add(u, g, out=u)
+        np.multiply(u, self.beta, out=scratch)
         np.add(scratch, g, out=scratch)
-        np.multiply(scratch, lr, out=scratch)
         np.subtract(theta, scratch, out=theta)
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from xorbench import analysis
 from xorbench.config import RunSpec
+from xorbench.engine import ENGINE_NUMERICS
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid, expand
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
@@ -37,7 +38,7 @@ from xorbench.runner import (
     execute,
     plan_batches,
 )
-from xorbench.store import RESULTS_FORMAT, ResultsDir, atomic_write_text
+from xorbench.store import RESULTS_FORMAT, ResultsDir, ResultsError, atomic_write_text
 
 
 @dataclass
@@ -157,6 +158,7 @@ def run_sweep(
             events.append({"event": "fresh", "time": _now(), "moved_to": str(moved)})
         folder.check_format()
         manifest = folder.read_manifest() if folder.exists() else {}
+        _check_numerics(folder, manifest)
         folder.remove_partial_writes()
 
         with _timed(timings, "expand"):
@@ -188,7 +190,8 @@ def run_sweep(
         if manifest.get("grid_hash") not in (None, hash_now):
             event["grid_changed_from"] = manifest["grid_hash"]
         manifest.update(
-            results_format=RESULTS_FORMAT, sweep=grid.name, grid_hash=hash_now,
+            results_format=RESULTS_FORMAT, engine_numerics=ENGINE_NUMERICS,
+            sweep=grid.name, grid_hash=hash_now,
             versions=_versions(), host=platform.node(), n_runs=len(specs), n_done=n_reused,
             status="running",
         )
@@ -260,6 +263,19 @@ def run_sweep(
                         engine_seconds=engine_seconds, store_seconds=worker_store,
                         n_workers=n_workers, timings=timings,
                         moved_aside=moved, warnings=notes)
+
+
+def _check_numerics(folder: ResultsDir, manifest: dict) -> None:
+    """Refuse to resume shards that an engine of other numerics trained: their runs
+    would differ in the last bits from the ones trained now."""
+    stored = manifest.get("engine_numerics", 1)  # manifests before the key: numerics 1
+    if stored != ENGINE_NUMERICS and folder.shard_ids():
+        raise ResultsError(
+            f"{folder.path}: its runs were trained by an xorbench whose engine rounds "
+            f"differently (engine numerics {stored!r}, this one {ENGINE_NUMERICS}); resuming "
+            f"would mix the two, so sweep with --fresh to move the folder aside and start "
+            f"over (plot, report and summary still read it as it is)"
+        )
 
 
 # --- run keys ----------------------------------------------------------------------
