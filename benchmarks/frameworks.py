@@ -187,7 +187,9 @@ def measure_row(name: str, cases, build: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer epochs (noisier)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a quarter of the epochs: noisier, and too short for the "
+                             "compiled rows, which then read low")
     parser.add_argument("--row", choices=list(ROWS), help=argparse.SUPPRESS)
     parser.add_argument("--build", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -206,7 +208,8 @@ def main(argv: list[str] | None = None) -> None:
             command = [sys.executable, __file__, "--row", name, "--build", build,
                        *(["--quick"] if args.quick else [])]
             done = subprocess.run(command, capture_output=True, text=True)
-            cells = done.stdout.strip() or f"(failed: {done.stderr.strip().splitlines()[-1:]})"
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            cells = done.stdout.rstrip("\n") or f"  (failed: {last})"
             print(f"{name:24}{cells}")
             sys.stdout.flush()
 

@@ -829,7 +829,8 @@ def test_loss_terms_scale_and_delta(name):
     for s in range(N):
         want = ref.loss_grad_z(name, z[:, s], y[:, s], t[:, 0], lambda _, s=s: dy_dz[:, s])
         np.testing.assert_allclose(delta[:, s], want, rtol=1e-13, atol=1e-300)
-    # η per network folded into the factor: exactly η times the delta (k is a power of two)
+    # η per network folded into the factor (k η is exact, k being a power of two): η times
+    # the delta up to the rounding of the products that follow
     lr = rng.uniform(0.1, 4, N)
     scaled = np.zeros((P, N))
     loss.delta(z, y, t, dy_dz, loss.delta_factor(P) * lr, scaled)

@@ -369,6 +369,8 @@ BAD = [
     ("[grid]\nlr = [0.5, -1]", ["[grid] lr = -1", "positive"]),
     ("[grid]\nlr = nan", ["[grid] lr = nan", "finite"]),
     ("[grid]\nlr = inf", ["[grid] lr = inf", "finite"]),
+    ("[grid]\nlr = [0.5, 1e-40]", ["[grid] lr = 1e-40", "between 1e-30 and 1e+30"]),
+    ("[grid]\nlr = 2e38", ["[grid] lr = 2e+38", "between 1e-30 and 1e+30"]),
     ("[grid]\nlr = '0.5'", ["[grid] lr = '0.5'", "positive number"]),
     ("[grid]\nlr = { log = [0, 1], num = 3 }", ["lr = {'log': [0, 1], 'num': 3}", "endpoint 0"]),
     ("[grid]\nlr = { log = [0.1, 1], n = 3 }", ["'n'", "did you mean 'num'"]),

@@ -228,6 +228,16 @@ def test_shards_of_other_engine_numerics_are_not_resumed_into(tmp_path, referenc
     assert table_bytes(out) == reference[1]
 
 
+def test_shards_without_a_manifest_are_not_resumed_into(tmp_path):
+    out = tmp_path / "tiny"
+    run_sweep(tiny(), out, jobs=1)
+    (out / "manifest.json").unlink()
+    with pytest.raises(ResultsError, match=r"has shards but no manifest\.json"):
+        run_sweep(tiny(), out, jobs=1)
+    assert ResultsDir(out).shard_ids()  # nothing removed
+    assert run_sweep(tiny(), out, jobs=1, fresh=True).n_trained == 80
+
+
 def test_a_locked_folder_is_refused_and_a_stale_lock_taken_over(tmp_path, reference):
     out = tmp_path / "tiny"
     with ResultsDir(out).locked(), pytest.raises(LockedError, match=f"pid {os.getpid()}"):

@@ -153,11 +153,19 @@ def parse_hidden(value: object, key: str = "hidden") -> tuple[int, ...]:
     return tuple(value)
 
 
+# Learning rates outside this range mean nothing for these networks, and inside it
+# the engine's k·η (k a power of two from 1/256 to 2) is a normal float32 number.
+LR_RANGE = (1e-30, 1e30)
+
+
 def parse_lr(value: object, key: str = "lr") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ChoiceError(key, value, "must be a positive number")
     if not math.isfinite(value) or value <= 0:
         raise ChoiceError(key, value, "must be a positive, finite number")
+    low, high = LR_RANGE
+    if not low <= value <= high:
+        raise ChoiceError(key, value, f"must be between {low:g} and {high:g}")
     return float(value)
 
 

@@ -479,7 +479,10 @@ class _ChildrenIgnoreCtrlC:
 def _worker_versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    return {package: version(package) for package in ("xorbench", "numpy")}
+    from xorbench.engine import ENGINE_NUMERICS
+
+    versions = {package: version(package) for package in ("xorbench", "numpy")}
+    return {**versions, "engine numerics": str(ENGINE_NUMERICS)}
 
 
 def _check_worker_versions(client, scheduler: str) -> None:

@@ -38,7 +38,13 @@ from xorbench.runner import (
     execute,
     plan_batches,
 )
-from xorbench.store import RESULTS_FORMAT, ResultsDir, ResultsError, atomic_write_text
+from xorbench.store import (
+    MANIFEST,
+    RESULTS_FORMAT,
+    ResultsDir,
+    ResultsError,
+    atomic_write_text,
+)
 
 
 @dataclass
@@ -268,8 +274,15 @@ def run_sweep(
 def _check_numerics(folder: ResultsDir, manifest: dict) -> None:
     """Refuse to resume shards that an engine of other numerics trained: their runs
     would differ in the last bits from the ones trained now."""
+    if not folder.shard_ids():
+        return
+    if not manifest:
+        raise ResultsError(
+            f"{folder.path}: has shards but no {MANIFEST}, so which engine trained them is "
+            f"unknown; sweep with --fresh to move the folder aside and start over"
+        )
     stored = manifest.get("engine_numerics", 1)  # manifests before the key: numerics 1
-    if stored != ENGINE_NUMERICS and folder.shard_ids():
+    if stored != ENGINE_NUMERICS:
         raise ResultsError(
             f"{folder.path}: its runs were trained by an xorbench whose engine rounds "
             f"differently (engine numerics {stored!r}, this one {ENGINE_NUMERICS}); resuming "
