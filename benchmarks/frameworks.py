@@ -14,12 +14,15 @@ read as the ratio it stands for:
   jax               ``jit(vmap(fori_loop(grad)))``, x64 — if jax is installed
   torch 1/2 threads the recipe's steps as in-place torch ops, networks last — if
                     torch is installed
+  numba prototype   ``benchmarks/numba_prototype.py``: the workload compiled with
+                    numba, own polynomial exp — if numba is installed
   compiled 1/2      ``benchmarks/ceiling.c``: a C loop over blocks of networks with
                     glibc's vectorised exp (gcc -O3 -march=native -ffast-math) —
                     if gcc is on the PATH; the practical ceiling
 
 Each row runs in its own process; the one-core rows (all but the "2 threads"
-ones) are pinned to one CPU, since JAX otherwise spreads over every core.
+ones) are pinned to one CPU, since JAX otherwise spreads over every core. The
+"2 processes" rows run two such processes at once, one per CPU, and add them up.
 Frameworks are optional: a row whose framework is missing says so. Nothing here
 is a dependency of xorbench (install them in a separate environment).
 """
@@ -142,6 +145,13 @@ def torch_rate(hidden: int, networks: int, epochs: int, threads: int) -> float:
     return networks * marginal(train, epochs)
 
 
+def numba_rate(hidden: int, networks: int, epochs: int) -> float:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from numba_prototype import rate
+
+    return rate(hidden, networks, epochs)
+
+
 def compiled_rate(hidden: int, networks: int, epochs: int, threads: int,
                   build: Path) -> float:
     binary = build / f"ceiling{hidden}"
@@ -164,16 +174,19 @@ ROWS = {  # name: (measure(hidden, networks, epochs, build folder), cores it may
     "jax": (lambda h, n, e, b: jax_rate(h, n, e), 1),
     "torch, 1 thread": (lambda h, n, e, b: torch_rate(h, n, e, 1), 1),
     "torch, 2 threads": (lambda h, n, e, b: torch_rate(h, n, e, 2), 2),
+    "numba prototype": (lambda h, n, e, b: numba_rate(h, n, 3 * e), 1),
     "compiled, 1 thread": (lambda h, n, e, b: compiled_rate(h, n, 10 * e, 1, b), 1),
     "compiled, 2 threads": (lambda h, n, e, b: compiled_rate(h, n, 10 * e, 2, b), 2),
 }
+# Rows measured as two one-core processes at once, each on its own CPU, summed.
+TWO_PROCESSES = ("engine", "numba prototype")
 
 
-def measure_row(name: str, cases, build: Path) -> list[str]:
-    """One row's cells, measured in this process (pinned to one core for 1-core rows)."""
+def measure_row(name: str, cases, build: Path, cpu: int) -> list[str]:
+    """One row's cells, measured in this process (pinned to one CPU for 1-core rows)."""
     measure, cores = ROWS[name]
     if cores == 1 and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[cpu]})
     cells = []
     for hidden, networks, epochs in cases:
         try:
@@ -192,25 +205,35 @@ def main(argv: list[str] | None = None) -> None:
                              "compiled rows, which then read low")
     parser.add_argument("--row", choices=list(ROWS), help=argparse.SUPPRESS)
     parser.add_argument("--build", help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     scale = 0.25 if args.quick else 1.0
     cases = [(2, 16384, int(200 * scale)), (8, 8192, int(100 * scale))]
     if args.row:  # a child: one row, in a fresh process
-        print("".join(measure_row(args.row, cases, Path(args.build))))
+        print("".join(measure_row(args.row, cases, Path(args.build), args.cpu)))
         return
-    print(f"{'M network-epochs/s':24}" + "".join(f"{f'2-{h}-1 @{n}':>16}" for h, n, _ in cases))
+    print(f"{'M network-epochs/s':28}" + "".join(f"{f'2-{h}-1 @{n}':>16}" for h, n, _ in cases))
     with tempfile.TemporaryDirectory() as build:
-        for name in ROWS:
+        names = [*ROWS, *(f"{n}, 2 processes" for n in TWO_PROCESSES)]
+        for name in names:
             if name.startswith("compiled") and shutil.which("gcc") is None:
-                print(f"{name:24}(no gcc)")
+                print(f"{name:28}(no gcc)")
                 continue
+            row, copies = name.removesuffix(", 2 processes"), 2 if "processes" in name else 1
             # each row in its own process: no framework's threads or caches touch another
-            command = [sys.executable, __file__, "--row", name, "--build", build,
-                       *(["--quick"] if args.quick else [])]
-            done = subprocess.run(command, capture_output=True, text=True)
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            cells = done.stdout.rstrip("\n") or f"  (failed: {last})"
-            print(f"{name:24}{cells}")
+            children = [subprocess.Popen(
+                [sys.executable, __file__, "--row", row, "--build", build, "--cpu", str(cpu),
+                 *(["--quick"] if args.quick else [])],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for cpu in range(copies)]
+            outputs = [child.communicate() for child in children]
+            try:
+                sums = np.sum([[float(c) for c in out.split()] for out, _ in outputs], axis=0)
+                cells = "".join(f"{x:16.2f}" for x in sums)
+            except ValueError:  # a missing framework's note, or a failure
+                last = (outputs[0][1].strip().splitlines() or ["no output"])[-1]
+                cells = outputs[0][0].rstrip("\n") or f"  (failed: {last})"
+            print(f"{name:28}{cells}")
             sys.stdout.flush()
 
 
