@@ -368,3 +368,12 @@ def setting_namer(summary: pd.DataFrame):
         return f"{value_text(column, row[column])} · {text}" if column else text
 
     return name
+
+
+def text_role(data: pd.DataFrame, axis: str | None, name: str) -> tuple | None:
+    """A plot role from ``axis``: its values as label text in a new column ``name`` and
+    their natural order; None without an axis."""
+    if not axis:
+        return None
+    data[name] = data[axis].map(lambda v: value_text(axis, v))
+    return (name, [value_text(axis, v) for v in ordered(data, axis)])
