@@ -25,9 +25,10 @@ import pytest
 from typer.testing import CliRunner
 
 from xorbench.cli import app
+from xorbench.cluster import dask_tasks
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, load_grid, loads_grid
-from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, dask_tasks, plan_batches
+from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, plan_batches
 from xorbench.sweep import run_sweep
 
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
