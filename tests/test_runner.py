@@ -143,12 +143,11 @@ print("trained anyway")
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_csv_formatted_in_workers_is_the_same_text(specs, monkeypatch, jobs):
-    import xorbench.runner
-    from xorbench.runner import csv_text_in_workers
-    from xorbench.store import csv_text
+    import xorbench.csvtext
+    from xorbench.csvtext import csv_text, csv_text_in_workers
 
     runs = _rows(execute(plan_batches(specs), "runner", jobs=1))
-    monkeypatch.setattr(xorbench.runner, "PARALLEL_CSV_ROWS", 10)
+    monkeypatch.setattr(xorbench.csvtext, "PARALLEL_CSV_ROWS", 10)
     with csv_text_in_workers(runs, jobs=jobs) as text:
         assert text() == csv_text(runs)
     with csv_text_in_workers(runs.head(0), jobs=jobs) as text:

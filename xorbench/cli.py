@@ -462,8 +462,8 @@ def plot(
     jobs: PlotJobs = None,
 ) -> None:
     """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
+    from xorbench.parallel import default_jobs
     from xorbench.plotdata import load_plot_data
-    from xorbench.runner import default_jobs
 
     _draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs())
 
@@ -491,9 +491,9 @@ def report(folder: FolderArg, jobs: PlotJobs = None) -> None:
     The report holds the run counts, plain-language findings, the leaderboard,
     the plots and the grid; the HTML opens offline. Works on a partial sweep.
     """
+    from xorbench.parallel import default_jobs
     from xorbench.plotdata import load_plot_data
     from xorbench.report import write_report
-    from xorbench.runner import default_jobs
 
     data = load_plot_data(folder)
     if data.note:
@@ -531,7 +531,7 @@ def bench(
     """
     from xorbench.bench import measure_sweep_fresh, run_benchmark
     from xorbench.config import DTYPES
-    from xorbench.runner import default_jobs
+    from xorbench.parallel import default_jobs
 
     DTYPES.parse(dtype)
     sizes = networks or ([1, 1024, 4096] if quick else [1, 64, 1024, 4096, 16384])

@@ -2,12 +2,14 @@
 
 A terminal's Ctrl-C goes to the whole process group. The workers should ignore
 it (each would print a traceback) and the caller, on being stopped, shut them
-down; these two helpers do both halves for joblib's loky backend.
+down; these two helpers do both halves for joblib's loky backend. And how many
+workers there are by default: :func:`default_jobs`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from collections.abc import Iterator
 
@@ -48,3 +50,11 @@ def drain(outputs: Iterator) -> Iterator:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outputs.close()
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1

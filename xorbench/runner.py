@@ -9,12 +9,10 @@ batch invariance makes the numbers the same whichever batch a run lands in.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -24,7 +22,7 @@ from xorbench.config import RunConfig, RunSpec, updates_per_epoch
 from xorbench.engine import Member, Setup, bytes_per_network, train_batch
 from xorbench.errors import XorbenchError
 from xorbench.network import n_params
-from xorbench.parallel import children_ignore_sigint, drain
+from xorbench.parallel import children_ignore_sigint, default_jobs, drain
 
 BACKENDS = ("loky", "threading", "dask")
 
@@ -218,14 +216,6 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     return BatchOutput(runs, curves, params, end - start, trained - start, end - framed, shard_id)
 
 
-def default_jobs() -> int:
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise XorbenchError(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
@@ -261,36 +251,3 @@ def execute(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
     with children_ignore_sigint():  # the call starts the worker processes
         outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
     yield from drain(outputs)
-
-
-# Below this many rows a table is formatted here: shipping it to workers costs more.
-PARALLEL_CSV_ROWS = 5_000
-
-
-@contextlib.contextmanager
-def csv_text_in_workers(frame: pd.DataFrame, jobs: int | None = None,
-                        backend: str = "loky") -> Iterator[Callable[[], str]]:
-    """Format ``frame`` as CSV (:func:`xorbench.store.csv_text`) in the idle workers.
-
-    After training, the worker processes wait while this process builds the
-    tables; a large runs.csv is cut into one slice of rows per worker, formatted
-    there while the caller computes the summary, and joined. Yields a function
-    that returns the text (waiting for the workers if needed); small frames, one
-    job or other backends format in this process, when it is called.
-    """
-    from xorbench.store import csv_text
-
-    jobs = jobs or default_jobs()
-    if backend != "loky" or jobs < 2 or len(frame) < PARALLEL_CSV_ROWS:
-        yield lambda: csv_text(frame)
-        return
-    import joblib
-
-    bounds = np.linspace(0, len(frame), jobs + 1).astype(int)
-    parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-    with children_ignore_sigint():
-        pieces = parallel(joblib.delayed(csv_text)(frame.iloc[a:b]) for a, b in pairwise(bounds))
-    with contextlib.closing(drain(pieces)) as pieces:
-        # every slice starts with the header line: keep the first one only
-        yield lambda: "".join(p if i == 0 else p.split("\n", 1)[1]
-                              for i, p in enumerate(pieces))

@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from xorbench import records
+from xorbench.csvtext import csv_text
 from xorbench.errors import XorbenchError
 
 try:  # POSIX: the lock is an flock, released by the kernel when its process dies
@@ -115,75 +115,6 @@ def _write_parquet_tmp(path: Path, frame: pd.DataFrame) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
-
-
-# --- CSV, fast -------------------------------------------------------------------
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    """``frame.to_csv(index=False, lineterminator="\\n")``, byte for byte, ~4× faster.
-
-    pandas formats every cell through a generic path; here each column becomes
-    its cells in one vectorised step (labels are formatted once per distinct value,
-    floats with ``repr`` — the shortest round-trip form, which is what pandas
-    writes too). Columns of any other kind fall back to pandas.
-    """
-    if frame.shape[1] < 2:  # a lone empty field is written "" by csv: leave it to pandas
-        return frame.to_csv(index=False, lineterminator="\n")
-    columns = []
-    for name in frame.columns:
-        cells = _csv_cells(frame[name])
-        if cells is None:
-            return frame.to_csv(index=False, lineterminator="\n")
-        columns.append(cells)
-    header = ",".join(_csv_quote(str(c)) for c in frame.columns)
-    if len(frame) == 0:
-        return header + "\n"
-    return header + "\n" + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
-
-
-def _csv_quote(text: str) -> str:
-    # csv.QUOTE_MINIMAL: quote fields holding the separator, a quote or a line break
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _csv_cells(series: pd.Series) -> list[str] | None:
-    """One column's CSV cells as pandas writes them (missing → ""), or None if unsure."""
-    dtype = series.dtype
-    if dtype == np.float64:
-        x = series.to_numpy()
-        # Few distinct values (lr, accuracy): format each once. Matched by bit
-        # pattern, so -0.0 and 0.0 (equal as floats) keep their own text.
-        codes, uniques = pd.factorize(x.view(np.int64))
-        if len(uniques) <= len(x) // 4:
-            values = uniques.view(np.float64)
-            table = np.array(list(map(repr, values.tolist())), dtype=object)
-            table[np.isnan(values)] = ""
-            return table[codes].tolist()
-        cells = list(map(repr, x.tolist()))
-        for i in np.flatnonzero(np.isnan(x)).tolist():
-            cells[i] = ""
-        return cells
-    if dtype == np.bool_:
-        return np.where(series.to_numpy(), "True", "False").tolist()
-    if dtype == np.int64:
-        return list(map(str, series.to_numpy().tolist()))
-    if isinstance(dtype, pd.Int64Dtype):
-        values = series.to_numpy(dtype=np.int64, na_value=0)
-        cells = list(map(str, values.tolist()))
-        for i in np.flatnonzero(series.isna().to_numpy()).tolist():
-            cells[i] = ""
-        return cells
-    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        labels = list(uniques)
-        if not all(isinstance(u, str) for u in labels):
-            return None
-        table = np.array([*(_csv_quote(u) for u in labels), ""], dtype=object)
-        return table[codes].tolist()  # code −1 (missing) picks the last entry, ""
-    return None
 
 
 # --- the lock ----------------------------------------------------------------------

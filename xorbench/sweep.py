@@ -26,18 +26,13 @@ import pandas as pd
 
 from xorbench import analysis
 from xorbench.config import RunSpec
+from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid, expand
+from xorbench.parallel import default_jobs
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
-from xorbench.runner import (
-    ShardTarget,
-    check_backend,
-    csv_text_in_workers,
-    default_jobs,
-    execute,
-    plan_batches,
-)
+from xorbench.runner import ShardTarget, check_backend, execute, plan_batches
 from xorbench.store import (
     MANIFEST,
     RESULTS_FORMAT,
