@@ -25,8 +25,9 @@ import xorbench
 from xorbench import records
 from xorbench.analysis import read_runs
 from xorbench.cli import app
+from xorbench.lock import LOCK
 from xorbench.runner import BATCH_PAUSE_ENV
-from xorbench.store import LOCK, RESULTS_FORMAT, ResultsDir
+from xorbench.store import RESULTS_FORMAT, ResultsDir
 from xorbench.sweep import run_sweep
 
 XORBENCH = shutil.which("xorbench")

@@ -12,9 +12,11 @@ import pytest
 from xorbench import records
 from xorbench.analysis import read_runs
 from xorbench.engine import ENGINE_NUMERICS
+from xorbench.errors import LockedError, ResultsError
 from xorbench.grid import loads_grid
+from xorbench.lock import LOCK
 from xorbench.results import load_runs, sweep_status
-from xorbench.store import LOCK, RESULTS_FORMAT, LockedError, ResultsDir, ResultsError
+from xorbench.store import RESULTS_FORMAT, ResultsDir
 from xorbench.sweep import SweepInterrupted, run_sweep
 
 TABLES = ("runs.csv", "summary.csv", "curves.csv")

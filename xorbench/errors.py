@@ -24,3 +24,11 @@ class GridError(XorbenchError):
         self.path = path
         self.problems = problems
         super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+class ResultsError(XorbenchError):
+    """A folder that is not (or not a usable) xorbench results folder."""
+
+
+class LockedError(ResultsError):
+    """Another sweep is writing the folder."""

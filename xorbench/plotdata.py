@@ -41,7 +41,7 @@ class PlotData:
 def load_plot_data(folder: str | Path) -> PlotData:
     """Runs, summary and curves of a finished or partial sweep.
 
-    Raises :class:`xorbench.store.ResultsError` when ``folder`` is not a results
+    Raises :class:`xorbench.errors.ResultsError` when ``folder`` is not a results
     folder. A complete sweep's CSVs are read as written; for a partial one the
     tables are rebuilt from the finished shards.
     """

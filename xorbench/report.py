@@ -559,7 +559,7 @@ def write_report(folder: str | Path, data: PlotData | None = None,
     """Draw the plots (PNG, into ``plots/``; ``jobs`` processes at once) and write
     ``report.md`` and ``report.html``.
 
-    Raises :class:`xorbench.store.ResultsError` when ``folder`` is not a results folder.
+    Raises :class:`xorbench.errors.ResultsError` when ``folder`` is not a results folder.
     Returns the two paths.
     """
     from xorbench.store import ResultsDir, atomic_write_text

@@ -5,7 +5,7 @@ Layout of ``results/<name>/``::
     grid.toml        a copy of the grid that was run
     manifest.json    results format, versions, grid hash, run counts, status and
                      every start, stop and resume
-    .lock            while a sweep writes the folder: its pid (see FolderLock)
+    .lock            while a sweep writes the folder: its pid (:mod:`xorbench.lock`)
     shards/          one set of Parquet files per finished batch:
                      runs-<id>.parquet (rows of runs.csv), curves-<id>.parquet
                      (loss at log-spaced epochs), params-<id>.parquet (final θ)
@@ -24,26 +24,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from xorbench import records
 from xorbench.csvtext import csv_text
-from xorbench.errors import XorbenchError
-
-try:  # POSIX: the lock is an flock, released by the kernel when its process dies
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: fall back to the pid in the file
-    fcntl = None
+from xorbench.errors import ResultsError
+from xorbench.lock import LOCK, FolderLock
 
 RESULTS_FORMAT = 1  # bump when the on-disk layout changes incompatibly
 MANIFEST = "manifest.json"
-LOCK = ".lock"
 SHARD_PARTS = ("curves", "params", "runs")  # written in this order; runs last
 CORRUPT = "corrupt"  # shards/corrupt/: unreadable shards, set aside
 # Columns a shard part must have to be usable.
@@ -52,18 +46,6 @@ REQUIRED_COLUMNS = {
     "curves": ["config_id", "seed", "epoch", "loss"],
     "params": ["config_id", "seed", "epochs"],
 }
-
-
-class ResultsError(XorbenchError):
-    """A folder that is not (or not a usable) xorbench results folder."""
-
-
-class LockedError(ResultsError):
-    """Another sweep is writing the folder."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --- atomic files ----------------------------------------------------------------
@@ -115,135 +97,6 @@ def _write_parquet_tmp(path: Path, frame: pd.DataFrame) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
-
-
-# --- the lock ----------------------------------------------------------------------
-
-
-class FolderLock:
-    """``<folder>/.lock``: held by the one sweep writing the folder, naming its pid.
-
-    On POSIX the file is ``flock``-ed: the kernel releases the lock when its process
-    dies, however it dies (kill -9, power loss), so a lock file left behind is stale
-    exactly when nobody holds its flock. Elsewhere the pid in the file decides.
-    """
-
-    def __init__(self, folder: Path):
-        self.path = folder / LOCK
-        self.fd: int | None = None
-
-    def acquire(self) -> dict | None:
-        """Take the lock; the info of a stale lock that was taken over, else None.
-
-        Raises LockedError when a live process holds it.
-        """
-        info = {"pid": os.getpid(), "host": platform.node(), "since": _now()}
-        if fcntl is None:  # pragma: no cover
-            return self._acquire_by_pid(info)
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                holder = _read_lock(fd)
-                os.close(fd)
-                raise LockedError(self._busy_message(holder)) from None
-            # The holder before us may have unlinked the file between our open and
-            # our flock: then we hold a lock on a file nobody else will see. Retry.
-            try:
-                current = os.stat(self.path).st_ino
-            except FileNotFoundError:
-                current = None
-            if current != os.fstat(fd).st_ino:
-                os.close(fd)
-                continue
-            stale = _read_lock(fd)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
-            os.fsync(fd)
-            self.fd = fd
-            return stale or None
-
-    def _acquire_by_pid(self, info: dict) -> dict | None:  # pragma: no cover - not POSIX
-        stale = None
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                holder = _read_lock_file(self.path)
-                if holder.get("host") == platform.node() and not _pid_alive(holder.get("pid")):
-                    stale = holder
-                    with contextlib.suppress(FileNotFoundError):
-                        self.path.unlink()
-                    continue
-                raise LockedError(self._busy_message(holder)) from None
-            os.write(fd, (json.dumps(info) + "\n").encode())
-            self.fd = fd
-            return stale
-        raise LockedError(self._busy_message(_read_lock_file(self.path)))
-
-    def release(self) -> None:
-        if self.fd is None:
-            return
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()  # before unlocking: a waiter then sees the inode change
-        os.close(self.fd)
-        self.fd = None
-
-    def held_by_other(self) -> dict | None:
-        """The holder's info if another live process holds the lock now, else None."""
-        if not self.path.exists():
-            return None
-        if fcntl is None:  # pragma: no cover
-            holder = _read_lock_file(self.path)
-            return holder if _pid_alive(holder.get("pid")) else None
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return _read_lock(fd) or {"pid": "?"}
-        else:
-            return None
-        finally:
-            os.close(fd)  # also drops the shared lock we may have taken
-
-    def _busy_message(self, holder: dict) -> str:
-        folder = self.path.parent
-        who = f"pid {holder.get('pid', '?')}"
-        if holder.get("host") and holder.get("host") != platform.node():
-            who += f" on {holder['host']}"
-        since = f", since {holder['since']}" if holder.get("since") else ""
-        return (f"{folder}: another sweep is writing this folder ({who}{since}); wait for it "
-                f"to finish, stop it, or give this one another --out")
-
-
-def _read_lock(fd: int) -> dict:
-    try:
-        return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-    except (OSError, ValueError):
-        return {}
-
-
-def _read_lock_file(path: Path) -> dict:  # pragma: no cover - not POSIX
-    try:
-        return json.loads(path.read_text() or "{}")
-    except (OSError, ValueError):
-        return {}
-
-
-def _pid_alive(pid: object) -> bool:  # pragma: no cover - not POSIX
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --- the folder --------------------------------------------------------------------

@@ -28,18 +28,12 @@ from xorbench import analysis
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
-from xorbench.errors import XorbenchError
+from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid, expand
 from xorbench.parallel import default_jobs
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
 from xorbench.runner import ShardTarget, check_backend, execute, plan_batches
-from xorbench.store import (
-    MANIFEST,
-    RESULTS_FORMAT,
-    ResultsDir,
-    ResultsError,
-    atomic_write_text,
-)
+from xorbench.store import MANIFEST, RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
 @dataclass
