@@ -1,0 +1,358 @@
+"""Findings in plain language, generated from a sweep's tables.
+
+:func:`findings` turns the summary and the runs into sentences a learner can act
+on: which settings solve the task reliably and which do not, what the failing
+networks computed instead (for XOR, usually OR or AND), where the failures come
+from, which axis matters most, and whether a longer budget helps. The report
+(:mod:`xorbench.report`) shows them first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from xorbench import analysis
+from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
+from xorbench.formatting import percent
+from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
+from xorbench.tasks import TASKS, make_task
+
+FAILURE_MEANINGS = dict(FAILURES)
+DIVERGED = "(nothing: diverged)"  # the learned "function" of a network with NaN outputs
+# Findings list at most this many settings by name, then count the rest.
+MAX_NAMED = 5
+
+
+def target_name(task: str) -> tuple[str, str]:
+    """(how the report names a task, the ``learned`` value of a network that solves it)."""
+    spec = make_task(TASKS.parse(task))
+    bits = "".join(str(int(t)) for t in spec.targets)
+    learned = TWO_INPUT_NAMES.get(bits, bits) if len(bits) == 4 else bits
+    return (learned if len(bits) == 4 else task), learned
+
+
+def describe(row: pd.Series | dict, axes: Sequence[str]) -> str:
+    """A setting in words: ``2-2-1 sigmoid with uniform(0,1) init at lr 0.5``.
+
+    Architecture, activation and init always; the learning rate and any other
+    axis only when it varies in the sweep (``axes``).
+    """
+    text = f"{row['arch']} {row['activation']} with {row['init']} init"
+    if "lr" in axes:
+        text += f" at lr {value_text('lr', row['lr'])}"
+    others = [a for a in axes if a not in ("arch", "hidden", "activation", "init", "lr")]
+    if others:
+        text += " (" + ", ".join(f"{a} {value_text(a, row[a])}" for a in others) + ")"
+    return text
+
+
+def learned_shares(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration at its largest budget: each learned function's share of all seeds."""
+    last = at_largest_budget(runs)
+    learned = last["learned"].fillna("").astype(str).replace("", DIVERGED)
+    counts = (last.assign(learned=learned)
+              .groupby(["config_id", "learned"], sort=False).size().rename("n").reset_index())
+    counts["share"] = counts["n"] / counts.groupby("config_id")["n"].transform("sum")
+    return counts
+
+
+def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
+    """Plain-language findings generated from the data, most important first.
+
+    The most reliable settings, the settings that never work (or, if every
+    setting works sometimes, the least reliable ones) with their dominant
+    failure mode and what they learned instead, which wrong functions replace
+    the target most often, the failure modes overall, how each axis moves the
+    average rate, and what the extra epochs buy. Each setting at its largest
+    budget, except for the last.
+    """
+    if summary.empty:
+        return ["No run has finished yet."]
+    board = at_largest_budget(summary)
+    axes = config_axes(board)
+    tasks = board["task"].unique()
+    task, target = target_name(str(tasks[0])) if len(tasks) == 1 else ("the task", "")
+    n = len(board)
+    always, never = int((board["rate"] == 1).sum()), int((board["rate"] == 0).sum())
+    text = f"Of the {n} setting{'s' * (n != 1)} in this sweep ({_budget_words(board)}), "
+    text += (f"{always} solve{'s' * (always == 1)} {task} in every seed" if always
+             else f"none solves {task} in every seed")
+    text += (f" and {never} in no seed at all." if never else
+             "; every setting solves it in at least one seed.")
+    out = [text]
+    design = sparse_design(summary)
+    name = _sparse_namer(design) if design else (lambda row: describe(row, axes))
+    out.append(_most_reliable(board, name, task))
+    shares = learned_shares(runs)
+    named, lines = _least_reliable(board, shares, axes, name, task, target, design)
+    out.extend(lines)
+    out.extend(_learned_instead(board, shares, name, task, target, skip=named))
+    out.extend(_failure_overview(board))
+    # a union of sub-grids: averages over "the other axes" would mix different settings
+    out.extend(_changes(summary, design) if design else _axis_effects(board, axes))
+    budgets = budget_effect(summary)
+    if budgets:
+        out.append(budgets)
+    return out
+
+
+def _ranked(board: pd.DataFrame) -> pd.DataFrame:
+    """Settings best first: rate, then the interval's lower end, then speed."""
+    return analysis.natural_sort(board, ["rate", "ci_low", "median_epoch_solved",
+                                         *analysis.CONFIG_AXES], descending=("rate", "ci_low"))
+
+
+def _most_reliable(board: pd.DataFrame, name: Callable[[dict], str], task: str) -> str:
+    ranked = _ranked(board)
+    if ranked["rate"].iloc[0] == 0:
+        return f"No setting ever solved {task}."
+
+    def speed(row: dict) -> str:
+        epoch = row["median_epoch_solved"]
+        return f"half of its solved runs by epoch {epoch:g}" if pd.notna(epoch) else ""
+
+    perfect = ranked[ranked["rate"] == 1]
+    if len(perfect) > 1:
+        parts = [f"{name(r)} ({speed(r)})"
+                 for r in perfect.head(3).to_dict(orient="records")]
+        return (f"The fastest of the {len(perfect)} that always solve it: "
+                + "; ".join(parts) + ".")
+    parts = []
+    for row in ranked.head(3).to_dict(orient="records"):
+        if row["rate"] == 0:
+            break
+        when = f", {speed(row)}" if speed(row) else ""
+        parts.append(f"{name(row)}: {percent(row['rate'])} of {row['n_runs']} seeds "
+                     f"(95 % CI {percent(row['ci_low'])}–{percent(row['ci_high'])}{when})")
+    return "Most reliable: " + "; ".join(parts) + "."
+
+
+def _budget_words(board: pd.DataFrame) -> str:
+    budgets = board["epochs"].unique()
+    if len(budgets) == 1:
+        return f"within {int(budgets[0])} epochs"
+    return f"each at its largest budget, {int(budgets.min())}–{int(budgets.max())} epochs"
+
+
+def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
+                    name: Callable[[dict], str], task: str, target: str,
+                    design: tuple | None = None) -> tuple[set[str], list[str]]:
+    """Sentences on the settings that never work (else the 3 least reliable ones).
+
+    Returns the config_ids named, and the sentences: each setting's dominant
+    failure mode with its meaning and its most common learned function.
+    """
+    never = analysis.natural_sort(board[board["rate"] == 0], analysis.CONFIG_AXES)
+    if never.empty:
+        chosen = _ranked(board).iloc[::-1].head(3)
+        chosen = chosen[chosen["rate"] < 1]
+    else:
+        chosen = never.head(MAX_NAMED)
+    labels = [label for label, _ in FAILURES if label != "none"]
+    lines = []
+    for row in chosen.to_dict(orient="records"):
+        counts = np.array([row[f"n_{label}"] for label in labels])
+        main = labels[int(counts.argmax())]
+        verdict = (f"never solves {task}" if row["rate"] == 0 else
+                   f"solves {task} in only {percent(row['rate'])} of seeds")
+        text = (f"{name(row)} {verdict}: {percent(counts.max() / row['n_runs'])} of "
+                f"its seeds end {main}")
+        wrong = shares[(shares["config_id"] == row["config_id"])
+                       & (shares["learned"] != target)].sort_values(
+            ["n", "learned"], ascending=[False, True])
+        if not wrong.empty and wrong["learned"].iloc[0] != DIVERGED:
+            text += (f"; the most common wrong answer is {wrong['learned'].iloc[0]} "
+                     f"({percent(wrong['share'].iloc[0])} of seeds)")
+        lines.append(text + ".")
+    if len(never) > MAX_NAMED:
+        lines.append(f"… and {len(never) - MAX_NAMED} more settings that never solve {task}.")
+    shared = [f"{a} {value_text(a, never[a].iloc[0])}" for a in axes
+              if len(never) > 1 and never[a].nunique() == 1
+              and (design is None or a == design[0]
+                   or value_text(a, never[a].iloc[0]) != design[2].values.get(a))]
+    if shared:
+        lines.append(f"Every setting that never works has {' and '.join(shared)}.")
+    return set(chosen["config_id"]), lines
+
+
+def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, name: Callable[[dict], str],
+                     task: str, target: str, skip: set[str] = frozenset()) -> list[str]:
+    """The settings where one wrong function takes the largest share of the seeds."""
+    wrong = shares[(shares["learned"] != target) & (shares["learned"] != DIVERGED)
+                   & ~shares["config_id"].isin(skip)]
+    if wrong.empty or not target:
+        return []
+    wrong = wrong.sort_values(["share", "config_id", "learned"],
+                              ascending=[False, True, True]).drop_duplicates("config_id")
+    wrong = wrong[wrong["share"] >= 0.2].head(3)
+    by_id = board.set_index("config_id")
+    lines = []
+    for item in wrong.to_dict(orient="records"):
+        row = by_id.loc[item["config_id"]].to_dict()
+        lines.append(f"{name(row)} learns {item['learned']} instead of {task} "
+                     f"in {percent(item['share'])} of seeds.")
+    return lines
+
+
+def _sparse_namer(design: tuple) -> Callable[[dict], str]:
+    """Names of a sparse sweep's settings: ``2-2-1 with init = xavier``, ``2-8-1 (baseline)``."""
+    column, row_axes, baseline = design
+
+    def name(row: dict) -> str:
+        label = baseline.label(row, row_axes)
+        change = "(baseline)" if label == "baseline" else f"with {label}"
+        return f"{value_text(column, row[column])} {change}" if column else change
+
+    return name
+
+
+def _changes(summary: pd.DataFrame, design: tuple, n: int = 4) -> list[str]:
+    """Each change of a sparse sweep against the baseline, with the same architecture.
+
+    The ``n`` changes that raise the rate most (averaged over the architectures
+    where both ran) and the ``n`` that lower it most, each with its rates.
+    """
+    column, row_axes, baseline = design
+    data = summary if "epochs" in row_axes else at_largest_budget(summary)
+    labels = [baseline.label(row, row_axes) for row in data[row_axes].to_dict("records")]
+    data = data.assign(_label=labels, _col=data[column].astype(str) if column else "")
+    base = data[data["_label"] == "baseline"].set_index("_col")["rate"]
+    if base.empty:
+        return []
+    effects = []
+    for label, part in data[data["_label"] != "baseline"].groupby("_label", sort=False):
+        part = part[part["_col"].isin(base.index)]
+        if part.empty:
+            continue
+        pairs = [(c, base[c], r) for c, r in zip(part["_col"], part["rate"], strict=True)]
+        pairs = [pairs[i] for i in analysis.natural_ranks(pd.Series([p[0] for p in pairs]))
+                 .argsort()]
+        effects.append((float(np.mean([r - b for _, b, r in pairs])), label, pairs))
+    if not effects:
+        return []
+    effects.sort(key=lambda e: (-e[0], e[1]))
+
+    def text(effect) -> str:
+        _, label, pairs = effect
+        rates = ", ".join(f"{c + ' ' if column else ''}{percent(b)} → {percent(r)}"
+                          for c, b, r in pairs)
+        return f"{label} ({rates})"
+
+    up = [e for e in effects if e[0] > 0][:n]
+    down = [e for e in reversed(effects) if e[0] < 0][:n]
+    where = f"with the same {column}, " if column else ""
+    out = []
+    if up:
+        out.append(f"The changes from the baseline ({baseline.describe()}) that help most, "
+                   f"{where}baseline rate → changed rate: " + "; ".join(map(text, up)) + ".")
+    if down:
+        out.append("The changes that hurt most: " + "; ".join(map(text, down)) + ".")
+    return out
+
+
+def _failure_overview(board: pd.DataFrame) -> list[str]:
+    labels = [label for label, _ in FAILURES if label != "none"]
+    counts = {label: int(board[f"n_{label}"].sum()) for label in labels}
+    total = sum(counts.values())
+    if total == 0:
+        return []
+    parts = [f"{label} {percent(c / total)} — {FAILURE_MEANINGS[label]}"
+             for label, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c]
+    return [f"Why runs fail: of the {total:,} unsolved runs, " + "; ".join(parts) + "."]
+
+
+def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
+    """The average rate per value of each varying axis (over the other axes)."""
+    if len(axes) < 2 or board["rate"].max() == 0:
+        return []
+    lines = []
+    for axis in axes:
+        means = board.groupby(axis, sort=False)["rate"].mean()
+        means = means.iloc[analysis.natural_ranks(pd.Series(means.index)).argsort()]
+        spread = means.max() - means.min()
+        parts = ", ".join(f"{value_text(axis, v)} {percent(r)}" for v, r in means.items())
+        lines.append((f"{axis}: {parts}", spread))
+    lines.sort(key=lambda item: -item[1])
+    text = "; ".join(item[0] for item in lines)
+    return [f"Average rate per value, over the other axes (largest effect first) — {text}."]
+
+
+def budget_effect(summary: pd.DataFrame) -> str:
+    """What more epochs buy, comparing each setting with itself (paired).
+
+    When every setting was trained at the same budgets, the average rate at each;
+    otherwise, for each pair of consecutive budgets of a setting (10 → 100), the
+    average over the settings trained at both.
+    """
+    budgets = sorted(summary["epochs"].unique())
+    if len(budgets) < 2 or summary["rate"].max() == 0:
+        return ""
+    sets = summary.groupby("config_id")["epochs"].agg(lambda e: tuple(sorted(set(e))))
+    n = len(sets)
+    if sets.nunique() == 1:
+        means = summary.groupby("epochs")["rate"].mean()
+        parts = ", ".join(f"{percent(means[b])} at {int(b)}" for b in budgets)
+        return (f"Longer training: the average rate over all {n} setting{'s' * (n != 1)} is "
+                f"{parts} epochs.")
+    rate = summary.set_index(["config_id", "epochs"])["rate"]
+    pairs: dict[tuple[int, int], list[str]] = {}
+    for config_id, own in sets.items():
+        for low, high in itertools.pairwise(own):
+            pairs.setdefault((int(low), int(high)), []).append(config_id)
+    if not pairs:
+        return ""
+    parts = []
+    for (low, high), ids in sorted(pairs.items()):
+        before = np.mean([rate[(c, low)] for c in ids])
+        after = np.mean([rate[(c, high)] for c in ids])
+        parts.append(f"{low} → {high} epochs: {percent(before)} → {percent(after)} "
+                     f"({len(ids)} setting{'s' * (len(ids) != 1)})")
+    return ("Longer training, each setting against itself at its next budget (average rate "
+            "over the settings trained at both): " + "; ".join(parts) + ".")
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def training_time(manifest: dict) -> tuple[float, int, float] | None:
+    """(seconds over all sessions, number of sessions, seconds of the last one), or None.
+
+    A session runs from a ``start`` or ``resume`` event to its ``complete`` event
+    (which records its seconds) or ``stop`` event (timed from the event times).
+    A manifest without events falls back on its ``seconds``.
+    """
+    from datetime import datetime
+
+    sessions: list[float] = []
+    began = None
+    for event in manifest.get("events", []):
+        kind = event.get("event")
+        if kind in ("start", "resume"):
+            began = event.get("time")
+        elif kind == "complete" and event.get("seconds") is not None:
+            sessions.append(float(event["seconds"]))
+            began = None
+        elif kind == "stop" and began and event.get("time"):
+            try:
+                span = (datetime.fromisoformat(event["time"])
+                        - datetime.fromisoformat(began)).total_seconds()
+            except ValueError:
+                span = None
+            if span is not None:
+                sessions.append(max(0.0, span))
+            began = None
+    if not sessions:
+        seconds = manifest.get("seconds")
+        return (float(seconds), 1, float(seconds)) if seconds else None
+    return sum(sessions), len(sessions), sessions[-1]
