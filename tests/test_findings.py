@@ -8,7 +8,7 @@ import pandas as pd
 import plot_sweeps
 import pytest
 
-from xorbench.findings import budget_effect, findings, training_time
+from xorbench.findings import budget_effect, findings
 from xorbench.formatting import percent
 from xorbench.plots import load_plot_data
 
@@ -48,21 +48,6 @@ def test_findings_on_a_hand_made_summary():
             "its seeds end stuck; the most common wrong answer is OR (61 % of seeds).") in found
     assert any(f.startswith("Most reliable: 2-2-1 sigmoid with xavier init: 100 % of 100 seeds")
                for f in found)
-
-
-def test_training_time_adds_up_every_session():
-    manifest = {"seconds": 1.675, "host": "vm", "events": [
-        {"event": "start", "time": "2026-11-28T20:10:37+00:00"},
-        {"event": "stop", "time": "2026-11-28T20:12:37+00:00", "reason": "interrupted"},
-        {"event": "resume", "time": "2026-11-28T20:13:00+00:00"},
-        {"event": "complete", "time": "2026-11-28T20:17:22+00:00", "seconds": 262.0},
-        {"event": "resume", "time": "2026-11-28T20:26:45+00:00"},
-        {"event": "complete", "time": "2026-11-28T20:26:46+00:00", "seconds": 1.675},
-    ]}
-    # 120 s until the interrupt, 262 s, then a resume with nothing left to train
-    assert training_time(manifest) == (120 + 262 + 1.675, 3, 1.675)
-    assert training_time({"seconds": 3.5}) == (3.5, 1, 3.5)
-    assert training_time({}) is None
 
 
 def budget_summary(rates: dict[tuple[str, int], float]) -> pd.DataFrame:

@@ -161,6 +161,21 @@ def test_html_renders_in_headless_chromium(written, tmp_path):
     assert max(histogram) < 0.97 * sum(histogram)
 
 
+def test_training_time_adds_up_every_session():
+    manifest = {"seconds": 1.675, "host": "vm", "events": [
+        {"event": "start", "time": "2026-11-28T20:10:37+00:00"},
+        {"event": "stop", "time": "2026-11-28T20:12:37+00:00", "reason": "interrupted"},
+        {"event": "resume", "time": "2026-11-28T20:13:00+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:17:22+00:00", "seconds": 262.0},
+        {"event": "resume", "time": "2026-11-28T20:26:45+00:00"},
+        {"event": "complete", "time": "2026-11-28T20:26:46+00:00", "seconds": 1.675},
+    ]}
+    # 120 s until the interrupt, 262 s, then a resume with nothing left to train
+    assert report.training_time(manifest) == (120 + 262 + 1.675, 3, 1.675)
+    assert report.training_time({"seconds": 3.5}) == (3.5, 1, 3.5)
+    assert report.training_time({}) is None
+
+
 def test_status_reports_the_time_of_all_sessions(written):
     md_path, _ = written["quick"]
     data = load_plot_data(md_path.parent)

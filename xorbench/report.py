@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xorbench import analysis
-from xorbench.findings import duration_text, findings, target_name, training_time
+from xorbench.findings import findings, target_name
 from xorbench.formatting import leaderboard_rows, seeds_text
 from xorbench.plotdata import PlotData, load_plot_data
 from xorbench.plotjobs import save_plots
@@ -47,6 +47,52 @@ class Block:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     path: Path | None = None  # image file
+
+
+# --- Training time ----------------------------------------------------------------------
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def training_time(manifest: dict) -> tuple[float, int, float] | None:
+    """(seconds over all sessions, number of sessions, seconds of the last one), or None.
+
+    A session runs from a ``start`` or ``resume`` event to its ``complete`` event
+    (which records its seconds) or ``stop`` event (timed from the event times).
+    A manifest without events falls back on its ``seconds``.
+    """
+    from datetime import datetime
+
+    sessions: list[float] = []
+    began = None
+    for event in manifest.get("events", []):
+        kind = event.get("event")
+        if kind in ("start", "resume"):
+            began = event.get("time")
+        elif kind == "complete" and event.get("seconds") is not None:
+            sessions.append(float(event["seconds"]))
+            began = None
+        elif kind == "stop" and began and event.get("time"):
+            try:
+                span = (datetime.fromisoformat(event["time"])
+                        - datetime.fromisoformat(began)).total_seconds()
+            except ValueError:
+                span = None
+            if span is not None:
+                sessions.append(max(0.0, span))
+            began = None
+    if not sessions:
+        seconds = manifest.get("seconds")
+        return (float(seconds), 1, float(seconds)) if seconds else None
+    return sum(sessions), len(sessions), sessions[-1]
 
 
 # --- The report ----------------------------------------------------------------------------
