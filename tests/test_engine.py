@@ -148,6 +148,28 @@ def test_gradients_match_finite_differences(act_text, output, loss_name, depth, 
         f"finite difference {fd[worst]!r}")
 
 
+@pytest.mark.parametrize("single", [False, True], ids=["full-pass", "single-pattern"])
+@pytest.mark.parametrize(("output", "loss_name"), valid_output_losses())
+def test_a_pass_given_learning_rates_writes_eta_times_the_gradient(output, loss_name, single):
+    """BatchPass(lr=η) folds each network's η into the backward pass: its gradient is
+    η ∇E of the same θ (up to rounding), the forward pass and the loss untouched."""
+    act = ACTIVATIONS.parse("tanh")
+    p, theta, t, widths, _ = _pass_with_theta(act, output, loss_name, (4, 3), single, seed=7)
+    N = theta.shape[1]
+    lr = np.array([0.001, 0.5, 3.0, 1e4])[:N]
+    scaled = network.BatchPass(widths, p.n_rows, N, p.inputs if p.shared else None,
+                               p.hidden_act, p.output_act, p.loss, np.float64, lr=lr)
+    if not p.shared:
+        scaled.x[:] = p.x
+    W = network.layer_views(theta, widths)
+    plain_grad, eta_grad = np.zeros_like(theta), np.zeros_like(theta)
+    for pass_, grad in ((p, plain_grad), (scaled, eta_grad)):
+        pass_.forward(W)
+        pass_.backward(W, network.layer_views(grad, widths), t)
+    assert np.array_equal(scaled.y, p.y)
+    np.testing.assert_allclose(eta_grad, lr * plain_grad, rtol=1e-13, atol=1e-300)
+
+
 # ============================================================ 2. one step by hand
 
 
