@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -269,6 +270,7 @@ def test_grid_prints_the_axes_and_the_run_count(tiny):
                for line in lines)
     assert any(line.startswith("seeds") and "0..9 (10 seeds)" in line for line in lines)
     assert "4 configurations × 10 seeds → 80 runs" in result.output
+    assert re.search(r"training takes roughly \d+ s( to \d+ s)? on one core", result.output)
     assert not (tiny.parent / "results").exists()
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import warnings
 from collections import Counter
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -15,8 +16,10 @@ from xorbench.engine import Setup
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, loads_grid
 from xorbench.runner import (
+    COST_PER_SECOND_RANGE,
     ShardTarget,
     estimated_cost,
+    estimated_seconds,
     execute,
     plan_batches,
     run_batch,
@@ -152,3 +155,15 @@ def test_csv_formatted_in_workers_is_the_same_text(specs, monkeypatch, jobs):
         assert text() == csv_text(runs)
     with csv_text_in_workers(runs.head(0), jobs=jobs) as text:
         assert text() == csv_text(runs.head(0))
+
+
+def test_time_estimate_is_the_cost_at_the_measured_range_of_rates(specs):
+    plans = plan_batches(specs)
+    fast, slow = estimated_seconds(plans)
+    cost = sum(estimated_cost(plan) for plan in plans)
+    assert 0 < fast < slow
+    assert (fast, slow) == (cost / COST_PER_SECOND_RANGE[1], cost / COST_PER_SECOND_RANGE[0])
+    # twice the seeds (same configurations): longer, but less than twice as long, since
+    # every update of a batch has a fixed cost whatever its size
+    doubled = plan_batches([*specs, *(replace(s, seed=s.seed + 1000) for s in specs)])
+    assert 1.0 < estimated_seconds(doubled)[1] / slow < 2.0

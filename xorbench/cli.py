@@ -195,18 +195,13 @@ def _load(path: Path | None):
     return default_grid() if path is None else load_grid(path)
 
 
-# Rough single-core throughput (network-updates/s) for time estimates.
-_ESTIMATE_RATE = 2.5e6
-
-
 @app.command("grid")
 @_guard
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
-    from xorbench.config import updates_per_epoch
     from xorbench.formatting import seeds_text
-    from xorbench.grid import expand_configs, format_value
-    from xorbench.tasks import make_task
+    from xorbench.grid import expand, format_value
+    from xorbench.runner import estimated_seconds, plan_batches
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -218,12 +213,13 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
         table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
     table.add_row("seeds", seeds_text(grid.seeds))
     out.print(table)
-    updates = sum(
-        max(budgets) * updates_per_epoch(config.batch, make_task(config.task).n_patterns)
-        for config, budgets in expand_configs(grid)) * len(grid.seeds)
+    # the planner's cost model, at the range of rates measured on whole example grids
+    fast, slow = estimated_seconds(plan_batches(expand(grid)))
+    span = _duration(slow) if _duration(fast) == _duration(slow) else \
+        f"{_duration(fast)} to {_duration(slow)}"
     out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
-              f"{grid.n_runs:,} runs (one per budget); {updates:.3g} network-updates, "
-              f"roughly {_duration(updates / _ESTIMATE_RATE)} on one core", markup=False)
+              f"{grid.n_runs:,} runs (one per budget); training takes roughly {span} on one "
+              f"core", markup=False)
 
 
 def _duration(seconds: float) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from xorbench.errors import XorbenchError
 from xorbench.parallel import drain
 from xorbench.runner import (
+    COST_PER_SECOND_RANGE,
     FIXED_COST_NETWORKS,
     BatchOutput,
     BatchPlan,
@@ -66,10 +67,10 @@ def execute_dask(plans: Sequence[BatchPlan], sweep: str, jobs: int,
 # such a task loses about 1 % to scheduling; longer tasks would leave workers idle
 # at the end of a sweep and lose more work when a worker dies.
 DASK_TASK_SECONDS = 0.5
-# estimated_cost units trained per second on one core: 1.2–1.9e7 for batches of
-# 900–1800 networks on the 2-core test machine, down to 3e6 for 20 networks:
-# bundles of small batches train longer than estimated, never much shorter.
-COST_PER_SECOND = 1.5e7
+# estimated_cost units trained per second on one core: the slow end of the measured
+# range (small batches, down to 3e6 for 20 networks, train slower still): bundles of
+# small batches train longer than estimated, rarely much shorter.
+COST_PER_SECOND = COST_PER_SECOND_RANGE[0]
 DASK_CONNECT_TIMEOUT = 5  # seconds for a scheduler to answer
 DASK_WORKERS_TIMEOUT = 30  # seconds to wait for a scheduler's first worker
 

@@ -135,6 +135,19 @@ def _networks(seeds_of_budget: dict[int, list[int]]) -> list[tuple[tuple[int, ..
 FIXED_COST_NETWORKS = 250
 
 
+# estimated_cost units one core trains per second (float64, one process), measured on
+# this project's machine with whole example grids: 1.5e7 for activations.toml (gelu
+# and softplus are costly), 2.0e7 optimizers, 2.5e7 parity, 3.4e7 the quick grid.
+COST_PER_SECOND_RANGE = (1.5e7, 3.4e7)
+
+
+def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
+    """About how long ``plans`` train on one core: (fast end, slow end) of the range."""
+    cost = sum(estimated_cost(plan) for plan in plans)
+    fast, slow = COST_PER_SECOND_RANGE
+    return cost / slow, cost / fast
+
+
 def estimated_cost(plan: BatchPlan) -> float:
     """Relative time to train a batch: updates × (fixed cost + networks × layer sizes)."""
     setup = plan.setup
