@@ -1,10 +1,12 @@
 """The batched training engine: N small networks of one shape trained at once.
 
 :mod:`xorbench.network` holds the layout (θ as one (D, N) array, the network
-index last) and the forward and backward passes; this module trains: initial
-weights from each run's seed, the epoch loop for full, online and sampled
-batches, the optimizer steps, and at every epoch budget the record of how each
-network ended (solved, epoch_solved, loss, outputs, failure label).
+index last) and :mod:`xorbench.kernel` the compiled epoch loop (forward and
+backward passes, optimizer steps, criterion, losses, divergence); this module
+prepares a batch — initial weights from each run's seed, pattern orders for
+online and sampled training — runs the kernel from budget to budget, and at every
+epoch budget records how each network ended (solved, epoch_solved, loss, outputs,
+failure label).
 
 Nothing mixes two networks and every sum is added in a fixed order, so a
 network's numbers are bit-identical whether it is trained alone or with
@@ -26,26 +28,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xorbench import diagnose
-from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench import compiled, diagnose, kernel
+from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
 from xorbench.config import DTYPES, RunConfig, updates_per_epoch
-from xorbench.criteria import CRITERIA
 from xorbench.inits import BIAS_INITS, INITS, draw
-from xorbench.losses import LOSSES
-from xorbench.network import BatchPass, layer_views, n_params
+from xorbench.network import layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
-from xorbench.optimizers import OPTIMIZERS
 from xorbench.tasks import make_task
 
 # Which rounding the engine's arithmetic follows: bumped whenever a change makes some
 # run's numbers differ in the last bits, so that a sweep never resumes shards of
-# another numerics into one table. 1: until η moved into the backward pass; 2: now.
-ENGINE_NUMERICS = 2
+# another numerics into one table. 1: until η moved into the backward pass; 2: until
+# the compiled kernel (xorbench.kernel); 3: now.
+ENGINE_NUMERICS = 3
 
-# Epochs per block of criterion scores: epoch_solved is resolved and divergence
-# checked once a block (at fixed epochs, whatever the budgets), not every epoch.
-CHECK_EVERY = 32
+# Divergence is checked (and a diverged network frozen) every this many epochs, at
+# fixed epochs whatever the budgets; epoch_solved is exact, scored every epoch.
+CHECK_EVERY = kernel.CHECK_EVERY
 
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
 # (a whole number of epochs), so the draws never depend on the epoch budget.
@@ -201,6 +201,12 @@ class _Orders:
 
     def epoch(self, epoch: int) -> np.ndarray:
         """Pattern indices of the updates of ``epoch`` (0-based), (per_epoch, N)."""
+        block, start = self.block_at(epoch)
+        return block[epoch - start]
+
+    def block_at(self, epoch: int) -> tuple[np.ndarray, int]:
+        """The block of orders holding ``epoch``, (epochs_per_block, per_epoch, N), and
+        the epoch it starts at."""
         start = epoch - epoch % self.epochs_per_block
         if start != self.block_start:
             k = self.epochs_per_block
@@ -216,7 +222,7 @@ class _Orders:
             self.block = (by_network if self.own_streams
                           else by_network.take(self.column, axis=2))  # (k, per_epoch, N)
             self.block_start = start
-        return self.block[epoch - start]
+        return self.block, start
 
 
 # Streams moved to the last axis this many at a time: each slice's rows stay in cache
@@ -250,11 +256,6 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     widths = (task.n_inputs, *setup.hidden, 1)
     n_nets, n_patterns, max_epoch = len(members), task.n_patterns, budgets[-1]
     hidden_act = make_activation(setup.activation, ACTIVATIONS)
-    output_act = make_activation(setup.output, OUTPUTS)
-    loss = LOSSES.impl(setup.loss)
-    optimizer = OPTIMIZERS.impl(setup.optimizer)(*setup.optimizer.args)
-    criterion = CRITERIA.impl(setup.criterion)(*setup.criterion.args)
-    full_batch = setup.batch.name == "full"
 
     # θ (D, N): each distinct (init, bias_init, seed) is drawn once
     cache: dict[tuple, np.ndarray] = {}
@@ -265,28 +266,20 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
             cache[key] = initial_params(widths, m.init, m.bias_init, m.seed)
         columns.append(cache[key])
     theta = np.array(np.stack(columns, axis=1), dtype=dtype)
-    grad = np.zeros_like(theta)
-    scratch = np.zeros_like(theta)
-    W, G = layer_views(theta, widths), layer_views(grad, widths)
     lr = np.array([m.lr for m in members], dtype=dtype)
-    state = optimizer.init_state(theta, lr)
-
-    # the full pass sees every pattern (inputs shared by all networks), targets (P, 1)
-    # optimizers linear in the gradient get η ∇E from the backward pass (η folded in)
-    folded_lr = lr if optimizer.scaled_gradient else None
-    full = BatchPass(widths, n_patterns, n_nets, task.inputs, hidden_act, output_act, loss, dtype,
-                     folded_lr)
-    targets = task.targets.astype(dtype)[:, None]
-    if not full_batch:
-        single = BatchPass(widths, 1, n_nets, None, hidden_act, output_act, loss, dtype,
-                           folded_lr)
+    state = np.zeros((2, *theta.shape), dtype)  # the optimizer's, per parameter
+    if setup.optimizer.name == "rprop":
+        state[0] = lr  # iRprop−'s first step is the learning rate
+    if setup.batch.name == "full":
+        orders = None
+    else:
         orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
-        inputs_t = task.inputs.T.astype(dtype)  # (n, P)
-        target_row = np.zeros((1, n_nets), dtype)
 
     curve_epochs = tuple(log_epochs(max_epoch))
-    loss_epochs = set(curve_epochs) | set(budgets) | {b // 2 for b in budgets}
-    losses_at: dict[int, np.ndarray] = {}
+    loss_epochs = sorted(set(curve_epochs) | set(budgets) | {b // 2 for b in budgets})
+    loss_row = np.full(max_epoch + 1, -1, np.int64)  # epoch → its row of `losses`
+    loss_row[loss_epochs] = np.arange(len(loss_epochs))
+    losses = np.zeros((len(loss_epochs), n_nets), dtype)
     n_budgets = len(budgets)
     result = BatchResult(
         setup=setup,
@@ -304,84 +297,92 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         params=np.zeros((n_budgets, theta.shape[0], n_nets), dtype),
         curve_epochs=curve_epochs,
     )
-    # score of the criterion at each epoch of the current block; solved ⟺ score > 0
-    scores = np.zeros((CHECK_EVERY, n_nets), dtype)
-    score_scratch = np.zeros((n_patterns, n_nets), dtype)
     epoch_solved = np.full(n_nets, -1, np.int64)
     diverged = np.zeros(n_nets, bool)
-    loss_now = np.zeros(n_nets, dtype)
-    step = 0
+    observed = Observed.empty(n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
+    args = (compiled.layout(widths), task.inputs, task.targets.astype(dtype),
+            compiled.codes(setup), compiled.constants(setup, n_patterns, dtype))
+    no_orders = np.zeros((1, 0, n_nets), np.uint8)
 
-    with np.errstate(all="ignore"):
-        for epoch in range(max_epoch + 1):
-            # state after `epoch` epochs, seen on every pattern
-            full.forward(W)
-            k = epoch % CHECK_EVERY
-            criterion.score(full.y, targets, score_scratch, scores[k])
-            recording = epoch in budgets
-            if k == CHECK_EVERY - 1 or recording:
-                _first_solved(scores[: k + 1], epoch - k, epoch_solved)
-            if k == 0 or epoch in loss_epochs:
-                full.loss_value(targets, loss_now)
-            if k == 0:
-                # a fixed schedule, so that freezing never depends on the budgets
-                newly = ~np.isfinite(loss_now) & ~diverged
-                if newly.any():
-                    diverged |= newly
-                    theta[:, newly] = np.nan  # frozen: NaN stays NaN, touching nobody else
-            if epoch in loss_epochs:
-                losses_at[epoch] = loss_now.copy()
-            if recording or full_batch:
-                full.backward(W, G, targets)
-            if recording:
-                _record(result, budgets.index(epoch), full, theta, grad, folded_lr,
-                        scores[k] > 0, epoch_solved, diverged, loss_now, losses_at[epoch // 2],
-                        targets, hidden_act)
-            if epoch == max_epoch:
-                break
-            if full_batch:
-                step += 1
-                optimizer.step(theta, grad, lr, state, step, scratch)
-                continue
-            for idx in orders.epoch(epoch):
-                # one update per drawn pattern, each network its own pattern
-                np.take(inputs_t, idx, axis=1, out=single.x[0])
-                np.take(targets[:, 0], idx, out=target_row[0])
-                single.forward(W)
-                single.backward(W, G, target_row)
-                step += 1
-                optimizer.step(theta, grad, lr, state, step, scratch)
+    epoch = 0
+    for stop in _stops(budgets, orders):
+        block, block_start = orders.block_at(epoch) if orders and epoch < stop else (no_orders, 0)
+        recording = stop in budgets
+        kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row, epoch,
+                   stop, block, block_start, recording, observed.outputs, observed.derivatives,
+                   observed.gradient, observed.loss, observed.score)
+        if recording:
+            with np.errstate(all="ignore"):  # diverged networks: inf and NaN are expected
+                _record(result, budgets.index(stop), widths, theta, observed, epoch_solved,
+                        diverged, losses[loss_row[stop // 2]], task.targets, hidden_act)
+        epoch = stop
 
-    result.curve_loss = (np.stack([losses_at[e] for e in curve_epochs])
-                         if curve_epochs else np.zeros((0, n_nets), dtype))
+    result.curve_loss = losses[loss_row[list(curve_epochs)]]
     return result
 
 
-def _first_solved(scores: np.ndarray, first_epoch: int, epoch_solved: np.ndarray) -> None:
-    """Set epoch_solved for networks first solved within a block of scored epochs."""
-    solved = scores > 0  # (epochs, N)
-    newly = solved.any(axis=0) & (epoch_solved < 0)
-    if newly.any():
-        epoch_solved[newly] = first_epoch + solved[:, newly].argmax(axis=0)
+@dataclass
+class Observed:
+    """The kernel's view of a batch at a recorded epoch, on every pattern."""
+
+    outputs: np.ndarray  # (P, units, N): every unit's activation, the output last
+    derivatives: np.ndarray  # (P, units, N): f′(z) of every unit
+    gradient: np.ndarray  # (D, N): ∇E over all patterns
+    loss: np.ndarray  # (N,)
+    score: np.ndarray  # (N,) the criterion's score: solved ⟺ score > 0
+
+    @classmethod
+    def empty(cls, n_patterns: int, n_units: int, n_params: int, n_nets: int,
+              dtype: np.dtype) -> Observed:
+        return cls(np.zeros((n_patterns, n_units, n_nets), dtype),
+                   np.zeros((n_patterns, n_units, n_nets), dtype),
+                   np.zeros((n_params, n_nets), dtype), np.zeros(n_nets, dtype),
+                   np.zeros(n_nets, dtype))
 
 
-def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, folded_lr, solved_now,
-            epoch_solved, diverged, loss_now, loss_half, targets, hidden_act) -> None:
-    """Fill budget b's row of ``result`` from the current state (``grad`` is η ∇E if
-    ``folded_lr`` is η, else ∇E)."""
+def _stops(budgets: tuple[int, ...], orders: _Orders | None) -> list[int]:
+    """Epochs where the kernel returns: each budget, and (online / sampled) each start of
+    a block of drawn pattern orders."""
+    stops = set(budgets)
+    if orders is not None:
+        stops |= set(range(orders.epochs_per_block, budgets[-1], orders.epochs_per_block))
+    return sorted(stops)
+
+
+def observe(setup: Setup, theta: np.ndarray) -> Observed:
+    """Outputs, derivatives, ∇E, E and the criterion's score of networks θ (D, N) of
+    ``setup``, from the same arithmetic as training (nothing is trained)."""
+    task = make_task(setup.task)
+    dtype = np.dtype(DTYPES.impl(setup.dtype))
+    widths = (task.n_inputs, *setup.hidden, 1)
+    theta = np.array(theta, dtype=dtype)
+    n_nets = theta.shape[1]
+    observed = Observed.empty(task.n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
+    kernel.run(theta, np.zeros((2, *theta.shape), dtype), np.zeros(n_nets, dtype),
+               compiled.layout(widths), task.inputs, task.targets.astype(dtype),
+               compiled.codes(setup), compiled.constants(setup, task.n_patterns, dtype),
+               np.full(n_nets, -1, np.int64), np.zeros(n_nets, bool), np.zeros((1, n_nets), dtype),
+               np.zeros(1, np.int64), 0, 0, np.zeros((1, 0, n_nets), np.uint8), 0, True,
+               observed.outputs, observed.derivatives, observed.gradient, observed.loss,
+               observed.score)
+    return observed
+
+
+def _record(result: BatchResult, b: int, widths, theta, observed: Observed, epoch_solved,
+            diverged, loss_half, targets, hidden_act) -> None:
+    """Fill budget b's row of ``result`` from the state the kernel observed."""
+    loss_now, y = observed.loss, observed.outputs[:, -1, :]
     diverged_now = diverged | ~np.isfinite(loss_now) | ~np.isfinite(theta).all(axis=0)
-    solved = solved_now & ~diverged_now
+    solved = (observed.score > 0) & ~diverged_now
     result.solved[b] = solved
     result.epoch_solved[b] = epoch_solved
     result.final_loss[b] = loss_now
-    margin = (full.y - 0.5) * (2 * targets - 1)
+    margin = (y - 0.5) * (2 * targets[:, None] - 1)
     result.accuracy[b] = (margin > 0).sum(axis=0) / margin.shape[0]
-    squared = grad * grad
-    result.grad_norm[b] = np.sqrt(sum_leading_inplace(squared))
-    if folded_lr is not None:
-        result.grad_norm[b] /= folded_lr  # ‖∇E‖ = ‖η ∇E‖ / η
+    squared = observed.gradient * observed.gradient
+    result.grad_norm[b] = np.sqrt(sum_leading_inplace(squared))  # ‖∇E‖₂
     result.diverged[b] = diverged_now
-    result.outputs[b] = full.y
+    result.outputs[b] = y
     result.params[b] = theta
     result.params[b][:, diverged_now] = np.nan  # a diverged network is recorded frozen
 
@@ -389,14 +390,16 @@ def _record(result: BatchResult, b: int, full: BatchPass, theta, grad, folded_lr
     symmetric = np.zeros(n_nets, bool)
     dead = np.zeros(n_nets, bool)
     tiny_pairs = np.zeros(n_nets)
-    n_pairs = 0
-    for l, W in enumerate(layer_views(theta, full.widths)[:-1]):
-        units = full.a[l]
-        sym, dd, tiny = diagnose.layer_flags(W, units, full.fprime[l], hidden_act.tiny_derivative)
+    n_pairs, first_unit = 0, 0
+    for W in layer_views(theta, widths)[:-1]:
+        units = slice(first_unit, first_unit + W.shape[1])
+        a, fprime = observed.outputs[:, units], observed.derivatives[:, units]
+        sym, dd, tiny = diagnose.layer_flags(W, a, fprime, hidden_act.tiny_derivative)
         symmetric |= sym
         dead |= dd
         tiny_pairs += tiny
-        n_pairs += units.shape[0] * units.shape[1]
+        n_pairs += a.shape[0] * a.shape[1]
+        first_unit = units.stop
     saturated = tiny_pairs / max(n_pairs, 1)
     result.failure[b] = diagnose.classify(
         solved, diverged_now, symmetric, dead, saturated, loss_now, loss_half, result.grad_norm[b]

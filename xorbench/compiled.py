@@ -1,0 +1,73 @@
+"""A setup as the compiled kernel takes it: layout table, run-time codes, constants.
+
+:mod:`xorbench.kernel` knows nothing of the choice tables; this module turns a
+:class:`~xorbench.engine.Setup`'s choices into its integer codes and the numbers
+its arithmetic uses (in the batch's dtype, so float32 networks compute in float32).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from xorbench import kernel
+from xorbench.losses import LOSSES
+from xorbench.optimizers import Adam, Rprop
+
+ACTIVATION_CODES = {
+    "sigmoid": kernel.SIGMOID, "tanh": kernel.TANH, "relu": kernel.RELU,
+    "leaky_relu": kernel.LEAKY_RELU, "elu": kernel.ELU, "gelu": kernel.GELU,
+    "softplus": kernel.SOFTPLUS, "sin": kernel.SIN, "linear": kernel.LINEAR,
+}
+LOSS_CODES = {"mse": kernel.MSE, "sse": kernel.SSE, "bce": kernel.BCE}
+OPTIMIZER_CODES = {"sgd": kernel.SGD, "momentum": kernel.MOMENTUM, "nesterov": kernel.NESTEROV,
+                   "adam": kernel.ADAM, "rprop": kernel.RPROP}
+CRITERION_CODES = {"threshold": kernel.THRESHOLD, "tolerance": kernel.TOLERANCE,
+                   "rms": kernel.RMS}
+
+
+def layout(widths: Sequence[int]) -> np.ndarray:
+    """One row per layer: fan_in, fan_out, its first row in θ, its first unit."""
+    rows, theta_start, unit_start = [], 0, 0
+    for fan_in, fan_out in itertools.pairwise(widths):
+        rows.append((fan_in, fan_out, theta_start, unit_start))
+        theta_start += (fan_in + 1) * fan_out
+        unit_start += fan_out
+    return np.array(rows, np.int64)
+
+
+def codes(setup) -> np.ndarray:
+    """The kernel's ``codes`` array: hidden and output activation, loss, optimizer,
+    criterion."""
+    out = np.zeros(5, np.int64)
+    out[kernel.HIDDEN] = ACTIVATION_CODES[setup.activation.name]
+    out[kernel.OUTPUT] = ACTIVATION_CODES[setup.output.name]
+    out[kernel.LOSS] = LOSS_CODES[setup.loss.name]
+    out[kernel.OPTIMIZER] = OPTIMIZER_CODES[setup.optimizer.name]
+    out[kernel.CRITERION] = CRITERION_CODES[setup.criterion.name]
+    return out
+
+
+def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
+    """The kernel's ``consts`` array, in ``dtype``."""
+    c = np.zeros(kernel.N_CONSTS, np.float64)
+    c[kernel.HALF], c[kernel.ONE], c[kernel.TWO] = 0.5, 1.0, 2.0
+    c[kernel.ALPHA] = setup.activation.args[0] if setup.activation.args else 0.0
+    betas = (*setup.optimizer.args, 0.0, 0.0)  # momentum's β, or adam's β1 and β2
+    c[kernel.BETA1], c[kernel.BETA2] = betas[0], betas[1]
+    c[kernel.LEVEL] = setup.criterion.args[0] if setup.criterion.args else 0.0
+    c[kernel.ADAM_EPS] = Adam.eps
+    loss = LOSSES.impl(setup.loss)
+    # E = c Σ_p term_p; ∂E/∂z = k (y − t) f′(z), k = 2c (squared) or c (bce)
+    c[kernel.SCALE_FULL] = loss.scale(n_patterns)
+    c[kernel.FACTOR_FULL] = loss.delta_factor(n_patterns)
+    c[kernel.FACTOR_ONE] = loss.delta_factor(1)
+    c[kernel.RPROP_UP], c[kernel.RPROP_DOWN] = Rprop.eta_plus, Rprop.eta_minus
+    c[kernel.RPROP_MIN], c[kernel.RPROP_MAX] = Rprop.step_min, Rprop.step_max
+    # gelu's tanh form: c = √(2/π), k = 0.044715
+    c[kernel.GELU_C], c[kernel.GELU_K] = math.sqrt(2 / math.pi), 0.044715
+    c[kernel.GELU_3K] = 3 * 0.044715
+    return c.astype(dtype)

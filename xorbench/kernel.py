@@ -1,0 +1,431 @@
+"""The compiled training loop (numba): every setup, one compilation per dtype.
+
+Activation, loss, optimizer, criterion and the architecture are run-time values
+(codes, a layout table), switched outside the loops over networks, so one
+compilation — cached on disk, ~0.3 s to load in a new process — serves every grid.
+
+Layout: θ is (D, N), network index last (:mod:`xorbench.network`), and each call
+works through the networks ``LANES`` at a time, copying their columns into small
+local buffers that stay in cache for all the epochs of the call. The innermost
+loops run over the lanes with a constant count and no dependence between lanes,
+so they vectorise, and every lane — padding or not — follows the same
+arithmetic: a network's numbers never depend on its batch-mates.
+
+Numerics (``engine_numerics`` 3): IEEE arithmetic in the order written, no
+fastmath, no FMA contraction. ``exp`` is this module's own polynomial, so that it
+vectorises and gives the same bits on any CPU; ``tanh``, ``expm1``, ``log1p``,
+``sin``, ``cos`` and ``sqrt`` are the C library's. Every stored number (θ,
+optimizer state, activations) has the batch's dtype; float32 networks evaluate
+``exp`` in float64 and round it once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+LANES = 64  # networks per local block; a multiple of every vector width
+CHECK_EVERY = 32  # divergence is checked at epochs 0, 32, 64, ... (see engine)
+
+# run-time codes (xorbench.compiled maps the choice tables' names to these)
+SIGMOID, TANH, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SIN, LINEAR = range(9)
+MSE, SSE, BCE = range(3)
+SGD, MOMENTUM, NESTEROV, ADAM, RPROP = range(5)
+THRESHOLD, TOLERANCE, RMS = range(3)
+# positions in the ``codes`` array every kernel takes
+HIDDEN, OUTPUT, LOSS, OPTIMIZER, CRITERION = range(5)
+# positions in the ``consts`` array (of the batch's dtype): numbers used in arithmetic
+ZERO, HALF, ONE, TWO, ALPHA, BETA1, BETA2, LEVEL, ADAM_EPS = range(9)
+SCALE_FULL, FACTOR_FULL, FACTOR_ONE = range(9, 12)  # c and k of E over P rows, k on 1 row
+RPROP_UP, RPROP_DOWN, RPROP_MIN, RPROP_MAX, GELU_C, GELU_K, GELU_3K = range(12, 19)
+N_CONSTS = 19
+# the layout table: one row per layer
+FAN_IN, FAN_OUT, THETA_START, UNIT_START = range(4)
+
+# exp(x) = 2^k e^r, k = round(x / ln 2), r = x − k ln 2 with ln 2 split in two
+# (Cody–Waite) so that r is exact, e^r by its Taylor polynomial to degree 12
+LOG2E = 1.4426950408889634
+LN2_HI = 6.93147180369123816490e-01
+LN2_LO = 1.90821492927058770002e-10
+C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 = (1 / math.factorial(k)
+                                                         for k in range(13))
+EXP_MAX, EXP_MIN = 709.782712893384, -708.3964185322641  # e^x overflows / is subnormal
+
+
+@nb.njit(cache=True)
+def exp(work, bits):
+    """work[1] = e^work[0] over a row of lanes, in float64, to ≤ 2.5 ulp: inf above
+    EXP_MAX, 0 below EXP_MIN (no subnormals), NaN stays NaN.
+
+    2^k is applied as 2^h · 2^(k − h), h = ⌊k/2⌋, each written as exponent bits
+    into the int64 scratch ``bits`` (a separate loop keeps every loop vectorisable).
+    """
+    for s in range(LANES):
+        clamped = min(max(work[0, s], -708.5), 709.8)
+        k = np.floor(clamped * LOG2E + 0.5)
+        r = (clamped - k * LN2_HI) - k * LN2_LO
+        work[1, s] = C0 + r * (C1 + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * (
+            C7 + r * (C8 + r * (C9 + r * (C10 + r * (C11 + r * C12)))))))))))  # e^r
+        half = np.int64(k) >> 1
+        bits[0, s] = (half + 1023) << 52  # 2^h
+        bits[1, s] = (np.int64(k) - half + 1023) << 52  # 2^(k − h)
+    scale = bits.view(np.float64)
+    for s in range(LANES):
+        work[1, s] = work[1, s] * scale[0, s] * scale[1, s]
+    for s in range(LANES):
+        x = work[0, s]
+        work[1, s] = np.inf if x > EXP_MAX else work[1, s]
+        work[1, s] = 0.0 if x < EXP_MIN else work[1, s]
+        work[1, s] = x if x != x else work[1, s]
+
+
+@nb.njit(cache=True)
+def activate(kind, c, z, a, fp, p, u, work, bits):
+    """a = f(z) and fp = f′(z) of unit u on row p, every lane, for activation ``kind``;
+    ``c`` the constants, ``work`` (2, LANES) float64 and ``bits`` scratch."""
+    zero, half, one, alpha = c[ZERO], c[HALF], c[ONE], c[ALPHA]
+    if kind == SIGMOID:
+        for s in range(LANES):
+            work[0, s] = -z[p, u, s]
+        exp(work, bits)
+        for s in range(LANES):  # σ(z) = 1 / (1 + e^−z),  σ′ = σ (1 − σ)
+            e = work[1, s]
+            a[p, u, s] = 1.0 / (1.0 + e)
+            fp[p, u, s] = a[p, u, s] * (one - a[p, u, s])
+    elif kind == TANH:
+        for s in range(LANES):  # tanh′ = 1 − tanh²
+            a[p, u, s] = math.tanh(z[p, u, s])
+            fp[p, u, s] = one - a[p, u, s] * a[p, u, s]
+    elif kind == RELU:
+        for s in range(LANES):  # max(z, 0); derivative 1 if z > 0 else 0
+            a[p, u, s] = zero if z[p, u, s] <= zero else z[p, u, s]
+            fp[p, u, s] = one if z[p, u, s] > zero else zero
+    elif kind == LEAKY_RELU:
+        for s in range(LANES):  # z if z > 0 else α z; derivative 1 or α
+            a[p, u, s] = alpha * z[p, u, s] if z[p, u, s] <= zero else z[p, u, s]
+            fp[p, u, s] = one if z[p, u, s] > zero else alpha
+    elif kind == ELU:
+        for s in range(LANES):  # z if z > 0 else α (e^z − 1); derivative 1 or f(z) + α
+            zs = z[p, u, s]
+            a[p, u, s] = alpha * math.expm1(zs) if zs <= zero else zs
+            fp[p, u, s] = one if zs > zero else a[p, u, s] + alpha
+    elif kind == GELU:
+        for s in range(LANES):
+            # ½ z (1 + tanh v), v = c (z + k z³);
+            # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) c (1 + 3 k z²)
+            zs = z[p, u, s]
+            th = math.tanh(c[GELU_C] * (zs + c[GELU_K] * zs * zs * zs))
+            a[p, u, s] = half * zs * (one + th)
+            dv = c[GELU_C] * (one + c[GELU_3K] * zs * zs)
+            fp[p, u, s] = half * (one + th) + half * zs * (one - th * th) * dv
+    elif kind == SOFTPLUS:
+        for s in range(LANES):
+            work[0, s] = -abs(z[p, u, s])
+        exp(work, bits)
+        for s in range(LANES):
+            # log(1 + e^z) = max(z, 0) + log(1 + e^−|z|);  derivative σ(z),
+            # 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below
+            zs, e = z[p, u, s], work[1, s]
+            fp[p, u, s] = 1.0 / (1.0 + e) if zs >= zero else e / (1.0 + e)
+            a[p, u, s] = (zero if zs <= zero else zs) + math.log1p(e)
+    elif kind == SIN:
+        for s in range(LANES):
+            a[p, u, s] = math.sin(z[p, u, s])
+            fp[p, u, s] = math.cos(z[p, u, s])
+    else:  # LINEAR
+        for s in range(LANES):
+            a[p, u, s] = z[p, u, s]
+            fp[p, u, s] = one
+
+
+@nb.njit(cache=True)
+def forward(theta, layout, x, p, z, a, fp, codes, c, work, bits):
+    """Row p (one pattern per lane) through every layer: z = b + Σ_i x_i w_ij, a = f(z).
+
+    x (rows, n, LANES) holds each lane's inputs; z, a, fp are (rows, units, LANES).
+    """
+    n_layers = layout.shape[0]
+    for l in range(n_layers):
+        fan_in, fan_out, first, here = layout[l]
+        below = layout[l - 1, UNIT_START]
+        kind = codes[OUTPUT] if l == n_layers - 1 else codes[HIDDEN]
+        for j in range(fan_out):
+            u, bias = here + j, first + fan_in * fan_out + j
+            for s in range(LANES):
+                z[p, u, s] = theta[bias, s]
+            for i in range(fan_in):
+                w = first + i * fan_out + j
+                if l == 0:
+                    for s in range(LANES):
+                        z[p, u, s] += x[p, i, s] * theta[w, s]
+                else:
+                    for s in range(LANES):
+                        z[p, u, s] += a[p, below + i, s] * theta[w, s]
+            activate(kind, c, z, a, fp, p, u, work, bits)
+
+
+@nb.njit(cache=True)
+def output_delta(loss, factor, a, fp, p, t, delta):
+    """δ = ∂E/∂z at the output on row p: k (y − t) f′(z), or k (σ(z) − t) for bce."""
+    out = a.shape[1] - 1
+    if loss == BCE:
+        for s in range(LANES):
+            delta[out, s] = factor * (a[p, out, s] - t[p, s])
+    else:
+        for s in range(LANES):
+            delta[out, s] = factor * (a[p, out, s] - t[p, s]) * fp[p, out, s]
+
+
+@nb.njit(cache=True)
+def backward(theta, layout, x, p, a, fp, delta, grad, zero):
+    """Add row p's ∂E/∂θ to ``grad`` (D, LANES), given the output's δ = ∂E/∂z in the
+    last row of ``delta``: ∂E/∂w_ij = x_i δ_j, ∂E/∂b_j = δ_j, δ_i = f′(z_i) Σ_j w_ij δ_j."""
+    for l in range(layout.shape[0] - 1, -1, -1):
+        fan_in, fan_out, first, here = layout[l]
+        below = layout[l - 1, UNIT_START]
+        for j in range(fan_out):
+            bias = first + fan_in * fan_out + j
+            for s in range(LANES):
+                grad[bias, s] += delta[here + j, s]
+            for i in range(fan_in):
+                w = first + i * fan_out + j
+                if l == 0:
+                    for s in range(LANES):
+                        grad[w, s] += x[p, i, s] * delta[here + j, s]
+                else:
+                    for s in range(LANES):
+                        grad[w, s] += a[p, below + i, s] * delta[here + j, s]
+        if l == 0:
+            break
+        for i in range(fan_in):
+            for s in range(LANES):
+                delta[below + i, s] = zero
+            for j in range(fan_out):
+                w = first + i * fan_out + j
+                for s in range(LANES):
+                    delta[below + i, s] += theta[w, s] * delta[here + j, s]
+            for s in range(LANES):
+                delta[below + i, s] *= fp[p, below + i, s]
+
+
+@nb.njit(cache=True)
+def step(optimizer, theta, grad, state, lr, t, c, unbias):
+    """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1,
+    ``unbias`` is a 2-element scratch array of θ's dtype."""
+    beta1, beta2, one = c[BETA1], c[BETA2], c[ONE]
+    if optimizer == SGD:
+        for d in range(theta.shape[0]):
+            for s in range(LANES):  # θ ← θ − η ∇E
+                theta[d, s] -= lr[s] * grad[d, s]
+    elif optimizer == MOMENTUM:
+        for d in range(theta.shape[0]):
+            for s in range(LANES):  # v ← β v + ∇E;  θ ← θ − η v
+                state[0, d, s] = beta1 * state[0, d, s] + grad[d, s]
+                theta[d, s] -= lr[s] * state[0, d, s]
+    elif optimizer == NESTEROV:
+        for d in range(theta.shape[0]):
+            for s in range(LANES):  # v ← β v + ∇E;  θ ← θ − η (∇E + β v)  (as in PyTorch)
+                state[0, d, s] = beta1 * state[0, d, s] + grad[d, s]
+                theta[d, s] -= lr[s] * (grad[d, s] + beta1 * state[0, d, s])
+    elif optimizer == ADAM:
+        # m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²   (Kingma & Ba 2015)
+        # θ ← θ − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)
+        fresh1, fresh2, eps = one - beta1, one - beta2, c[ADAM_EPS]
+        unbias[0] = 1.0 - np.float64(beta1) ** t  # rounded to θ's dtype
+        unbias[1] = 1.0 - np.float64(beta2) ** t
+        for d in range(theta.shape[0]):
+            for s in range(LANES):
+                g = grad[d, s]
+                state[0, d, s] = beta1 * state[0, d, s] + fresh1 * g
+                state[1, d, s] = beta2 * state[1, d, s] + fresh2 * (g * g)
+                root = math.sqrt(state[1, d, s] / unbias[1])
+                theta[d, s] -= lr[s] * (state[0, d, s] / unbias[0]) / (root + eps)
+    else:  # RPROP, iRprop− (Igel & Hüsken 2000): state 0 the step Δ, 1 the last gradient
+        zero = c[ZERO]
+        for d in range(theta.shape[0]):
+            for s in range(LANES):
+                # Δ ← min(η⁺Δ, Δmax) if g · g_prev > 0;  Δ ← max(η⁻Δ, Δmin), g ← 0 if < 0
+                # θ ← θ − sign(g) Δ;  g_prev ← g
+                g = grad[d, s]
+                agreement = g * state[1, d, s]
+                if agreement > zero:
+                    state[0, d, s] = min(state[0, d, s] * c[RPROP_UP], c[RPROP_MAX])
+                elif agreement < zero:
+                    state[0, d, s] = max(state[0, d, s] * c[RPROP_DOWN], c[RPROP_MIN])
+                    g = zero
+                state[1, d, s] = g
+                sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
+                theta[d, s] -= sign * state[0, d, s]
+
+
+@nb.njit(cache=True)
+def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoch_solved,
+            diverged, losses, loss_row, loss_now, score, work, bits):
+    """The state after ``epoch`` epochs, seen on every pattern: forward pass, criterion
+    score, epoch_solved, the loss where it is kept, divergence freezing every
+    CHECK_EVERY epochs. ``lanes`` is how many lanes hold real networks."""
+    n_patterns, out = z.shape[0], z.shape[1] - 1
+    zero, half, one, two, level = c[ZERO], c[HALF], c[ONE], c[TWO], c[LEVEL]
+    for p in range(n_patterns):
+        forward(theta, layout, rows, p, z, a, fp, codes, c, work, bits)
+    criterion = codes[CRITERION]
+    if criterion == RMS:
+        for s in range(LANES):
+            score[s] = zero
+        for p in range(n_patterns):  # Σ_p (y_p − t_p)², added in pattern order
+            for s in range(LANES):
+                error = a[p, out, s] - targets[p]
+                score[s] += error * error
+        for s in range(LANES):  # r − √(Σ_p (y_p − t_p)² / P), P a power of two
+            score[s] = level - math.sqrt(score[s] * c[SCALE_FULL])
+    else:
+        # threshold: min_p (y_p − ½)(2 t_p − 1);  tolerance: d − max_p |y_p − t_p|;
+        # a NaN output makes the score NaN (not solved)
+        for s in range(LANES):
+            score[s] = np.inf
+        for p in range(n_patterns):
+            t = targets[p]
+            sign = two * t - one
+            for s in range(LANES):
+                y = a[p, out, s]
+                value = (y - half) * sign if criterion == THRESHOLD else level - abs(y - t)
+                score[s] = value if (value < score[s] or value != value) else score[s]
+    for s in range(lanes):
+        if score[s] > zero and epoch_solved[s] < 0:
+            epoch_solved[s] = epoch
+    row = loss_row[epoch]
+    if row < 0 and epoch % CHECK_EVERY != 0:
+        return
+    for s in range(LANES):
+        loss_now[s] = zero
+    for p in range(n_patterns):  # E = c Σ_p term_p, added in pattern order
+        t = targets[p]
+        if codes[LOSS] == BCE:
+            # term log(1 + e^z) − t z = max(z, 0) − t z + log(1 + e^−|z|), stable
+            for s in range(LANES):
+                work[0, s] = -abs(z[p, out, s])
+            exp(work, bits)
+            for s in range(LANES):
+                zs = z[p, out, s]
+                loss_now[s] += (zero if zs <= zero else zs) - t * zs + math.log1p(work[1, s])
+        else:
+            for s in range(LANES):  # term (y − t)²
+                error = a[p, out, s] - t
+                loss_now[s] += error * error
+    for s in range(LANES):
+        loss_now[s] *= c[SCALE_FULL]
+    if row >= 0:
+        for s in range(lanes):
+            losses[row, s] = loss_now[s]
+    if epoch % CHECK_EVERY == 0:
+        for s in range(lanes):  # frozen: NaN stays NaN, touching nobody else
+            if not math.isfinite(loss_now[s]) and not diverged[s]:
+                diverged[s] = True
+                theta[:, s] = np.nan
+
+
+@nb.njit(cache=True)
+def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c):
+    """∇E over every pattern into ``grad``, from the forward pass in a, fp."""
+    grad[:] = c[ZERO]
+    for p in range(a.shape[0]):  # summed in pattern order
+        output_delta(codes[LOSS], c[FACTOR_FULL], a, fp, p, target_rows, delta)
+        backward(theta, layout, rows, p, a, fp, delta, grad, c[ZERO])
+
+
+@nb.njit(cache=True)
+def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diverged, losses,
+        loss_row, first_epoch, stop_epoch, orders, orders_start, record, outputs,
+        derivatives, gradients, final_loss, scores):
+    """Train every network (column) of θ from ``first_epoch`` to ``stop_epoch``.
+
+    theta (D, N) and state (2, D, N) are updated in place, as are epoch_solved,
+    diverged and losses[loss_row[e]] (the loss after e epochs, where loss_row[e] ≥ 0).
+    ``layout`` is the architecture (layers × FAN_IN, FAN_OUT, THETA_START,
+    UNIT_START); inputs (P, n) and targets (P,) the task; ``c`` the constants.
+    ``orders`` (k, updates, N) holds the patterns of online / sampled epochs
+    ``orders_start`` …; full batch when it has no updates. With ``record``, the state
+    at ``stop_epoch`` is observed too: every unit's activation and its derivative on
+    every pattern into outputs and derivatives (P, units, N), ∇E into gradients
+    (D, N), E into final_loss and the criterion's score into scores (N,).
+    """
+    n_params, n_nets = theta.shape
+    n_patterns, n_inputs = inputs.shape
+    n_units = layout[-1, UNIT_START] + 1
+    dtype = theta.dtype
+    full_batch = orders.shape[1] == 0
+    rows = np.zeros((n_patterns, n_inputs, LANES), dtype)  # every lane sees pattern p
+    target_rows = np.zeros((n_patterns, LANES), dtype)
+    for p in range(n_patterns):
+        target_rows[p] = targets[p]
+        for i in range(n_inputs):
+            rows[p, i] = inputs[p, i]
+    th = np.zeros((n_params, LANES), dtype)
+    grad = np.zeros((n_params, LANES), dtype)
+    st = np.zeros((2, n_params, LANES), dtype)
+    rate = np.zeros(LANES, dtype)
+    z = np.zeros((n_patterns, n_units, LANES), dtype)
+    a = np.zeros_like(z)
+    fp = np.zeros_like(z)
+    delta = np.zeros((n_units, LANES), dtype)
+    x = np.zeros((1, n_inputs, LANES), dtype)  # online: each lane's pattern
+    t = np.zeros((1, LANES), dtype)
+    z1 = np.zeros((1, n_units, LANES), dtype)
+    a1, fp1 = np.zeros_like(z1), np.zeros_like(z1)
+    loss_now, score = np.zeros(LANES, dtype), np.zeros(LANES, dtype)
+    solved_at = np.zeros(LANES, np.int64)
+    frozen = np.zeros(LANES, np.bool_)
+    lane_losses = np.zeros((losses.shape[0], LANES), dtype)
+    picks = np.zeros(LANES, np.int64)
+    work, bits = np.zeros((2, LANES)), np.zeros((2, LANES), np.int64)  # scratch of exp
+    unbias = np.zeros(2, dtype)
+    optimizer, loss = codes[OPTIMIZER], codes[LOSS]
+    per_epoch = orders.shape[1]
+    for first in range(0, n_nets, LANES):
+        lanes = min(LANES, n_nets - first)
+        # padding lanes train zeros with η = 0 and are never copied back
+        th[:] = 0
+        st[:] = 0
+        rate[:] = 0
+        picks[:] = 0
+        th[:, :lanes] = theta[:, first : first + lanes]
+        st[:, :, :lanes] = state[:, :, first : first + lanes]
+        rate[:lanes] = lr[first : first + lanes]
+        solved_at[:lanes] = epoch_solved[first : first + lanes]
+        frozen[:lanes] = diverged[first : first + lanes]
+        lane_losses[:, :lanes] = losses[:, first : first + lanes]
+        for epoch in range(first_epoch, stop_epoch):
+            observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
+                    frozen, lane_losses, loss_row, loss_now, score, work, bits)
+            if full_batch:
+                full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
+                step(optimizer, th, grad, st, rate, epoch + 1, c, unbias)
+                continue
+            for update in range(per_epoch):
+                # one update per drawn pattern, each lane its own pattern
+                picks[:lanes] = orders[epoch - orders_start, update, first : first + lanes]
+                for s in range(LANES):
+                    t[0, s] = targets[picks[s]]
+                    for i in range(n_inputs):
+                        x[0, i, s] = inputs[picks[s], i]
+                forward(th, layout, x, 0, z1, a1, fp1, codes, c, work, bits)
+                output_delta(loss, c[FACTOR_ONE], a1, fp1, 0, t, delta)
+                grad[:] = 0
+                backward(th, layout, x, 0, a1, fp1, delta, grad, c[ZERO])
+                step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c, unbias)
+        if record:
+            observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
+                    solved_at, frozen, lane_losses, loss_row, loss_now, score, work, bits)
+            full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
+            outputs[:, :, first : first + lanes] = a[:, :, :lanes]
+            derivatives[:, :, first : first + lanes] = fp[:, :, :lanes]
+            gradients[:, first : first + lanes] = grad[:, :lanes]
+            final_loss[first : first + lanes] = loss_now[:lanes]
+            scores[first : first + lanes] = score[:lanes]
+        theta[:, first : first + lanes] = th[:, :lanes]
+        state[:, :, first : first + lanes] = st[:, :, :lanes]
+        epoch_solved[first : first + lanes] = solved_at[:lanes]
+        diverged[first : first + lanes] = frozen[:lanes]
+        losses[:, first : first + lanes] = lane_losses[:, :lanes]
