@@ -15,7 +15,7 @@ import pytest
 import reference as ref
 
 from xorbench import engine, network
-from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.activations import ACTIVATIONS, OUTPUTS
 from xorbench.config import config_problems, make_config
 from xorbench.diagnose import FAILURE_CODE, FAILURE_LABELS, learned_names
 from xorbench.engine import Member, Setup, train_batch
@@ -65,68 +65,53 @@ GRAD_ACTIVATIONS = [*ACTIVATIONS, "leaky_relu(0.1)", "elu(0.5)"]
 DEPTHS = {0: (), 1: (3,), 2: (4, 3)}
 
 
-def _pass_with_theta(act, output, loss_name, hidden, single, seed):
-    """A float64 BatchPass over XOR with a random θ (D, N) whose hidden pre-activations are
-    all at least 0.05 away from 0 (no relu kink), some unit of each layer alive and a
-    gradient that is not vanishing."""
-    task = make_task(TASKS.parse("xor"))
+def _observed_theta(act, output, loss_name, hidden, seed):
+    """The setup of a float64 network over XOR and a random θ (D, N) whose hidden
+    pre-activations are all at least 0.05 away from 0 (no relu kink), some unit of each
+    layer alive and a gradient that is not vanishing, with the kernel's view of it."""
+    cfg = make_config(activation=act.label, output=output, loss=loss_name, hidden=list(hidden))
+    setup = engine.Setup.of(cfg)
+    task = make_task(cfg.task)
     widths = (task.n_inputs, *hidden, 1)
-    P, N = task.n_patterns, 4
-    p = network.BatchPass(widths, 1 if single else P, N, None if single else task.inputs,
-                     make_activation(act, ACTIVATIONS),
-                     make_activation(OUTPUTS.parse(output), OUTPUTS),
-                     LOSSES.impl(LOSSES.parse(loss_name)), np.float64)
-    if single:
-        pattern = np.arange(N) % P  # network s sees pattern s
-        p.x[0] = task.inputs[pattern].T
-        t = task.targets[pattern][None, :]
-        data = [(task.inputs[[q]], task.targets[[q]]) for q in pattern]
-    else:
-        t = task.targets[:, None]
-        data = [(task.inputs, task.targets)] * N
     rng = np.random.default_rng(seed)
-    grad = np.zeros((network.n_params(widths), N))
     for _ in range(1000):
-        theta = rng.normal(0.0, 1.0, grad.shape)
-        W = network.layer_views(theta, widths)
-        p.forward(W)
-        p.backward(W, network.layer_views(grad, widths), t)
-        hidden_z = p.z[:-1]
+        theta = rng.normal(0.0, 1.0, (network.n_params(widths), 4))
+        observed = engine.observe(setup, theta)
+        # hidden pre-activations, layer by layer, from the reference's forward pass
+        hidden_z = [np.stack([ref.Net(ref.unflatten(theta[:, s], widths), (act.name, act.args),
+                                      output, loss_name).forward(task.inputs)[0][l]
+                              for s in range(4)], axis=-1)
+                    for l in range(len(hidden))]
         if (all(np.abs(z).min() > 0.05 and (z > 0).any(axis=(0, 1)).all() for z in hidden_z)
-                and (np.linalg.norm(grad, axis=0) > 1e-3).all()):
-            break
-    else:  # pragma: no cover
-        pytest.fail("no non-degenerate θ found")
-    return p, theta, t, widths, data
+                and (np.linalg.norm(observed.gradient, axis=0) > 1e-3).all()):
+            return setup, theta, observed, widths, task
+    pytest.fail("no non-degenerate θ found")  # pragma: no cover
 
 
-@pytest.mark.parametrize("single", [False, True], ids=["full-pass", "single-pattern"])
 @pytest.mark.parametrize("depth", sorted(DEPTHS))
 @pytest.mark.parametrize(("output", "loss_name"), valid_output_losses())
 @pytest.mark.parametrize("act_text", GRAD_ACTIVATIONS)
-def test_gradients_match_finite_differences(act_text, output, loss_name, depth, single):
+def test_gradients_match_finite_differences(act_text, output, loss_name, depth):
+    """The kernel's ∇E (the one every update and grad_norm use) against five-point
+    central differences of its own E, and its outputs and E against the reference."""
     act = ACTIVATIONS.parse(act_text)
-    p, theta, t, widths, data = _pass_with_theta(act, output, loss_name, DEPTHS[depth], single,
-                                                 seed=depth)
+    setup, theta, observed, widths, task = _observed_theta(act, output, loss_name,
+                                                           DEPTHS[depth], seed=depth)
     N = theta.shape[1]
-    W = network.layer_views(theta, widths)
-    p.forward(W)
-    grad = np.zeros_like(theta)
-    p.backward(W, network.layer_views(grad, widths), t)
-    E0 = p.loss_value(t, np.zeros(N)).copy()
+    grad = observed.gradient
 
     # the function being differentiated is the right one: outputs and loss agree with
     # the independent reference network
     for s in range(N):
         net = ref.Net(ref.unflatten(theta[:, s], widths), (act.name, act.args), output,
                       loss_name)
-        X, ts = data[s]
-        np.testing.assert_allclose(p.y[:, s], net.output(X), rtol=1e-13, atol=1e-15)
-        np.testing.assert_allclose(E0[s], net.loss(X, ts), rtol=1e-13)
+        np.testing.assert_allclose(observed.outputs[:, -1, s], net.output(task.inputs),
+                                   rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(observed.loss[s], net.loss(task.inputs, task.targets),
+                                   rtol=1e-13)
 
     def loss_at(th):
-        p.forward(network.layer_views(th, widths))
-        return p.loss_value(t, np.zeros(N)).copy()
+        return engine.observe(setup, th).loss
 
     # five-point central differences, O(h⁴): error ~1e-12 at h = 1e-4
     h = 1e-4
@@ -146,28 +131,6 @@ def test_gradients_match_finite_differences(act_text, output, loss_name, depth, 
     assert rel.max() < 1e-6, (
         f"θ row {worst[0]} of network {worst[1]}: analytic {grad[worst]!r} vs "
         f"finite difference {fd[worst]!r}")
-
-
-@pytest.mark.parametrize("single", [False, True], ids=["full-pass", "single-pattern"])
-@pytest.mark.parametrize(("output", "loss_name"), valid_output_losses())
-def test_a_pass_given_learning_rates_writes_eta_times_the_gradient(output, loss_name, single):
-    """BatchPass(lr=η) folds each network's η into the backward pass: its gradient is
-    η ∇E of the same θ (up to rounding), the forward pass and the loss untouched."""
-    act = ACTIVATIONS.parse("tanh")
-    p, theta, t, widths, _ = _pass_with_theta(act, output, loss_name, (4, 3), single, seed=7)
-    N = theta.shape[1]
-    lr = np.array([0.001, 0.5, 3.0, 1e4])[:N]
-    scaled = network.BatchPass(widths, p.n_rows, N, p.inputs if p.shared else None,
-                               p.hidden_act, p.output_act, p.loss, np.float64, lr=lr)
-    if not p.shared:
-        scaled.x[:] = p.x
-    W = network.layer_views(theta, widths)
-    plain_grad, eta_grad = np.zeros_like(theta), np.zeros_like(theta)
-    for pass_, grad in ((p, plain_grad), (scaled, eta_grad)):
-        pass_.forward(W)
-        pass_.backward(W, network.layer_views(grad, widths), t)
-    assert np.array_equal(scaled.y, p.y)
-    np.testing.assert_allclose(eta_grad, lr * plain_grad, rtol=1e-13, atol=1e-300)
 
 
 # ============================================================ 2. one step by hand
