@@ -29,13 +29,15 @@ _GELU_C = math.sqrt(2.0 / math.pi)
 
 
 def _gelu(z):
-    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
+    # ½ z (1 + tanh u) with 1 + tanh u = 2 σ(2u) (no cancellation where tanh u ≈ −1)
+    return z * _sigmoid(2 * _GELU_C * (z + 0.044715 * z**3))
 
 
 def _gelu_prime(z):
-    u = _GELU_C * (z + 0.044715 * z**3)
+    # ½ (1 + tanh u) + ½ z (1 − tanh² u) u′ = σ(2u) + 2 z σ(2u) (1 − σ(2u)) u′
+    s = _sigmoid(2 * _GELU_C * (z + 0.044715 * z**3))
     du = _GELU_C * (1.0 + 3 * 0.044715 * z**2)
-    return 0.5 * (1.0 + np.tanh(u)) + 0.5 * z * (1.0 - np.tanh(u) ** 2) * du
+    return s + 2 * z * s * (1 - s) * du
 
 
 def activation(name: str, *args: float) -> tuple[Callable, Callable]:

@@ -777,46 +777,58 @@ def test_float32_runs_in_float32(batch):
 # ============================================================ losses and criteria
 
 
-@pytest.mark.parametrize("name", [*LOSSES])
-def test_loss_terms_scale_and_delta(name):
+def _one_hot_theta(logits):
+    """θ columns (17, N) of 2-4-1 relu networks over XOR whose output pre-activation on
+    pattern p is exactly logits[p] (``logits`` (4, N)): hidden unit k is 1 on pattern k
+    and 0 on the others, the output weights are the logits and its bias 0."""
+    logits = np.asarray(logits, float)
+    theta = np.zeros((17, logits.shape[1]))
+    # units 00, 01, 10, 11: relu(1 − x1 − x2), relu(x2 − x1), relu(x1 − x2), relu(x1 + x2 − 1)
+    theta[0:4] = np.array([-1, -1, 1, 1])[:, None]  # weights from x1
+    theta[4:8] = np.array([-1, 1, -1, 1])[:, None]  # weights from x2
+    theta[8:12] = np.array([1, 0, 0, -1])[:, None]  # biases
+    theta[12:16] = logits
+    return theta
+
+
+def _observe_logits(logits, **config):
+    setup = engine.Setup.of(make_config(hidden=[4], activation="relu", **config))
+    return engine.observe(setup, _one_hot_theta(logits))
+
+
+@pytest.mark.parametrize(("output", "name"), valid_output_losses())
+def test_loss_value_scale_and_delta(output, name):
+    """The kernel's E and output δ against the reference, logits set exactly."""
     loss = LOSSES.impl(LOSSES.parse(name))
     rng = np.random.default_rng(0)
     P, N = 4, 6
     z = rng.normal(0, 3, (P, N))
-    z[0, 0], z[1, 0] = 800.0, -800.0  # the logit form must stay finite
-    y = 1 / (1 + np.exp(-np.clip(z, -700, 700)))
-    t = rng.integers(0, 2, (P, 1)).astype(float)
-    terms = np.zeros((P, N))
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        loss.terms(z, y, t, terms)
-    E = terms.sum(axis=0) * loss.scale(P)
+    if name == "bce":
+        z[0, 0], z[1, 0] = 800.0, -800.0  # the logit form must stay finite
+    t = make_task(TASKS.parse("xor")).targets
+    observed = _observe_logits(z, output=output, loss=name)
+    y = 1 / (1 + np.exp(-np.clip(z, -700, 700))) if output == "sigmoid" else z
+    np.testing.assert_allclose(observed.outputs[:, -1], y, rtol=1e-15, atol=1e-300)
+    dy_dz = y * (1 - y) if output == "sigmoid" else np.ones_like(z)
     for s in range(N):
-        assert E[s] == pytest.approx(ref.loss(name, z[:, s], y[:, s], t[:, 0]), rel=1e-13)
-    dy_dz = y * (1 - y)
-    delta = np.zeros((P, N))
-    loss.delta(z, y, t, dy_dz, loss.delta_factor(P), delta)
-    for s in range(N):
-        want = ref.loss_grad_z(name, z[:, s], y[:, s], t[:, 0], lambda _, s=s: dy_dz[:, s])
-        np.testing.assert_allclose(delta[:, s], want, rtol=1e-13, atol=1e-300)
-    # η per network folded into the factor (k η is exact, k being a power of two): η times
-    # the delta up to the rounding of the products that follow
-    lr = rng.uniform(0.1, 4, N)
-    scaled = np.zeros((P, N))
-    loss.delta(z, y, t, dy_dz, loss.delta_factor(P) * lr, scaled)
-    np.testing.assert_allclose(scaled, lr * delta, rtol=1e-15, atol=0)
+        E = ref.loss(name, z[:, s], y[:, s], t)
+        assert observed.loss[s] == pytest.approx(E, rel=1e-13)
+        # output weight k sees only pattern k: its gradient is that pattern's δ = ∂E/∂z
+        want = ref.loss_grad_z(name, z[:, s], y[:, s], t, lambda _, s=s: dy_dz[:, s])
+        np.testing.assert_allclose(observed.gradient[12:16, s], want, rtol=1e-13, atol=1e-300)
+    assert np.isfinite(observed.loss).all()
     assert np.log2(loss.delta_factor(P)) % 1 == 0 and np.log2(loss.delta_factor(1)) % 1 == 0
     assert loss.scale(P) == {"mse": 1 / P, "sse": 0.5, "bce": 1 / P}[name]
     assert loss.from_logit == (name == "bce")
 
 
 def test_bce_at_extreme_logits():
-    loss = LOSSES.impl(LOSSES.parse("bce"))
+    """log(1 + e^z) − t z stays exact at |z| = 800: a right logit costs 0, a wrong one 800."""
     z = np.array([[800.0], [-800.0], [800.0], [-800.0]])
-    t = np.array([[1.0], [0.0], [0.0], [1.0]])
-    terms = np.zeros((4, 1))
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        loss.terms(z, 1 / (1 + np.exp(-np.clip(z, -700, 700))), t, terms)
-    np.testing.assert_allclose(terms[:, 0], [0, 0, 800, 800], atol=1e-300)
+    observed = _observe_logits(z, task="nor", loss="bce")  # targets 1, 0, 0, 0
+    assert observed.loss[0] == pytest.approx((0 + 0 + 800 + 0) / 4, rel=1e-15)
+    observed = _observe_logits(z, task="xnor", loss="bce")  # targets 1, 0, 0, 1
+    assert observed.loss[0] == pytest.approx((0 + 0 + 800 + 800) / 4, rel=1e-15)
 
 
 @pytest.mark.parametrize(("criterion", "y", "solved"), [
@@ -839,15 +851,12 @@ def test_bce_at_extreme_logits():
     ("rms(0.5)", [0.0, 1.0, 1.0, np.inf], False),
 ])
 def test_criteria(criterion, y, solved):
-    from xorbench.criteria import CRITERIA
-
-    choice = CRITERIA.parse(criterion)
-    crit = CRITERIA.impl(choice)(*choice.args)
-    targets = make_task(TASKS.parse("xor")).targets[:, None]
-    Y = np.array(y)[:, None]
+    """The kernel's verdict on outputs set exactly (linear output: y = z)."""
+    targets = make_task(TASKS.parse("xor")).targets
     with np.errstate(invalid="ignore"):
-        got = crit.solved(np.hstack([Y, targets]), targets)  # 2nd network: y = t
-    assert got.tolist() == [solved, True]
+        observed = _observe_logits(np.column_stack([y, targets]), output="linear",
+                                   criterion=criterion)  # 2nd network: y = t
+    assert (observed.score > 0).tolist() == [solved, True]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -1,4 +1,5 @@
-"""Optimizers: hand-worked updates, the textbook rule per network, column independence."""
+"""Optimizers (the kernel's update): hand-worked updates, the textbook rule per network,
+column independence."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import numpy as np
 import pytest
 import reference as ref
 
+from xorbench import compiled, kernel
+from xorbench.config import make_config
+from xorbench.engine import Setup
 from xorbench.optimizers import OPTIMIZERS
 
 VARIANTS = [*OPTIMIZERS, "momentum(0.5)", "nesterov(0.3)", "adam(0.8,0.99)"]
@@ -18,17 +22,24 @@ def make(text):
     return choice, OPTIMIZERS.impl(choice)(*choice.args)
 
 
-def run(text, theta, grads, lr):
-    """Apply the engine optimizer to θ (D, N) for each gradient ∇E in ``grads``
-    (as η ∇E, the way the engine's backward pass hands it, to optimizers that take it)."""
-    _, opt = make(text)
-    theta = theta.copy()
-    lr = np.asarray(lr, theta.dtype)
-    state = opt.init_state(theta, lr)
-    scratch = np.zeros_like(theta)
+def run(text, theta, grads, lr, with_state=False):
+    """Apply the kernel's update (:func:`xorbench.kernel.step`) to θ (D, N ≤ LANES) for
+    each gradient ∇E in ``grads``, with learning rates ``lr`` (N,)."""
+    D, N = theta.shape
+    dtype = theta.dtype
+    setup = Setup.of(make_config(optimizer=text, dtype=np.dtype(dtype).name))
+    c = compiled.constants(setup, 4, dtype)
+    code = compiled.codes(setup)[kernel.OPTIMIZER]
+    th = np.zeros((D, kernel.LANES), dtype)
+    th[:, :N] = theta
+    rates = np.zeros(kernel.LANES, dtype)
+    rates[:N] = lr
+    state = compiled.initial_state(setup, th, rates)
+    grad = np.zeros_like(th)
     for t, g in enumerate(grads, start=1):
-        opt.step(theta, lr * g if opt.scaled_gradient else g, lr, state, t, scratch)
-    return theta
+        grad[:, :N] = g
+        kernel.step(code, th, grad, state, rates, t, c, np.zeros(2, dtype))
+    return (th[:, :N], state[:, :, :N]) if with_state else th[:, :N]
 
 
 def scalar_run(text, theta0, gs, lr):
@@ -85,15 +96,9 @@ def test_rprop_by_hand():
     growth = [min(10.0 * 1.2**k, 50.0) for k in range(40)]
     assert up == pytest.approx(-sum(growth), rel=1e-12)
     alternating = [(-1.0) ** k for k in range(60)]
-    theta = run("rprop", np.zeros((1, 1)), [np.array([[g]]) for g in alternating], [1.0])
-    _, opt = make("rprop")
-    state = opt.init_state(np.zeros((1, 1)), np.array([1.0]))
-    scratch = np.zeros((1, 1))
-    th = np.zeros((1, 1))
-    for t, g in enumerate(alternating, start=1):
-        opt.step(th, np.array([[g]]), np.array([1.0]), state, t, scratch)
-    assert state[0][0, 0] == 1e-6
-    assert np.array_equal(th, theta)
+    _, state = run("rprop", np.zeros((1, 1)), [np.array([[g]]) for g in alternating], [1.0],
+                   with_state=True)
+    assert state[0, 0, 0] == 1e-6
 
 
 @pytest.mark.parametrize("text", VARIANTS)
@@ -135,13 +140,6 @@ def test_networks_do_not_mix(text):
     for s in (0, 4, 8):
         alone = run(text, theta[:, [s]], [g[:, [s]] for g in grads], lr[[s]])
         assert np.array_equal(together[:, [s]], alone)
-
-
-def test_which_optimizers_take_the_scaled_gradient():
-    """Only updates that are η times a linear function of the gradients may take η ∇E."""
-    for name in OPTIMIZERS:
-        scaled = OPTIMIZERS.impl(OPTIMIZERS.parse(name)).scaled_gradient
-        assert scaled == (name in ("sgd", "momentum", "nesterov"))
 
 
 def test_only_rprop_is_full_batch_only():

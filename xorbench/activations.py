@@ -1,14 +1,14 @@
-"""Activation functions and their exact derivatives, one table entry each.
+"""Activation functions, one table entry each: names, parameters, saturation levels.
 
-Each entry writes into preallocated buffers (``out=``) so that the engine's epoch
-loop allocates nothing for the common activations. ``derivative`` receives both
-the pre-activation ``z`` and the activation ``a = f(z)`` and uses whichever gives
-the textbook formula.
+The arithmetic lives in the compiled kernel (:func:`xorbench.kernel.activate`,
+formulas there), so that training, recorded outputs and decision boundaries all
+use the same bits; an :class:`Activation` evaluates it on any array through the
+kernel (``forward``, ``derivative``), for decision boundaries and tests.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,165 +18,67 @@ from xorbench.choices import Choice, Entry, Param, Table
 
 @dataclass(frozen=True)
 class Activation:
-    """Base: ``forward`` computes a = f(z), ``derivative`` computes f′(z)."""
+    """f and f′ of one table entry, with its parameter α (0 when it has none)."""
 
-    # |f′| below this counts as "tiny" (1 % of the largest |f′|): a unit whose
-    # derivative is tiny on every pattern is saturated and barely learns.
-    tiny_derivative = 0.01
-
-    def forward(self, z: np.ndarray, out: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-        raise NotImplementedError
-
-
-class Sigmoid(Activation):
-    tiny_derivative = 0.0025  # 1 % of σ′(0) = 0.25
-
-    def forward(self, z, out):
-        # σ(z) = 1 / (1 + e^−z)
-        np.negative(z, out=out)
-        np.exp(out, out=out)
-        np.add(out, 1, out=out)
-        np.divide(1, out, out=out)
-
-    def derivative(self, z, a, out):
-        # σ′(z) = σ(z) (1 − σ(z))
-        np.subtract(1, a, out=out)
-        np.multiply(out, a, out=out)
-
-
-class Tanh(Activation):
-    def forward(self, z, out):
-        np.tanh(z, out=out)
-
-    def derivative(self, z, a, out):
-        # tanh′(z) = 1 − tanh²(z)
-        np.multiply(a, a, out=out)
-        np.subtract(1, out, out=out)
-
-
-class Relu(Activation):
-    def forward(self, z, out):
-        np.maximum(z, 0, out=out)
-
-    def derivative(self, z, a, out):
-        # relu′(z) = 1 if z > 0 else 0 (0 at z = 0, the usual convention)
-        np.greater(z, 0, out=out)
-
-
-@dataclass(frozen=True)
-class LeakyRelu(Activation):
-    alpha: float = 0.01
-
-    def forward(self, z, out):
-        # max(z, αz) for 0 ≤ α < 1
-        np.multiply(z, self.alpha, out=out)
-        np.maximum(z, out, out=out)
-
-    def derivative(self, z, a, out):
-        # 1 if z > 0 else α
-        np.greater(z, 0, out=out)
-        np.multiply(out, 1 - self.alpha, out=out)
-        np.add(out, self.alpha, out=out)
-
-
-@dataclass(frozen=True)
-class Elu(Activation):
-    alpha: float = 1.0
+    name: str
+    alpha: float = 0.0
 
     @property
-    def tiny_derivative(self):  # type: ignore[override]
-        return 0.01 * max(1.0, self.alpha)
+    def tiny_derivative(self) -> float:
+        """|f′| below this counts as "tiny": 1 % of the largest |f′|. A unit whose
+        derivative is tiny on every pattern is saturated and barely learns."""
+        largest = {
+            "sigmoid": 0.25,  # σ′(0)
+            "gelu": 1.13,  # max gelu′ ≈ 1.129
+            "elu": max(1.0, self.alpha),  # α e^z just below 0, 1 above
+            "linear": 0.0,  # never saturates
+        }.get(self.name, 1.0)
+        return 0.01 * largest
 
-    def forward(self, z, out):
-        # z if z > 0 else α (e^z − 1)
-        np.minimum(z, 0, out=out)
-        np.expm1(out, out=out)
-        np.multiply(out, self.alpha, out=out)
-        np.copyto(out, z, where=z > 0)
+    def values(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f(z) and f′(z), each shaped like ``z``, in float32 if z is, else float64."""
+        from xorbench import compiled, kernel  # numba loads only when something computes
 
-    def derivative(self, z, a, out):
-        # 1 if z > 0 else α e^z = f(z) + α
-        np.add(a, self.alpha, out=out)
-        np.copyto(out, 1, where=z > 0)
+        z = np.asarray(z)
+        dtype = np.float32 if z.dtype == np.float32 else np.float64
+        flat = np.ascontiguousarray(z, dtype).ravel()
+        a, fp = np.empty_like(flat), np.empty_like(flat)
+        consts = compiled.activation_constants(self.alpha, flat.dtype)
+        kernel.activation_values(compiled.ACTIVATION_CODES[self.name], consts, flat, a, fp)
+        return a.reshape(z.shape), fp.reshape(z.shape)
 
+    def forward(self, z: np.ndarray, out: np.ndarray) -> None:
+        """out = f(z)."""
+        out[...] = self.values(z)[0]
 
-_GELU_C = math.sqrt(2 / math.pi)
-_GELU_K = 0.044715
-
-
-class Gelu(Activation):
-    """GELU in its tanh form (Hendrycks & Gimpel 2016): NumPy has no erf."""
-
-    tiny_derivative = 0.0113  # 1 % of max gelu′ ≈ 1.129
-
-    def forward(self, z, out):
-        # ½ z (1 + tanh(c (z + k z³))), c = √(2/π), k = 0.044715
-        u = _GELU_C * (z + _GELU_K * z**3)
-        np.tanh(u, out=out)
-        np.add(out, 1, out=out)
-        np.multiply(out, z, out=out)
-        np.multiply(out, 0.5, out=out)
-
-    def derivative(self, z, a, out):
-        # ½ (1 + tanh u) + ½ z (1 − tanh² u) c (1 + 3k z²)
-        tanh_u = np.tanh(_GELU_C * (z + _GELU_K * z**3))
-        du = _GELU_C * (1 + 3 * _GELU_K * z**2)
-        np.multiply(0.5 * z * (1 - tanh_u**2), du, out=out)
-        np.add(out, 0.5 * (1 + tanh_u), out=out)
+    def derivative(self, z: np.ndarray, out: np.ndarray) -> None:
+        """out = f′(z)."""
+        out[...] = self.values(z)[1]
 
 
-class Softplus(Activation):
-    def forward(self, z, out):
-        # log(1 + e^z) = max(z, 0) + log(1 + e^−|z|), stable for large |z|
-        np.abs(z, out=out)
-        np.negative(out, out=out)
-        np.exp(out, out=out)
-        np.log1p(out, out=out)
-        np.add(out, np.maximum(z, 0), out=out)
-
-    def derivative(self, z, a, out):
-        # softplus′(z) = σ(z)
-        Sigmoid().forward(z, out)
-
-
-class Sin(Activation):
-    def forward(self, z, out):
-        np.sin(z, out=out)
-
-    def derivative(self, z, a, out):
-        np.cos(z, out=out)
-
-
-class Linear(Activation):
-    tiny_derivative = 0.0  # never saturates
-
-    def forward(self, z, out):
-        np.copyto(out, z)
-
-    def derivative(self, z, a, out):
-        out.fill(1)
+def _entry(name: str, params: tuple[Param, ...] = (), doc: str = "") -> Entry:
+    return Entry(name, params, impl=functools.partial(Activation, name), doc=doc)
 
 
 ACTIVATIONS = Table.of(
     "activation",
-    Entry("sigmoid", impl=Sigmoid),
-    Entry("tanh", impl=Tanh),
-    Entry("relu", impl=Relu),
-    Entry("leaky_relu", (Param("alpha", float, 0.01, 0, 1, high_open=True),), impl=LeakyRelu),
-    Entry("elu", (Param("alpha", float, 1.0, 0, low_open=True),), impl=Elu),
-    Entry("gelu", impl=Gelu),
-    Entry("softplus", impl=Softplus),
-    Entry("sin", impl=Sin),
-    Entry("linear", impl=Linear),
+    _entry("sigmoid", doc="σ(z) = 1 / (1 + e^−z)"),
+    _entry("tanh"),
+    _entry("relu", doc="max(z, 0); derivative 0 at z = 0"),
+    _entry("leaky_relu", (Param("alpha", float, 0.01, 0, 1, high_open=True),),
+           doc="z if z > 0 else α z"),
+    _entry("elu", (Param("alpha", float, 1.0, 0, low_open=True),),
+           doc="z if z > 0 else α (e^z − 1)"),
+    _entry("gelu", doc="GELU in its tanh form (Hendrycks & Gimpel 2016)"),
+    _entry("softplus", doc="log(1 + e^z)"),
+    _entry("sin"),
+    _entry("linear"),
 )
 
 OUTPUTS = Table.of(
     "output",
-    Entry("sigmoid", impl=Sigmoid, doc="probability-like output in (0, 1)"),
-    Entry("linear", impl=Linear, doc="unbounded output; threshold still at 0.5"),
+    _entry("sigmoid", doc="probability-like output in (0, 1)"),
+    _entry("linear", doc="unbounded output; threshold still at 0.5"),
 )
 
 

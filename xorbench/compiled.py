@@ -51,11 +51,30 @@ def codes(setup) -> np.ndarray:
     return out
 
 
-def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
-    """The kernel's ``consts`` array, in ``dtype``."""
+def initial_state(setup, theta: np.ndarray, lr: np.ndarray) -> np.ndarray:
+    """The optimizer's state (2, D, N) before the first update: zeros (momentum's and
+    Nesterov's v, Adam's m and v), or for iRprop− its steps Δ = η and last gradients 0."""
+    state = np.zeros((2, *theta.shape), theta.dtype)
+    if setup.optimizer.name == "rprop":
+        state[0] = lr
+    return state
+
+
+def activation_constants(alpha: float, dtype: np.dtype) -> np.ndarray:
+    """The ``consts`` an activation needs (``alpha`` its parameter), in ``dtype``."""
     c = np.zeros(kernel.N_CONSTS, np.float64)
     c[kernel.HALF], c[kernel.ONE], c[kernel.TWO] = 0.5, 1.0, 2.0
-    c[kernel.ALPHA] = setup.activation.args[0] if setup.activation.args else 0.0
+    c[kernel.ALPHA] = alpha
+    # gelu's tanh form: c = √(2/π), k = 0.044715
+    c[kernel.GELU_C], c[kernel.GELU_K] = math.sqrt(2 / math.pi), 0.044715
+    c[kernel.GELU_3K] = 3 * 0.044715
+    return c.astype(dtype)
+
+
+def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
+    """The kernel's ``consts`` array, in ``dtype``."""
+    alpha = setup.activation.args[0] if setup.activation.args else 0.0
+    c = activation_constants(alpha, np.dtype(np.float64))
     betas = (*setup.optimizer.args, 0.0, 0.0)  # momentum's β, or adam's β1 and β2
     c[kernel.BETA1], c[kernel.BETA2] = betas[0], betas[1]
     c[kernel.LEVEL] = setup.criterion.args[0] if setup.criterion.args else 0.0
@@ -67,7 +86,4 @@ def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
     c[kernel.FACTOR_ONE] = loss.delta_factor(1)
     c[kernel.RPROP_UP], c[kernel.RPROP_DOWN] = Rprop.eta_plus, Rprop.eta_minus
     c[kernel.RPROP_MIN], c[kernel.RPROP_MAX] = Rprop.step_min, Rprop.step_max
-    # gelu's tanh form: c = √(2/π), k = 0.044715
-    c[kernel.GELU_C], c[kernel.GELU_K] = math.sqrt(2 / math.pi), 0.044715
-    c[kernel.GELU_3K] = 3 * 0.044715
     return c.astype(dtype)

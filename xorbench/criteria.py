@@ -1,73 +1,42 @@
 """When a network counts as having solved its task, one table entry each.
 
-Each criterion turns outputs y (P, N) and targets t (P, 1) into a score per
-network (N,) that is positive exactly when the network has solved the task. The
-engine scores every epoch into preallocated buffers; only order-free reductions
-(min, max) and fixed-order sums are used, so a verdict never depends on the batch.
+Each criterion turns a network's outputs y and the targets t into a score that is
+positive exactly when it has solved the task. The compiled kernel scores every
+epoch with order-free reductions (min, max) and sums in pattern order, so a
+verdict never depends on the batch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from xorbench.choices import Entry, Param, Table
-from xorbench.numerics import sum_leading_inplace
 
 
 class Criterion:
-    def score(self, y: np.ndarray, t: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
-        """Write the score (N,) into ``out``; ``scratch`` is a (P, N) buffer to use."""
-        raise NotImplementedError
-
-    def solved(self, y: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Solved or not, (N,) booleans: score > 0."""
-        out = np.empty(y.shape[1], y.dtype)
-        self.score(y, t, np.empty_like(y), out)
-        return out > 0
+    """A verdict on a network's outputs y over the patterns, targets t. The kernel
+    (:func:`xorbench.kernel.observe`) computes its score every epoch: solved ⟺ score > 0,
+    and a NaN output is never solved."""
 
 
 @dataclass(frozen=True)
 class Threshold(Criterion):
-    """Every pattern's output is on its target's side of 0.5."""
-
-    def score(self, y, t, scratch, out):
-        # min_p (y_p − ½)(2 t_p − 1): positive iff every output is on its target's side
-        np.subtract(y, 0.5, out=scratch)
-        np.multiply(scratch, 2 * t - 1, out=scratch)
-        np.minimum.reduce(scratch, axis=0, out=out)
+    """Every pattern's output is on its target's side of 0.5:
+    score min_p (y_p − ½)(2 t_p − 1)."""
 
 
 @dataclass(frozen=True)
 class Tolerance(Criterion):
-    """Every |y − t| < d."""
+    """Every |y − t| < d: score d − max_p |y_p − t_p|."""
 
     d: float = 0.1
-
-    def score(self, y, t, scratch, out):
-        # d − max_p |y_p − t_p|
-        np.subtract(y, t, out=scratch)
-        np.abs(scratch, out=scratch)
-        np.maximum.reduce(scratch, axis=0, out=out)
-        np.subtract(self.d, out, out=out)
 
 
 @dataclass(frozen=True)
 class Rms(Criterion):
-    """√(mean_p (y − t)²) < r."""
+    """√(mean_p (y − t)²) < r: score r − √(Σ_p (y_p − t_p)² / P)."""
 
     r: float = 0.05
-
-    def score(self, y, t, scratch, out):
-        # r − √(Σ_p (y_p − t_p)² / P)
-        n_patterns = y.shape[0]
-        np.subtract(y, t, out=scratch)
-        np.multiply(scratch, scratch, out=scratch)
-        sum_leading_inplace(scratch, out=out)
-        np.divide(out, n_patterns, out=out)
-        np.sqrt(out, out=out)
-        np.subtract(self.r, out, out=out)
 
 
 CRITERIA = Table.of(

@@ -267,9 +267,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         columns.append(cache[key])
     theta = np.array(np.stack(columns, axis=1), dtype=dtype)
     lr = np.array([m.lr for m in members], dtype=dtype)
-    state = np.zeros((2, *theta.shape), dtype)  # the optimizer's, per parameter
-    if setup.optimizer.name == "rprop":
-        state[0] = lr  # iRprop−'s first step is the learning rate
+    state = compiled.initial_state(setup, theta, lr)  # the optimizer's, per parameter
     if setup.batch.name == "full":
         orders = None
     else:

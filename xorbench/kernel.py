@@ -85,7 +85,7 @@ def exp(work, bits):
 def activate(kind, c, z, a, fp, p, u, work, bits):
     """a = f(z) and fp = f′(z) of unit u on row p, every lane, for activation ``kind``;
     ``c`` the constants, ``work`` (2, LANES) float64 and ``bits`` scratch."""
-    zero, half, one, alpha = c[ZERO], c[HALF], c[ONE], c[ALPHA]
+    zero, one, alpha = c[ZERO], c[ONE], c[ALPHA]
     if kind == SIGMOID:
         for s in range(LANES):
             work[0, s] = -z[p, u, s]
@@ -112,14 +112,20 @@ def activate(kind, c, z, a, fp, p, u, work, bits):
             a[p, u, s] = alpha * math.expm1(zs) if zs <= zero else zs
             fp[p, u, s] = one if zs > zero else a[p, u, s] + alpha
     elif kind == GELU:
+        # ½ z (1 + tanh v), v = c (z + k z³), written with 1 + tanh v = 2 σ(2v) (no
+        # cancellation where tanh v ≈ −1): z σ(2v);
+        # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) v′ = σ + 2 z σ (1 − σ) v′,
+        # v′ = c (1 + 3 k z²)
         for s in range(LANES):
-            # ½ z (1 + tanh v), v = c (z + k z³);
-            # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) c (1 + 3 k z²)
             zs = z[p, u, s]
-            th = math.tanh(c[GELU_C] * (zs + c[GELU_K] * zs * zs * zs))
-            a[p, u, s] = half * zs * (one + th)
+            work[0, s] = -2.0 * (c[GELU_C] * (zs + c[GELU_K] * zs * zs * zs))
+        exp(work, bits)
+        for s in range(LANES):
+            zs = z[p, u, s]
+            sig = 1.0 / (1.0 + work[1, s])
             dv = c[GELU_C] * (one + c[GELU_3K] * zs * zs)
-            fp[p, u, s] = half * (one + th) + half * zs * (one - th * th) * dv
+            a[p, u, s] = zs * sig
+            fp[p, u, s] = sig + 2.0 * zs * sig * (1.0 - sig) * dv
     elif kind == SOFTPLUS:
         for s in range(LANES):
             work[0, s] = -abs(z[p, u, s])
@@ -429,3 +435,18 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         epoch_solved[first : first + lanes] = solved_at[:lanes]
         diverged[first : first + lanes] = frozen[:lanes]
         losses[:, first : first + lanes] = lane_losses[:, :lanes]
+
+
+@nb.njit(cache=True)
+def activation_values(kind, c, z, a, fp):
+    """f(z) into ``a`` and f′(z) into ``fp`` for any number of values (1-D arrays): the
+    training loop's own activation arithmetic, for decision boundaries and tests."""
+    zb = np.zeros((1, 1, LANES), z.dtype)
+    ab, fpb = np.zeros_like(zb), np.zeros_like(zb)
+    work, bits = np.zeros((2, LANES)), np.zeros((2, LANES), np.int64)
+    for first in range(0, z.shape[0], LANES):
+        lanes = min(LANES, z.shape[0] - first)
+        zb[0, 0, :lanes] = z[first : first + lanes]
+        activate(kind, c, zb, ab, fpb, 0, 0, work, bits)
+        a[first : first + lanes] = ab[0, 0, :lanes]
+        fp[first : first + lanes] = fpb[0, 0, :lanes]
