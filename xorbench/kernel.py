@@ -54,13 +54,14 @@ C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 = (1 / math.factorial(k)
 EXP_MAX, EXP_MIN = 709.782712893384, -708.3964185322641  # e^x overflows / is subnormal
 
 
-@nb.njit(cache=True)
-def exp(work, bits):
+@nb.njit(cache=True, inline="always")
+def exp(work, bits, scale):
     """work[1] = e^work[0] over a row of lanes, in float64, to ≤ 2.5 ulp: inf above
     EXP_MAX, 0 below EXP_MIN (no subnormals), NaN stays NaN.
 
-    2^k is applied as 2^h · 2^(k − h), h = ⌊k/2⌋, each written as exponent bits
-    into the int64 scratch ``bits`` (a separate loop keeps every loop vectorisable).
+    2^k is applied as 2^h · 2^(k − h), h = ⌊k/2⌋, each written as exponent bits into
+    the int64 scratch ``bits`` and read back through ``scale``, its float64 view (a
+    second loop keeps both loops vectorisable).
     """
     for s in range(LANES):
         clamped = min(max(work[0, s], -708.5), 709.8)
@@ -71,149 +72,163 @@ def exp(work, bits):
         half = np.int64(k) >> 1
         bits[0, s] = (half + 1023) << 52  # 2^h
         bits[1, s] = (np.int64(k) - half + 1023) << 52  # 2^(k − h)
-    scale = bits.view(np.float64)
-    for s in range(LANES):
-        work[1, s] = work[1, s] * scale[0, s] * scale[1, s]
     for s in range(LANES):
         x = work[0, s]
-        work[1, s] = np.inf if x > EXP_MAX else work[1, s]
-        work[1, s] = 0.0 if x < EXP_MIN else work[1, s]
-        work[1, s] = x if x != x else work[1, s]
+        value = work[1, s] * scale[0, s] * scale[1, s]
+        value = np.inf if x > EXP_MAX else value
+        value = 0.0 if x < EXP_MIN else value
+        work[1, s] = x if x != x else value
 
 
 @nb.njit(cache=True)
-def activate(kind, c, z, a, fp, p, u, work, bits):
-    """a = f(z) and fp = f′(z) of unit u on row p, every lane, for activation ``kind``;
-    ``c`` the constants, ``work`` (2, LANES) float64 and ``bits`` scratch."""
+def activate(kind, c, z, a, fp, first_row, stop_row, first_unit, stop_unit, work, bits):
+    """a = f(z) and fp = f′(z) of units [first_unit, stop_unit) on rows [first_row,
+    stop_row), every lane, for activation ``kind``; ``c`` the constants, ``work``
+    (2, LANES) float64 and ``bits`` scratch."""
     zero, one, alpha = c[ZERO], c[ONE], c[ALPHA]
-    if kind == SIGMOID:
-        for s in range(LANES):
-            work[0, s] = -z[p, u, s]
-        exp(work, bits)
-        for s in range(LANES):  # σ(z) = 1 / (1 + e^−z),  σ′ = σ (1 − σ)
-            e = work[1, s]
-            a[p, u, s] = 1.0 / (1.0 + e)
-            fp[p, u, s] = a[p, u, s] * (one - a[p, u, s])
-    elif kind == TANH:
-        for s in range(LANES):  # tanh′ = 1 − tanh²
-            a[p, u, s] = math.tanh(z[p, u, s])
-            fp[p, u, s] = one - a[p, u, s] * a[p, u, s]
-    elif kind == RELU:
-        for s in range(LANES):  # max(z, 0); derivative 1 if z > 0 else 0
-            a[p, u, s] = zero if z[p, u, s] <= zero else z[p, u, s]
-            fp[p, u, s] = one if z[p, u, s] > zero else zero
-    elif kind == LEAKY_RELU:
-        for s in range(LANES):  # z if z > 0 else α z; derivative 1 or α
-            a[p, u, s] = alpha * z[p, u, s] if z[p, u, s] <= zero else z[p, u, s]
-            fp[p, u, s] = one if z[p, u, s] > zero else alpha
-    elif kind == ELU:
-        for s in range(LANES):  # z if z > 0 else α (e^z − 1); derivative 1 or f(z) + α
-            zs = z[p, u, s]
-            a[p, u, s] = alpha * math.expm1(zs) if zs <= zero else zs
-            fp[p, u, s] = one if zs > zero else a[p, u, s] + alpha
-    elif kind == GELU:
-        # ½ z (1 + tanh v), v = c (z + k z³), written with 1 + tanh v = 2 σ(2v) (no
-        # cancellation where tanh v ≈ −1): z σ(2v);
-        # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) v′ = σ + 2 z σ (1 − σ) v′,
-        # v′ = c (1 + 3 k z²)
-        for s in range(LANES):
-            zs = z[p, u, s]
-            work[0, s] = -2.0 * (c[GELU_C] * (zs + c[GELU_K] * zs * zs * zs))
-        exp(work, bits)
-        for s in range(LANES):
-            zs = z[p, u, s]
-            sig = 1.0 / (1.0 + work[1, s])
-            dv = c[GELU_C] * (one + c[GELU_3K] * zs * zs)
-            a[p, u, s] = zs * sig
-            fp[p, u, s] = sig + 2.0 * zs * sig * (1.0 - sig) * dv
-    elif kind == SOFTPLUS:
-        for s in range(LANES):
-            work[0, s] = -abs(z[p, u, s])
-        exp(work, bits)
-        for s in range(LANES):
-            # log(1 + e^z) = max(z, 0) + log(1 + e^−|z|);  derivative σ(z),
-            # 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below
-            zs, e = z[p, u, s], work[1, s]
-            fp[p, u, s] = 1.0 / (1.0 + e) if zs >= zero else e / (1.0 + e)
-            a[p, u, s] = (zero if zs <= zero else zs) + math.log1p(e)
-    elif kind == SIN:
-        for s in range(LANES):
-            a[p, u, s] = math.sin(z[p, u, s])
-            fp[p, u, s] = math.cos(z[p, u, s])
-    else:  # LINEAR
-        for s in range(LANES):
-            a[p, u, s] = z[p, u, s]
-            fp[p, u, s] = one
+    for p in range(first_row, stop_row):
+        for u in range(first_unit, stop_unit):
+            if kind == SIGMOID:
+                for s in range(LANES):
+                    work[0, s] = -z[p, u, s]
+                exp(work, bits, bits.view(np.float64))
+                for s in range(LANES):  # σ(z) = 1 / (1 + e^−z),  σ′ = σ (1 − σ)
+                    e = work[1, s]
+                    a[p, u, s] = 1.0 / (1.0 + e)
+                    fp[p, u, s] = a[p, u, s] * (one - a[p, u, s])
+            elif kind == TANH:
+                for s in range(LANES):  # tanh′ = 1 − tanh²
+                    a[p, u, s] = math.tanh(z[p, u, s])
+                    fp[p, u, s] = one - a[p, u, s] * a[p, u, s]
+            elif kind == RELU:
+                for s in range(LANES):  # max(z, 0); derivative 1 if z > 0 else 0
+                    a[p, u, s] = zero if z[p, u, s] <= zero else z[p, u, s]
+                    fp[p, u, s] = one if z[p, u, s] > zero else zero
+            elif kind == LEAKY_RELU:
+                for s in range(LANES):  # z if z > 0 else α z; derivative 1 or α
+                    a[p, u, s] = alpha * z[p, u, s] if z[p, u, s] <= zero else z[p, u, s]
+                    fp[p, u, s] = one if z[p, u, s] > zero else alpha
+            elif kind == ELU:
+                for s in range(LANES):  # z if z > 0 else α (e^z − 1); derivative 1 or f(z) + α
+                    zs = z[p, u, s]
+                    a[p, u, s] = alpha * math.expm1(zs) if zs <= zero else zs
+                    fp[p, u, s] = one if zs > zero else a[p, u, s] + alpha
+            elif kind == GELU:
+                # ½ z (1 + tanh v), v = c (z + k z³), written with 1 + tanh v = 2 σ(2v) (no
+                # cancellation where tanh v ≈ −1): z σ(2v);
+                # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) v′ = σ + 2 z σ (1 − σ) v′,
+                # v′ = c (1 + 3 k z²)
+                for s in range(LANES):
+                    zs = z[p, u, s]
+                    work[0, s] = -2.0 * (c[GELU_C] * (zs + c[GELU_K] * zs * zs * zs))
+                exp(work, bits, bits.view(np.float64))
+                for s in range(LANES):
+                    zs = z[p, u, s]
+                    sig = 1.0 / (1.0 + work[1, s])
+                    dv = c[GELU_C] * (one + c[GELU_3K] * zs * zs)
+                    a[p, u, s] = zs * sig
+                    fp[p, u, s] = sig + 2.0 * zs * sig * (1.0 - sig) * dv
+            elif kind == SOFTPLUS:
+                for s in range(LANES):
+                    work[0, s] = -abs(z[p, u, s])
+                exp(work, bits, bits.view(np.float64))
+                for s in range(LANES):
+                    # log(1 + e^z) = max(z, 0) + log(1 + e^−|z|);  derivative σ(z),
+                    # 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below
+                    zs, e = z[p, u, s], work[1, s]
+                    fp[p, u, s] = 1.0 / (1.0 + e) if zs >= zero else e / (1.0 + e)
+                    a[p, u, s] = (zero if zs <= zero else zs) + math.log1p(e)
+            elif kind == SIN:
+                for s in range(LANES):
+                    a[p, u, s] = math.sin(z[p, u, s])
+                    fp[p, u, s] = math.cos(z[p, u, s])
+            else:  # LINEAR
+                for s in range(LANES):
+                    a[p, u, s] = z[p, u, s]
+                    fp[p, u, s] = one
 
 
 @nb.njit(cache=True)
-def forward(theta, layout, x, p, z, a, fp, codes, c, work, bits):
-    """Row p (one pattern per lane) through every layer: z = b + Σ_i x_i w_ij, a = f(z).
+def forward(theta, layout, x, first_row, stop_row, z, a, fp, codes, c, work, bits, shared):
+    """Rows [first_row, stop_row) (one pattern per lane each) through every layer:
+    z = b + Σ_i x_i w_ij, a = f(z).
 
     x (rows, n, LANES) holds each lane's inputs; z, a, fp are (rows, units, LANES).
+    ``shared``: every lane sees the same binary inputs (full batch), so the first layer
+    adds the weights of the inputs that are 1 and skips the others.
     """
     n_layers = layout.shape[0]
     for l in range(n_layers):
         fan_in, fan_out, first, here = layout[l]
         below = layout[l - 1, UNIT_START]
-        kind = codes[OUTPUT] if l == n_layers - 1 else codes[HIDDEN]
-        for j in range(fan_out):
-            u, bias = here + j, first + fan_in * fan_out + j
-            for s in range(LANES):
-                z[p, u, s] = theta[bias, s]
-            for i in range(fan_in):
-                w = first + i * fan_out + j
-                if l == 0:
-                    for s in range(LANES):
-                        z[p, u, s] += x[p, i, s] * theta[w, s]
-                else:
-                    for s in range(LANES):
-                        z[p, u, s] += a[p, below + i, s] * theta[w, s]
-            activate(kind, c, z, a, fp, p, u, work, bits)
-
-
-@nb.njit(cache=True)
-def output_delta(loss, factor, a, fp, p, t, delta):
-    """δ = ∂E/∂z at the output on row p: k (y − t) f′(z), or k (σ(z) − t) for bce."""
-    out = a.shape[1] - 1
-    if loss == BCE:
-        for s in range(LANES):
-            delta[out, s] = factor * (a[p, out, s] - t[p, s])
-    else:
-        for s in range(LANES):
-            delta[out, s] = factor * (a[p, out, s] - t[p, s]) * fp[p, out, s]
-
-
-@nb.njit(cache=True)
-def backward(theta, layout, x, p, a, fp, delta, grad, zero):
-    """Add row p's ∂E/∂θ to ``grad`` (D, LANES), given the output's δ = ∂E/∂z in the
-    last row of ``delta``: ∂E/∂w_ij = x_i δ_j, ∂E/∂b_j = δ_j, δ_i = f′(z_i) Σ_j w_ij δ_j."""
-    for l in range(layout.shape[0] - 1, -1, -1):
-        fan_in, fan_out, first, here = layout[l]
-        below = layout[l - 1, UNIT_START]
-        for j in range(fan_out):
-            bias = first + fan_in * fan_out + j
-            for s in range(LANES):
-                grad[bias, s] += delta[here + j, s]
-            for i in range(fan_in):
-                w = first + i * fan_out + j
-                if l == 0:
-                    for s in range(LANES):
-                        grad[w, s] += x[p, i, s] * delta[here + j, s]
-                else:
-                    for s in range(LANES):
-                        grad[w, s] += a[p, below + i, s] * delta[here + j, s]
-        if l == 0:
-            break
-        for i in range(fan_in):
-            for s in range(LANES):
-                delta[below + i, s] = zero
+        for p in range(first_row, stop_row):
             for j in range(fan_out):
-                w = first + i * fan_out + j
+                u, bias = here + j, first + fan_in * fan_out + j
                 for s in range(LANES):
-                    delta[below + i, s] += theta[w, s] * delta[here + j, s]
+                    z[p, u, s] = theta[bias, s]
+                for i in range(fan_in):
+                    w = first + i * fan_out + j
+                    if l == 0 and shared:  # inputs 0 or 1, the same in every lane
+                        if x[p, i, 0] != 0:
+                            for s in range(LANES):
+                                z[p, u, s] += theta[w, s]
+                    elif l == 0:
+                        for s in range(LANES):
+                            z[p, u, s] += x[p, i, s] * theta[w, s]
+                    else:
+                        for s in range(LANES):
+                            z[p, u, s] += a[p, below + i, s] * theta[w, s]
+        kind = codes[OUTPUT] if l == n_layers - 1 else codes[HIDDEN]
+        activate(kind, c, z, a, fp, first_row, stop_row, here, here + fan_out, work, bits)
+
+
+@nb.njit(cache=True)
+def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor, delta, grad,
+             zero, shared):
+    """Add ∂E/∂θ of rows [first_row, stop_row), in row order, to ``grad`` (D, LANES).
+
+    At the output δ = ∂E/∂z = k (y − t) f′(z), or k (σ(z) − t) for bce (``factor`` k,
+    targets (rows, LANES)); then ∂E/∂w_ij = x_i δ_j, ∂E/∂b_j = δ_j and
+    δ_i = f′(z_i) Σ_j w_ij δ_j layer by layer down. ``shared`` as in :func:`forward`.
+    """
+    out = a.shape[1] - 1
+    for p in range(first_row, stop_row):
+        if loss == BCE:
             for s in range(LANES):
-                delta[below + i, s] *= fp[p, below + i, s]
+                delta[out, s] = factor * (a[p, out, s] - targets[p, s])
+        else:
+            for s in range(LANES):
+                delta[out, s] = factor * (a[p, out, s] - targets[p, s]) * fp[p, out, s]
+        for l in range(layout.shape[0] - 1, -1, -1):
+            fan_in, fan_out, first, here = layout[l]
+            below = layout[l - 1, UNIT_START]
+            for j in range(fan_out):
+                bias = first + fan_in * fan_out + j
+                for s in range(LANES):
+                    grad[bias, s] += delta[here + j, s]
+                for i in range(fan_in):
+                    w = first + i * fan_out + j
+                    if l == 0 and shared:  # inputs 0 or 1, the same in every lane
+                        if x[p, i, 0] != 0:
+                            for s in range(LANES):
+                                grad[w, s] += delta[here + j, s]
+                    elif l == 0:
+                        for s in range(LANES):
+                            grad[w, s] += x[p, i, s] * delta[here + j, s]
+                    else:
+                        for s in range(LANES):
+                            grad[w, s] += a[p, below + i, s] * delta[here + j, s]
+            if l == 0:
+                break
+            for i in range(fan_in):
+                for s in range(LANES):
+                    delta[below + i, s] = zero
+                for j in range(fan_out):
+                    w = first + i * fan_out + j
+                    for s in range(LANES):
+                        delta[below + i, s] += theta[w, s] * delta[here + j, s]
+                for s in range(LANES):
+                    delta[below + i, s] *= fp[p, below + i, s]
 
 
 @nb.njit(cache=True)
@@ -274,8 +289,7 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
     CHECK_EVERY epochs. ``lanes`` is how many lanes hold real networks."""
     n_patterns, out = z.shape[0], z.shape[1] - 1
     zero, half, one, two, level = c[ZERO], c[HALF], c[ONE], c[TWO], c[LEVEL]
-    for p in range(n_patterns):
-        forward(theta, layout, rows, p, z, a, fp, codes, c, work, bits)
+    forward(theta, layout, rows, 0, n_patterns, z, a, fp, codes, c, work, bits, True)
     criterion = codes[CRITERION]
     if criterion == RMS:
         for s in range(LANES):
@@ -312,7 +326,7 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
             # term log(1 + e^z) − t z = max(z, 0) − t z + log(1 + e^−|z|), stable
             for s in range(LANES):
                 work[0, s] = -abs(z[p, out, s])
-            exp(work, bits)
+            exp(work, bits, bits.view(np.float64))
             for s in range(LANES):
                 zs = z[p, out, s]
                 loss_now[s] += (zero if zs <= zero else zs) - t * zs + math.log1p(work[1, s])
@@ -336,9 +350,8 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
 def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c):
     """∇E over every pattern into ``grad``, from the forward pass in a, fp."""
     grad[:] = c[ZERO]
-    for p in range(a.shape[0]):  # summed in pattern order
-        output_delta(codes[LOSS], c[FACTOR_FULL], a, fp, p, target_rows, delta)
-        backward(theta, layout, rows, p, a, fp, delta, grad, c[ZERO])
+    backward(theta, layout, rows, 0, a.shape[0], a, fp, target_rows, codes[LOSS], c[FACTOR_FULL],
+             delta, grad, c[ZERO], True)  # summed in pattern order
 
 
 @nb.njit(cache=True)
@@ -416,10 +429,10 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                     t[0, s] = targets[picks[s]]
                     for i in range(n_inputs):
                         x[0, i, s] = inputs[picks[s], i]
-                forward(th, layout, x, 0, z1, a1, fp1, codes, c, work, bits)
-                output_delta(loss, c[FACTOR_ONE], a1, fp1, 0, t, delta)
+                forward(th, layout, x, 0, 1, z1, a1, fp1, codes, c, work, bits, False)
                 grad[:] = 0
-                backward(th, layout, x, 0, a1, fp1, delta, grad, c[ZERO])
+                backward(th, layout, x, 0, 1, a1, fp1, t, loss, c[FACTOR_ONE], delta, grad, c[ZERO],
+                         False)
                 step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c, unbias)
         if record:
             observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
@@ -447,6 +460,6 @@ def activation_values(kind, c, z, a, fp):
     for first in range(0, z.shape[0], LANES):
         lanes = min(LANES, z.shape[0] - first)
         zb[0, 0, :lanes] = z[first : first + lanes]
-        activate(kind, c, zb, ab, fpb, 0, 0, work, bits)
+        activate(kind, c, zb, ab, fpb, 0, 1, 0, 1, work, bits)
         a[first : first + lanes] = ab[0, 0, :lanes]
         fp[first : first + lanes] = fpb[0, 0, :lanes]
