@@ -280,3 +280,19 @@ def test_a_sweep_into_a_foreign_folder_is_refused(tmp_path):
     with pytest.raises(ResultsError, match="not an xorbench results folder"):
         run_sweep(tiny(), tmp_path, jobs=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, monkeypatch):
+    import numpy as np
+
+    from xorbench import compiled
+    from xorbench.config import make_config
+    from xorbench.engine import Setup, observe
+
+    observe(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
+    notes = []
+    run_sweep(tiny(), tmp_path / "warm", jobs=1, inform=notes.append)
+    assert notes == []
+    monkeypatch.setattr(compiled, "uncompiled", lambda dtypes: sorted(dtypes))
+    run_sweep(tiny(), tmp_path / "cold", jobs=1, inform=notes.append)
+    assert len(notes) == 1 and notes[0].startswith("compiling the training loop for float64")

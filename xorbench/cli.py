@@ -282,7 +282,7 @@ def sweep(
         with _sigterm_as_interrupt(), _progress(quiet) as progress:
             outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
                                 scheduler=scheduler, progress=progress, batch_size=batch_size,
-                                fresh=fresh, notify=_warn)
+                                fresh=fresh, notify=_warn, inform=_note)
     except KeyboardInterrupt as e:
         saved = (f"{e.n_done:,} of {e.n_runs:,} runs are saved" if hasattr(e, "n_done")
                  else "finished batches are saved")
@@ -309,6 +309,10 @@ def sweep(
 
 def _warn(message: str) -> None:
     err.print(f"warning: {message}", markup=False)
+
+
+def _note(message: str) -> None:
+    err.print(f"note: {message}", markup=False)
 
 
 def _resume_command(path: Path | None, folder: Path, **options) -> str:

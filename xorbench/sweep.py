@@ -116,6 +116,7 @@ def run_sweep(
     batch_size: int | None = None,
     fresh: bool = False,
     notify: Notify | None = None,
+    inform: Notify | None = None,
 ) -> SweepOutcome:
     """Train every run of ``grid`` not already in ``out``'s shards, then write the CSVs.
 
@@ -124,8 +125,9 @@ def run_sweep(
     the grids share are reused). ``fresh`` first moves the folder's old contents
     to ``<out>.old-<timestamp>``. ``batch_size`` caps the networks per engine
     batch. ``notify`` receives warnings (a stale lock taken over, a corrupt shard
-    set aside). Raises LockedError if another sweep writes the folder, and
-    SweepInterrupted (a KeyboardInterrupt) if interrupted.
+    set aside), ``inform`` notes (the training loop being compiled first). Raises
+    LockedError if another sweep writes the folder, and SweepInterrupted (a
+    KeyboardInterrupt) if interrupted.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -204,6 +206,12 @@ def run_sweep(
             with _timed(timings, "plan"):
                 plans = plan_batches(todo, n_workers=n_workers, batch_size=batch_size)
             target = None if backend == "dask" else ShardTarget(str(folder.path), os.getpid())
+            if inform is not None and plans and backend != "dask":
+                from xorbench.compiled import compile_notice
+
+                notice = compile_notice({plan.setup.dtype.label for plan in plans})
+                if notice:
+                    inform(notice)
             train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
                     execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,

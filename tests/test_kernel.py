@@ -1,0 +1,60 @@
+"""The kernel's own exp, and activation_values; training itself is tested through the
+engine (tests/test_engine.py, tests/test_reference.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xorbench import compiled, kernel
+
+
+def kernel_exp(x):
+    """The kernel's exp of any number of float64 values, a row of lanes at a time."""
+    x = np.asarray(x, float)
+    out = np.empty_like(x)
+    work, bits = np.zeros((2, kernel.LANES)), np.zeros((2, kernel.LANES), np.int64)
+    for first in range(0, x.size, kernel.LANES):
+        chunk = x[first : first + kernel.LANES]
+        work[0, : chunk.size] = chunk
+        kernel.exp(work, bits, bits.view(np.float64))
+        out[first : first + chunk.size] = work[1, : chunk.size]
+    return out
+
+
+def test_exp_is_within_two_and_a_half_ulp():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(-1, 1, 20000), rng.uniform(-30, 30, 20000),
+                        rng.uniform(-708, 709.7, 20000), [0.0, -0.0, 1.0, -1.0, 709.78]])
+    exact = np.exp(x.astype(np.longdouble))
+    ulp = np.spacing(np.exp(x))
+    error = np.abs((kernel_exp(x) - exact) / ulp).astype(float)
+    assert error.max() <= 2.5, x[error.argmax()]
+
+
+def test_exp_special_values():
+    got = kernel_exp([np.nan, np.inf, -np.inf, 710.0, 1000.0, -708.5, -745.0, 0.0])
+    assert np.isnan(got[0])
+    assert got[1] == got[3] == got[4] == np.inf  # e^x overflows above 709.78…
+    assert got[2] == got[5] == got[6] == 0.0  # and is flushed to 0 below −708.40 (subnormal)
+    assert got[7] == 1.0
+
+
+def test_exp_does_not_depend_on_the_lane():
+    """Every lane computes the same bits for the same input (no vector/scalar split)."""
+    x = np.random.default_rng(2).uniform(-50, 50, kernel.LANES)
+    for shift in (1, 7, 31):
+        assert np.array_equal(np.roll(kernel_exp(np.roll(x, shift)), -shift), kernel_exp(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activation_values_cover_any_length(dtype):
+    z = np.linspace(-5, 5, 3 * kernel.LANES + 5).astype(dtype)
+    a, fp = np.empty_like(z), np.empty_like(z)
+    c = compiled.activation_constants(0.0, np.dtype(dtype))
+    kernel.activation_values(kernel.SIGMOID, c, z, a, fp)
+    sigma = 1 / (1 + np.exp(-z.astype(float)))
+    np.testing.assert_allclose(a, sigma, rtol=1e-15 if dtype == np.float64 else 1e-7)
+    # in float32 σ′ = σ (1 − σ) comes from the rounded σ: 1 − σ loses digits near σ = 1
+    np.testing.assert_allclose(fp, sigma * (1 - sigma), rtol=1e-14 if dtype == np.float64
+                               else 1e-4)
