@@ -210,12 +210,12 @@ def _worker_versions() -> dict[str, str]:
 
     from xorbench.engine import ENGINE_NUMERICS
 
-    versions = {package: version(package) for package in ("xorbench", "numpy")}
+    versions = {package: version(package) for package in ("xorbench", "numpy", "numba")}
     return {**versions, "engine numerics": str(ENGINE_NUMERICS)}
 
 
 def _check_worker_versions(client, scheduler: str) -> None:
-    """Workers must train with this xorbench and NumPy, or the numbers could differ."""
+    """Workers must train with this xorbench, NumPy and numba, or the numbers could differ."""
     here = _worker_versions()
     try:
         theirs = client.run(_worker_versions)

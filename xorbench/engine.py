@@ -125,18 +125,17 @@ class BatchResult:
 
 
 def bytes_per_network(setup: Setup) -> int:
-    """About how many bytes of buffers one network of ``setup`` occupies in a batch.
+    """About how many bytes one network of ``setup`` occupies in a batch's arrays.
 
-    Per layer: z, a, f′ and δ (4 P fan_out) and the scratch products (≤ 2 P
-    (fan_in + 1) fan_out); θ, its gradient, the optimizer's scratch and state (≈ 5 D);
-    the criterion's block of scores. The runner sizes batches by it
-    (:func:`xorbench.runner.cache_batch_size`).
+    θ, ∇E and the optimizer's two states (4 D); every unit's activation and
+    derivative on every pattern at a record (2 P units); the losses kept, the
+    outputs and θ recorded per budget (bounded here by 3 budgets). The runner sizes
+    batches by it (:func:`xorbench.runner.memory_batch_size`).
     """
-    n_patterns = make_task(setup.task).n_patterns
-    widths = (make_task(setup.task).n_inputs, *setup.hidden, 1)
-    elements = sum(4 * n_patterns * fo + 2 * n_patterns * (fi + 1) * fo
-                   for fi, fo in itertools.pairwise(widths))
-    elements += 5 * n_params(widths) + CHECK_EVERY + 2 * n_patterns
+    task = make_task(setup.task)
+    widths = (task.n_inputs, *setup.hidden, 1)
+    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
+    elements = 4 * n_theta + 2 * n_patterns * n_units + 32 + 3 * (n_theta + n_patterns)
     return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
 
 

@@ -26,8 +26,8 @@ from xorbench.parallel import children_ignore_sigint, default_jobs, drain
 
 BACKENDS = ("loky", "threading", "dask")
 
-# A batch's buffers (engine.bytes_per_network × networks) should stay near this size.
-CACHE_BYTES = 16 * 2**20
+# A batch's arrays (engine.bytes_per_network × networks) should stay near this size.
+BATCH_BYTES = 16 * 2**20
 MIN_BATCH, MAX_BATCH = 256, 16384
 
 
@@ -58,15 +58,14 @@ class BatchOutput:
     shard_id: str | None = None  # set when the worker stored the shard
 
 
-def cache_batch_size(setup: Setup) -> int:
-    """Networks per batch so one batch's buffers stay near ``CACHE_BYTES``.
+def memory_batch_size(setup: Setup) -> int:
+    """Networks per batch so one batch's arrays stay near ``BATCH_BYTES``.
 
-    Smaller batches pay NumPy's per-call overhead (~1 µs a call, ~40 calls an
-    epoch), larger ones fall out of cache. Measured on this project's 2-vCPU
-    Xeon (median of 3, full batch): 16 MiB beats 6 MiB by 16 % for 2-2-1
-    (10,230 vs 3,836 networks), 13 % for 2-4-1, 2–3 % for 2-8-1 and 2-2-2-1.
+    The kernel trains 64 networks at a time in cache whatever the batch size
+    (`xorbench bench`: 2-2-1 at 1,024 and at 4,096 networks within 2 %), so the
+    batch size bounds a worker's memory and sets how many shards a sweep writes.
     """
-    return int(np.clip(CACHE_BYTES // bytes_per_network(setup), MIN_BATCH, MAX_BATCH))
+    return int(np.clip(BATCH_BYTES // bytes_per_network(setup), MIN_BATCH, MAX_BATCH))
 
 
 def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
@@ -78,7 +77,7 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
     so that every worker gets about two of them. Batches are handed out in
     order as workers free up, so putting the longest first keeps the last
     worker from finishing long after the others (longest-processing-time rule).
-    ``batch_size`` (networks per batch) overrides the cache-sized default.
+    ``batch_size`` (networks per batch) overrides the memory-sized default.
     """
     # Specs of one configuration share its RunConfig object (expand makes each
     # once): grouping by identity first avoids hashing a RunConfig per run.
@@ -102,7 +101,7 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
     fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
     plans = []
     for (setup, budgets), members in groups.items():
-        size = batch_size or min(cache_batch_size(setup), fair_share)
+        size = batch_size or min(memory_batch_size(setup), fair_share)
         for start in range(0, len(members), size):
             plans.append(BatchPlan(setup, budgets, tuple(members[start : start + size])))
     plans.sort(key=estimated_cost, reverse=True)  # stable: ties keep first-seen order

@@ -84,7 +84,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for package in ("xorbench", "numpy", "pandas", "joblib", "pyarrow"):
+    for package in ("xorbench", "numpy", "numba", "pandas", "joblib", "pyarrow"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:  # pragma: no cover
