@@ -54,7 +54,7 @@ C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 = (1 / math.factorial(k)
 EXP_MAX, EXP_MIN = 709.782712893384, -708.3964185322641  # e^x overflows / is subnormal
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, error_model="numpy", inline="always")
 def exp(work, bits, scale):
     """work[1] = e^work[0] over a row of lanes, in float64, to ≤ 2.5 ulp: inf above
     EXP_MAX, 0 below EXP_MIN (no subnormals), NaN stays NaN.
@@ -80,7 +80,7 @@ def exp(work, bits, scale):
         work[1, s] = x if x != x else value
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def activate(kind, c, z, a, fp, first_row, stop_row, first_unit, stop_unit, work, bits):
     """a = f(z) and fp = f′(z) of units [first_unit, stop_unit) on rows [first_row,
     stop_row), every lane, for activation ``kind``; ``c`` the constants, ``work``
@@ -148,7 +148,7 @@ def activate(kind, c, z, a, fp, first_row, stop_row, first_unit, stop_unit, work
                     fp[p, u, s] = one
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def forward(theta, layout, x, first_row, stop_row, z, a, fp, codes, c, work, bits, shared):
     """Rows [first_row, stop_row) (one pattern per lane each) through every layer:
     z = b + Σ_i x_i w_ij, a = f(z).
@@ -182,7 +182,7 @@ def forward(theta, layout, x, first_row, stop_row, z, a, fp, codes, c, work, bit
         activate(kind, c, z, a, fp, first_row, stop_row, here, here + fan_out, work, bits)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor, delta, grad,
              zero, shared):
     """Add ∂E/∂θ of rows [first_row, stop_row), in row order, to ``grad`` (D, LANES).
@@ -231,7 +231,7 @@ def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor
                     delta[below + i, s] *= fp[p, below + i, s]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def step(optimizer, theta, grad, state, lr, t, c, unbias):
     """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1,
     ``unbias`` is a 2-element scratch array of θ's dtype."""
@@ -281,7 +281,7 @@ def step(optimizer, theta, grad, state, lr, t, c, unbias):
                 theta[d, s] -= sign * state[0, d, s]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoch_solved,
             diverged, losses, loss_row, loss_now, score, work, bits):
     """The state after ``epoch`` epochs, seen on every pattern: forward pass, criterion
@@ -346,7 +346,7 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
                 theta[:, s] = np.nan
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c):
     """∇E over every pattern into ``grad``, from the forward pass in a, fp."""
     grad[:] = c[ZERO]
@@ -354,7 +354,7 @@ def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c
              delta, grad, c[ZERO], True)  # summed in pattern order
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diverged, losses,
         loss_row, first_epoch, stop_epoch, orders, orders_start, record, outputs,
         derivatives, gradients, final_loss, scores):
@@ -450,7 +450,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         losses[:, first : first + lanes] = lane_losses[:, :lanes]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def activation_values(kind, c, z, a, fp):
     """f(z) into ``a`` and f′(z) into ``fp`` for any number of values (1-D arrays): the
     training loop's own activation arithmetic, for decision boundaries and tests."""
