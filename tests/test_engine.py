@@ -880,3 +880,38 @@ def test_streams_are_the_children_of_spawn(seed):
     for which, child in enumerate(children):
         assert np.array_equal(engine._stream(seed, which).generate_state(16),
                               child.generate_state(16))
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse"])
+def test_rms_is_a_mean_over_the_patterns_whatever_the_loss(loss):
+    """rms(r) compares √(mean (y − t)²) with r: sse's ½ belongs to the loss, not to it."""
+    targets = make_task(TASKS.parse("xor")).targets
+    y = targets + np.array([0.3, -0.2, 0.1, 0.0])  # √(0.14 / 4) = 0.187
+    observed = _observe_logits(y[:, None], output="linear", loss=loss, criterion="rms(0.5)")
+    assert observed.score[0] == pytest.approx(0.5 - np.sqrt(0.14 / 4), rel=1e-12)
+
+
+def test_a_budget_on_a_divergence_check_does_not_change_the_losses_kept(monkeypatch):
+    """Epoch 64 is a divergence check: whether it is a budget (the kernel stops there to
+    record it) or only half of one must not change the loss kept for it — inf for a
+    network whose loss overflows there, before it is frozen (NaN) — the loss that
+    labels a budget's failure and, at curve epochs, is curve_loss."""
+    kept = {}
+
+    def capture(*args):
+        kernel_run(*args)
+        kept["losses"], kept["loss_row"] = args[10], args[11]
+
+    kernel_run = engine.kernel.run
+    monkeypatch.setattr(engine.kernel, "run", capture)
+    cfg = make_config(output="linear", activation="tanh")
+    setup = engine.Setup.of(cfg)
+    members = [engine.Member(float(lr), cfg.init, cfg.bias_init, 0)
+               for lr in np.geomspace(0.1, 1000, 2000)]
+    at_64 = {}
+    for budgets in ([64, 128], [128]):
+        result = train_batch(setup, members, budgets)
+        at_64[len(budgets)] = kept["losses"][kept["loss_row"][64]].copy()
+    assert np.isinf(at_64[1]).any(), "no network overflows at epoch 64: pick other rates"
+    assert np.array_equal(at_64[2], at_64[1], equal_nan=True)
+    assert result.diverged.any()

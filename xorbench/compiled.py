@@ -82,6 +82,7 @@ def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
     loss = LOSSES.impl(setup.loss)
     # E = c Σ_p term_p; ∂E/∂z = k (y − t) f′(z), k = 2c (squared) or c (bce)
     c[kernel.SCALE_FULL] = loss.scale(n_patterns)
+    c[kernel.MEAN_FULL] = 1 / n_patterns
     c[kernel.FACTOR_FULL] = loss.delta_factor(n_patterns)
     c[kernel.FACTOR_ONE] = loss.delta_factor(1)
     c[kernel.RPROP_UP], c[kernel.RPROP_DOWN] = Rprop.eta_plus, Rprop.eta_minus

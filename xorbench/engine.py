@@ -305,9 +305,10 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     for stop in _stops(budgets, orders):
         block, block_start = orders.block_at(epoch) if orders and epoch < stop else (no_orders, 0)
         recording = stop in budgets
+        # a budget's epoch was observed when it was recorded: its books are kept
         kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row, epoch,
-                   stop, block, block_start, recording, observed.outputs, observed.derivatives,
-                   observed.gradient, observed.loss, observed.score)
+                   stop, epoch in budgets, block, block_start, recording, observed.outputs,
+                   observed.derivatives, observed.gradient, observed.loss, observed.score)
         if recording:
             with np.errstate(all="ignore"):  # diverged networks: inf and NaN are expected
                 _record(result, budgets.index(stop), widths, theta, observed, epoch_solved,
@@ -348,18 +349,19 @@ def _stops(budgets: tuple[int, ...], orders: _Orders | None) -> list[int]:
 
 def observe(setup: Setup, theta: np.ndarray) -> Observed:
     """Outputs, derivatives, ∇E, E and the criterion's score of networks θ (D, N) of
-    ``setup``, from the same arithmetic as training (nothing is trained)."""
+    ``setup``, from the same arithmetic as training (nothing is trained). As in
+    training at epoch 0, a network whose loss is not finite is frozen: NaN gradient."""
     task = make_task(setup.task)
     dtype = np.dtype(DTYPES.impl(setup.dtype))
     widths = (task.n_inputs, *setup.hidden, 1)
-    theta = np.array(theta, dtype=dtype)
+    theta = np.array(theta, dtype=dtype, order="C")
     n_nets = theta.shape[1]
     observed = Observed.empty(task.n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
     kernel.run(theta, np.zeros((2, *theta.shape), dtype), np.zeros(n_nets, dtype),
                compiled.layout(widths), task.inputs, task.targets.astype(dtype),
                compiled.codes(setup), compiled.constants(setup, task.n_patterns, dtype),
                np.full(n_nets, -1, np.int64), np.zeros(n_nets, bool), np.zeros((1, n_nets), dtype),
-               np.zeros(1, np.int64), 0, 0, np.zeros((1, 0, n_nets), np.uint8), 0, True,
+               np.zeros(1, np.int64), 0, 0, False, np.zeros((1, 0, n_nets), np.uint8), 0, True,
                observed.outputs, observed.derivatives, observed.gradient, observed.loss,
                observed.score)
     return observed

@@ -15,13 +15,19 @@ Numerics (``engine_numerics`` 3): IEEE arithmetic in the order written, no
 fastmath, no FMA contraction. ``exp`` is this module's own polynomial, so that it
 vectorises and gives the same bits on any CPU; ``tanh``, ``expm1``, ``log1p``,
 ``sin``, ``cos`` and ``sqrt`` are the C library's. Every stored number (θ,
-optimizer state, activations) has the batch's dtype; float32 networks evaluate
-``exp`` in float64 and round it once.
+optimizer state, activations) has the batch's dtype; in float32 networks the C
+library functions are the float32 ones, and what is built on ``exp`` (sigmoid,
+softplus, GELU, the bce term) is evaluated in float64 and rounded once.
 """
 
 from __future__ import annotations
 
 import math
+import os
+
+# tanh, log1p, … from the C library, never Intel's SVML (which numba would use if
+# icc_rt is installed, and whose last bits differ): read when numba is first imported
+os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 import numba as nb
 import numpy as np
@@ -40,23 +46,29 @@ HIDDEN, OUTPUT, LOSS, OPTIMIZER, CRITERION = range(5)
 ZERO, HALF, ONE, TWO, ALPHA, BETA1, BETA2, LEVEL, ADAM_EPS = range(9)
 SCALE_FULL, FACTOR_FULL, FACTOR_ONE = range(9, 12)  # c and k of E over P rows, k on 1 row
 RPROP_UP, RPROP_DOWN, RPROP_MIN, RPROP_MAX, GELU_C, GELU_K, GELU_3K = range(12, 19)
-N_CONSTS = 19
+MEAN_FULL = 19  # 1 / P, for means over the patterns
+N_CONSTS = 20
 # the layout table: one row per layer
 FAN_IN, FAN_OUT, THETA_START, UNIT_START = range(4)
 
 # exp(x) = 2^k e^r, k = round(x / ln 2), r = x − k ln 2 with ln 2 split in two
-# (Cody–Waite) so that r is exact, e^r by its Taylor polynomial to degree 12
+# (Cody–Waite) so that r is exact; e^r on |r| ≤ ln 2 / 2 by a degree-11 polynomial
+# fitted for least maximum relative error (3e-18, far below an ulp; Taylor's degree
+# 12 would leave 1.7e-16)
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
-C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 = (1 / math.factorial(k)
-                                                         for k in range(13))
+P0, P1, P2, P3, P4, P5 = (1.0, 1.0, 0.5000000000000018, 0.1666666666666617,
+                          0.04166666666649277, 0.008333333333559277)
+P6, P7, P8, P9, P10, P11 = (0.001388888895122399, 0.00019841269432665945,
+                            2.4801486521421385e-05, 2.755762254220272e-06,
+                            2.763229328234323e-07, 2.499430138614208e-08)
 EXP_MAX, EXP_MIN = 709.782712893384, -708.3964185322641  # e^x overflows / is subnormal
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def exp(work, bits, scale):
-    """work[1] = e^work[0] over a row of lanes, in float64, to ≤ 2.5 ulp: inf above
+    """work[1] = e^work[0] over a row of lanes, in float64, to ≤ 1 ulp: inf above
     EXP_MAX, 0 below EXP_MIN (no subnormals), NaN stays NaN.
 
     2^k is applied as 2^h · 2^(k − h), h = ⌊k/2⌋, each written as exponent bits into
@@ -64,11 +76,12 @@ def exp(work, bits, scale):
     second loop keeps both loops vectorisable).
     """
     for s in range(LANES):
-        clamped = min(max(work[0, s], -708.5), 709.8)
+        x = work[0, s]
+        clamped = 0.0 if x != x else min(max(x, -708.5), 709.8)  # NaN: fixed below
         k = np.floor(clamped * LOG2E + 0.5)
         r = (clamped - k * LN2_HI) - k * LN2_LO
-        work[1, s] = C0 + r * (C1 + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * (
-            C7 + r * (C8 + r * (C9 + r * (C10 + r * (C11 + r * C12)))))))))))  # e^r
+        work[1, s] = P0 + r * (P1 + r * (P2 + r * (P3 + r * (P4 + r * (P5 + r * (P6 + r * (
+            P7 + r * (P8 + r * (P9 + r * (P10 + r * P11))))))))))  # e^r
         half = np.int64(k) >> 1
         bits[0, s] = (half + 1023) << 52  # 2^h
         bits[1, s] = (np.int64(k) - half + 1023) << 52  # 2^(k − h)
@@ -299,7 +312,7 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
                 error = a[p, out, s] - targets[p]
                 score[s] += error * error
         for s in range(LANES):  # r − √(Σ_p (y_p − t_p)² / P), P a power of two
-            score[s] = level - math.sqrt(score[s] * c[SCALE_FULL])
+            score[s] = level - math.sqrt(score[s] * c[MEAN_FULL])
     else:
         # threshold: min_p (y_p − ½)(2 t_p − 1);  tolerance: d − max_p |y_p − t_p|;
         # a NaN output makes the score NaN (not solved)
@@ -356,12 +369,14 @@ def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c
 
 @nb.njit(cache=True, error_model="numpy")
 def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diverged, losses,
-        loss_row, first_epoch, stop_epoch, orders, orders_start, record, outputs,
+        loss_row, first_epoch, stop_epoch, seen_first, orders, orders_start, record, outputs,
         derivatives, gradients, final_loss, scores):
     """Train every network (column) of θ from ``first_epoch`` to ``stop_epoch``.
 
     theta (D, N) and state (2, D, N) are updated in place, as are epoch_solved,
     diverged and losses[loss_row[e]] (the loss after e epochs, where loss_row[e] ≥ 0).
+    ``seen_first``: the previous call recorded ``first_epoch``, so its books (score,
+    loss, divergence) are kept already and only its forward pass is redone.
     ``layout`` is the architecture (layers × FAN_IN, FAN_OUT, THETA_START,
     UNIT_START); inputs (P, n) and targets (P,) the task; ``c`` the constants.
     ``orders`` (k, updates, N) holds the patterns of online / sampled epochs
@@ -416,8 +431,11 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         frozen[:lanes] = diverged[first : first + lanes]
         lane_losses[:, :lanes] = losses[:, first : first + lanes]
         for epoch in range(first_epoch, stop_epoch):
-            observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
-                    frozen, lane_losses, loss_row, loss_now, score, work, bits)
+            if not (seen_first and epoch == first_epoch):
+                observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
+                        frozen, lane_losses, loss_row, loss_now, score, work, bits)
+            elif full_batch:  # the gradient needs the forward pass
+                forward(th, layout, rows, 0, n_patterns, z, a, fp, codes, c, work, bits, True)
             if full_batch:
                 full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
                 step(optimizer, th, grad, st, rate, epoch + 1, c, unbias)
