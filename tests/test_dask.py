@@ -216,7 +216,9 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_nothing_changes(grid_file, lo
 def test_a_lost_scheduler_is_one_line_and_the_rerun_resumes(grid_file, loky_tables,
                                                             tmp_path):
     out = tmp_path / "out"
-    with dask_cluster(tmp_path / "cluster") as running:
+    # batches that last ≥ 0.3 s: the sweep is still running when the scheduler stops,
+    # however fast the engine (24 batches on 2 workers take ≥ 3.6 s)
+    with dask_cluster(tmp_path / "cluster", batch_pause=0.3) as running:
         sweep = subprocess.Popen(
             [XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler",
              running.address, "--out", str(out), "--quiet", "--no-plots",
