@@ -197,19 +197,26 @@ def forward(theta, layout, x, first_row, stop_row, z, a, fp, codes, c, work, bit
         below = layout[l - 1, UNIT_START]
         for p in range(first_row, stop_row):
             for j in range(fan_out):
-                u, bias = here + j, first + fan_in * fan_out + j
-                for s in range(LANES):
-                    z[p, u, s] = theta[bias, s]
-                for i in range(fan_in):
-                    w = first + i * fan_out + j
-                    if l == 0 and shared:  # inputs 0 or 1, the same in every lane
+                u, bias = here + j, first + fan_in * fan_out + j  # w_ij at first + i fan_out + j
+                if l == 0 and shared:  # inputs 0 or 1, the same in every lane
+                    for s in range(LANES):
+                        z[p, u, s] = theta[bias, s]
+                    for i in range(fan_in):
                         if x[p, i, 0] != 0:
                             for s in range(LANES):
-                                z[p, u, s] += theta[w, s]
-                    elif l == 0:
+                                z[p, u, s] += theta[first + i * fan_out + j, s]
+                elif l == 0:  # the first term added to the bias in the same pass
+                    for s in range(LANES):
+                        z[p, u, s] = theta[bias, s] + x[p, 0, s] * theta[first + j, s]
+                    for i in range(1, fan_in):
+                        w = first + i * fan_out + j
                         for s in range(LANES):
                             z[p, u, s] += x[p, i, s] * theta[w, s]
-                    else:
+                else:
+                    for s in range(LANES):
+                        z[p, u, s] = theta[bias, s] + a[p, below, s] * theta[first + j, s]
+                    for i in range(1, fan_in):
+                        w = first + i * fan_out + j
                         for s in range(LANES):
                             z[p, u, s] += a[p, below + i, s] * theta[w, s]
         kind = codes[OUTPUT] if l == n_layers - 1 else codes[HIDDEN]
@@ -218,7 +225,7 @@ def forward(theta, layout, x, first_row, stop_row, z, a, fp, codes, c, work, bit
 
 @nb.njit(cache=True, error_model="numpy")
 def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor, delta, grad,
-             zero, shared):
+             shared):
     """Add ∂E/∂θ of rows [first_row, stop_row), in row order, to ``grad`` (D, LANES).
 
     At the output δ = ∂E/∂z = k (y − t) f′(z), or k (σ(z) − t) for bce (``factor`` k,
@@ -255,12 +262,17 @@ def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor
             if l == 0:
                 break
             for i in range(fan_in):
-                for s in range(LANES):
-                    delta[below + i, s] = zero
-                for j in range(fan_out):
-                    w = first + i * fan_out + j
+                w = first + i * fan_out  # w_i0
+                if fan_out == 1:  # one pass: δ_i = (w_i0 δ_0) f′(z_i)
                     for s in range(LANES):
-                        delta[below + i, s] += theta[w, s] * delta[here + j, s]
+                        delta[below + i, s] = (theta[w, s] * delta[here, s]
+                                               * fp[p, below + i, s])
+                    continue
+                for s in range(LANES):
+                    delta[below + i, s] = theta[w, s] * delta[here, s]
+                for j in range(1, fan_out):
+                    for s in range(LANES):
+                        delta[below + i, s] += theta[w + j, s] * delta[here + j, s]
                 for s in range(LANES):
                     delta[below + i, s] *= fp[p, below + i, s]
 
@@ -385,7 +397,7 @@ def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c
     """∇E over every pattern into ``grad``, from the forward pass in a, fp."""
     grad[:] = c[ZERO]
     backward(theta, layout, rows, 0, a.shape[0], a, fp, target_rows, codes[LOSS], c[FACTOR_FULL],
-             delta, grad, c[ZERO], True)  # summed in pattern order
+             delta, grad, True)  # summed in pattern order
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -470,8 +482,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                         x[0, i, s] = inputs[picks[s], i]
                 forward(th, layout, x, 0, 1, z1, a1, fp1, codes, c, work, bits, False)
                 grad[:] = 0
-                backward(th, layout, x, 0, 1, a1, fp1, t, loss, c[FACTOR_ONE], delta, grad, c[ZERO],
-                         False)
+                backward(th, layout, x, 0, 1, a1, fp1, t, loss, c[FACTOR_ONE], delta, grad, False)
                 step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c, unbias)
         if record:
             observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
