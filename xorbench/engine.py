@@ -43,10 +43,6 @@ from xorbench.tasks import make_task
 # the compiled kernel (xorbench.kernel); 3: now.
 ENGINE_NUMERICS = 3
 
-# Divergence is checked (and a diverged network frozen) every this many epochs, at
-# fixed epochs whatever the budgets; epoch_solved is exact, scored every epoch.
-CHECK_EVERY = kernel.CHECK_EVERY
-
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
 # (a whole number of epochs), so the draws never depend on the epoch budget.
 DRAW_BLOCK_UPDATES = 1024
