@@ -11,6 +11,10 @@ loops run over the lanes with a constant count and no dependence between lanes,
 so they vectorise, and every lane — padding or not — follows the same
 arithmetic: a network's numbers never depend on its batch-mates.
 
+Every compiled function lives in this one file: numba's disk cache notices a
+change only in the file of the function it cached, not in the files of the
+functions that one calls, so a split would let a stale kernel outlive an edit.
+
 Numerics (``engine_numerics`` 3): IEEE arithmetic in the order written, no
 fastmath, no FMA contraction. ``exp`` is this module's own polynomial (with
 explicit fused multiply-adds, rounded once everywhere), so that it vectorises and
