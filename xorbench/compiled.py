@@ -7,7 +7,6 @@ its arithmetic uses (in the batch's dtype, so float32 networks compute in float3
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from xorbench import kernel
 from xorbench.losses import LOSSES
+from xorbench.network import layer_rows
 from xorbench.optimizers import Adam, Rprop
 
 ACTIVATION_CODES = {
@@ -31,10 +31,9 @@ CRITERION_CODES = {"threshold": kernel.THRESHOLD, "tolerance": kernel.TOLERANCE,
 
 def layout(widths: Sequence[int]) -> np.ndarray:
     """One row per layer: fan_in, fan_out, its first row in θ, its first unit."""
-    rows, theta_start, unit_start = [], 0, 0
-    for fan_in, fan_out in itertools.pairwise(widths):
-        rows.append((fan_in, fan_out, theta_start, unit_start))
-        theta_start += (fan_in + 1) * fan_out
+    rows, unit_start = [], 0
+    for fan_in, fan_out, weights, _ in layer_rows(tuple(widths)):
+        rows.append((fan_in, fan_out, weights.start, unit_start))
         unit_start += fan_out
     return np.array(rows, np.int64)
 

@@ -22,7 +22,6 @@ weights whatever the bias init, learning rate, optimizer or loss.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
 from xorbench.config import DTYPES, RunConfig, updates_per_epoch
 from xorbench.inits import BIAS_INITS, INITS, draw
-from xorbench.network import layer_views, n_params
+from xorbench.network import layer_rows, layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
 from xorbench.tasks import make_task
 
@@ -150,15 +149,14 @@ def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed:
 def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
                     seed: int) -> np.ndarray:
     rng = np.random.Generator(np.random.PCG64(_stream(seed, 0)))
-    theta = np.zeros((n_params(widths), 1))
-    blocks = layer_views(theta, widths)  # (fan_in + 1, fan_out, 1): weights, then bias
-    for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
-        block[:fan_in, :, 0] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS)
-    for (fan_in, fan_out), block in zip(itertools.pairwise(widths), blocks, strict=True):
-        block[fan_in, :, 0] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS)
-    column = theta[:, 0]
-    column.flags.writeable = False
-    return column
+    theta = np.empty(n_params(widths))
+    layers = layer_rows(widths)
+    for fan_in, fan_out, weights, _ in layers:
+        theta[weights] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS).ravel()
+    for fan_in, fan_out, _, biases in layers:
+        theta[biases] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS)
+    theta.flags.writeable = False
+    return theta
 
 
 def _stream(seed: int, which: int) -> np.random.SeedSequence:

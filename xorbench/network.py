@@ -8,6 +8,7 @@ compiled kernel (:mod:`xorbench.kernel`) trains θ in this layout.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -16,12 +17,20 @@ import numpy as np
 
 def layer_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
     """Views (fan_in + 1, fan_out, N) of each layer's rows in a (D, N) array."""
-    views, start = [], 0
+    return [flat[weights.start : biases.stop].reshape(fan_in + 1, fan_out, flat.shape[1])
+            for fan_in, fan_out, weights, biases in layer_rows(tuple(widths))]
+
+
+@functools.lru_cache(maxsize=64)
+def layer_rows(widths: tuple[int, ...]) -> tuple[tuple[int, int, slice, slice], ...]:
+    """Per layer: fan_in, fan_out, and the rows of θ holding its weights (fan_in × fan_out,
+    in C order: w_ij at row i · fan_out + j of the block) and then its biases."""
+    layers, start = [], 0
     for fan_in, fan_out in itertools.pairwise(widths):
-        rows = (fan_in + 1) * fan_out
-        views.append(flat[start : start + rows].reshape(fan_in + 1, fan_out, flat.shape[1]))
-        start += rows
-    return views
+        middle = start + fan_in * fan_out
+        layers.append((fan_in, fan_out, slice(start, middle), slice(middle, middle + fan_out)))
+        start = middle + fan_out
+    return tuple(layers)
 
 
 def n_params(widths: Sequence[int]) -> int:
