@@ -25,10 +25,10 @@ import pytest
 from typer.testing import CliRunner
 
 from xorbench.cli import app
-from xorbench.cluster import dask_tasks
+from xorbench.cluster import COST_PER_SECOND, DASK_TASK_SECONDS, dask_tasks
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, load_grid, loads_grid
-from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, plan_batches
+from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, estimated_cost, plan_batches
 from xorbench.sweep import run_sweep
 
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
@@ -295,8 +295,10 @@ def _networks(tasks: list[list[BatchPlan]]) -> Counter:
 
 
 def test_tasks_split_for_many_threads_and_bundle_small_batches(grid_file):
-    wide = plan_batches(expand(loads_grid(GRID.replace("seeds = 30", "seeds = 300"))),
-                        n_workers=2)  # 4 batches of 1200 networks
+    # 4 batches of 1200 networks, each over DASK_TASK_SECONDS by the planner's estimate
+    long_grid = GRID.replace("seeds = 30", "seeds = 300").replace("[100, 2000]", "[100, 5000]")
+    wide = plan_batches(expand(loads_grid(long_grid)), n_workers=2)
+    assert all(estimated_cost(plan) / COST_PER_SECOND >= DASK_TASK_SECONDS for plan in wide)
     assert [len(plan.members) for plan in wide] == [1200] * 4
     # 2 threads: batches that long are tasks as they are
     assert dask_tasks(wide, 2) == [[plan] for plan in wide]
