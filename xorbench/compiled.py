@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from xorbench import kernel
 from xorbench.losses import LOSSES
 from xorbench.network import layer_rows
 from xorbench.optimizers import Adam, Rprop
+
+if TYPE_CHECKING:
+    from xorbench.engine import Setup
 
 ACTIVATION_CODES = {
     "sigmoid": kernel.SIGMOID, "tanh": kernel.TANH, "relu": kernel.RELU,
@@ -38,7 +42,7 @@ def layout(widths: Sequence[int]) -> np.ndarray:
     return np.array(rows, np.int64)
 
 
-def codes(setup) -> np.ndarray:
+def codes(setup: Setup) -> np.ndarray:
     """The kernel's ``codes`` array: hidden and output activation, loss, optimizer,
     criterion."""
     out = np.zeros(5, np.int64)
@@ -50,7 +54,7 @@ def codes(setup) -> np.ndarray:
     return out
 
 
-def initial_state(setup, theta: np.ndarray, lr: np.ndarray) -> np.ndarray:
+def initial_state(setup: Setup, theta: np.ndarray, lr: np.ndarray) -> np.ndarray:
     """The optimizer's state (2, D, N) before the first update: zeros (momentum's and
     Nesterov's v, Adam's m and v), or for iRprop− its steps Δ = η and last gradients 0."""
     state = np.zeros((2, *theta.shape), theta.dtype)
@@ -70,7 +74,7 @@ def activation_constants(alpha: float, dtype: np.dtype) -> np.ndarray:
     return c.astype(dtype)
 
 
-def constants(setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
+def constants(setup: Setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
     """The kernel's ``consts`` array, in ``dtype``."""
     alpha = setup.activation.args[0] if setup.activation.args else 0.0
     c = activation_constants(alpha, np.dtype(np.float64))
