@@ -10,15 +10,10 @@ from xorbench import compiled, kernel
 
 
 def kernel_exp(x):
-    """The kernel's exp of any number of float64 values, a row of lanes at a time."""
+    """The kernel's exp of any number of float64 values."""
     x = np.asarray(x, float)
     out = np.empty_like(x)
-    work, bits = np.zeros((2, kernel.LANES)), np.zeros((2, kernel.LANES), np.int64)
-    for first in range(0, x.size, kernel.LANES):
-        chunk = x[first : first + kernel.LANES]
-        work[0, : chunk.size] = chunk
-        kernel.exp(work, bits, bits.view(np.float64))
-        out[first : first + chunk.size] = work[1, : chunk.size]
+    kernel.exp_values(x, out)
     return out
 
 
