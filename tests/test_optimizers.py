@@ -38,7 +38,7 @@ def run(text, theta, grads, lr, with_state=False):
     grad = np.zeros_like(th)
     for t, g in enumerate(grads, start=1):
         grad[:, :N] = g
-        kernel.step(code, th, grad, state, rates, t, c, np.zeros(2, dtype))
+        kernel.step(code, th, grad, state, rates, t, c)
     return (th[:, :N], state[:, :, :N]) if with_state else th[:, :N]
 
 

@@ -97,22 +97,27 @@ def constants(setup: Setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
 COMPILE_SECONDS = 15
 
 
-def uncompiled(dtypes: Iterable[str]) -> list[str]:
-    """Those of ``dtypes`` (names: "float64", "float32") whose kernel numba's disk cache
-    does not hold for this machine, so that the first batch will compile it first.
-
-    Reads numba's cache index (its internals: if they change, nothing is reported).
-    """
+def cached_dtypes(dispatcher) -> set[str] | None:
+    """The dtypes (names) of θ for which numba's disk cache holds this compiled function
+    for this machine (so that a new process loads it instead of compiling); None if
+    unknown. Reads numba's cache index (its internals: if they change, None)."""
     try:
         from numba.core.registry import cpu_target
 
-        cache = kernel.run._cache
-        index = cache._cache_file._load_index()
+        index = dispatcher._cache._cache_file._load_index()
         machine = cpu_target.target_context.codegen().magic_tuple()
-        cached = {str(signature[0].dtype) for signature, magic in index if magic == machine}
-    except Exception:  # pragma: no cover - numba's internals moved: say nothing
-        return []
-    return sorted(set(dtypes) - cached)
+        on_disk = {str(signature[0].dtype) for signature, magic in index if magic == machine}
+    except Exception:  # pragma: no cover - numba's internals moved
+        return None
+    return on_disk
+
+
+def uncompiled(dtypes: Iterable[str]) -> list[str]:
+    """Those of ``dtypes`` (names: "float64", "float32") whose kernel numba's disk cache
+    does not hold for this machine, so that the first batch will compile it first
+    (none when that cannot be known)."""
+    cached = cached_dtypes(kernel.run)
+    return [] if cached is None else sorted(set(dtypes) - cached)
 
 
 def compile_notice(dtypes: Iterable[str]) -> str | None:

@@ -104,14 +104,14 @@ def like(x, of):
     raise NotImplementedError
 
 
-@overload(like, inline="always")
+@overload(like)
 def _like(x, of):
     if of == types.float32:
         return lambda x, of: np.float32(x)
     return lambda x, of: np.float64(x)
 
 
-@nb.njit(cache=True, error_model="numpy", inline="always")
+@nb.njit(cache=True, error_model="numpy")
 def exp(x):
     """e^x in float64 to < 1 ulp: inf above EXP_MAX, 0 below EXP_MIN (no subnormals),
     NaN stays NaN. Branch-free, so that a loop over lanes calling it vectorises;
@@ -142,52 +142,87 @@ def exp_values(x, out):
         out[i] = exp(x[i])
 
 
-# The activation functions, one network's unit at a time: (f(z), f′(z)) in z's dtype.
-# ``k`` holds the constants they use (:func:`activation_constants`). What is built on
-# exp is evaluated in float64 and rounded once to z's dtype.
-@nb.njit(cache=True, error_model="numpy", inline="always")
+# The activation functions, one network's unit at a time: (f(z), f′(z)) in z's dtype,
+# ``k`` the constants they use (:func:`activation_constants`). What is built on exp
+# is evaluated in float64 and rounded once to z's dtype. Inlined into the loops
+# over lanes that call them (numba's IR level), so that those loops vectorise.
+@nb.njit(cache=True, error_model="numpy")
 def activation_constants(c):
     """The activations' constants, out of the ``consts`` array: zero, one, alpha and
     GELU's c, k and 3k."""
     return c[ZERO], c[ONE], c[ALPHA], c[GELU_C], c[GELU_K], c[GELU_3K]
 
 
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def activation(kind, z, k):
-    """(f(z), f′(z)) of activation ``kind`` (give it a constant: the other kinds then
-    compile away)."""
+@nb.njit(cache=True, error_model="numpy")
+def sigmoid(z, k):
+    """σ(z) = 1 / (1 + e^−z),  σ′ = σ (1 − σ)"""
+    a = like(1.0 / (1.0 + exp(-z)), z)
+    return a, a * (k[1] - a)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def tanh(z, k):
+    """tanh′ = 1 − tanh²"""
+    a = math.tanh(z)
+    return a, k[1] - a * a
+
+
+@nb.njit(cache=True, error_model="numpy")
+def relu(z, k):
+    """max(z, 0); derivative 1 if z > 0 else 0"""
+    zero, one = k[0], k[1]
+    return (zero if z <= zero else z), (one if z > zero else zero)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def leaky_relu(z, k):
+    """z if z > 0 else α z; derivative 1 or α"""
     zero, one, alpha = k[0], k[1], k[2]
-    if kind == SIGMOID:  # σ(z) = 1 / (1 + e^−z),  σ′ = σ (1 − σ)
-        a = like(1.0 / (1.0 + exp(-z)), z)
-        return a, a * (one - a)
-    if kind == TANH:  # tanh′ = 1 − tanh²
-        a = math.tanh(z)
-        return a, one - a * a
-    if kind == RELU:  # max(z, 0); derivative 1 if z > 0 else 0
-        return (zero if z <= zero else z), (one if z > zero else zero)
-    if kind == LEAKY_RELU:  # z if z > 0 else α z; derivative 1 or α
-        return (alpha * z if z <= zero else z), (one if z > zero else alpha)
-    if kind == ELU:  # z if z > 0 else α (e^z − 1); derivative 1 or f(z) + α
-        a = alpha * math.expm1(z) if z <= zero else z
-        return a, (one if z > zero else a + alpha)
-    if kind == GELU:
-        # ½ z (1 + tanh v), v = c (z + k z³), written with 1 + tanh v = 2 σ(2v) (no
-        # cancellation where tanh v ≈ −1): z σ(2v);
-        # derivative ½ (1 + tanh v) + ½ z (1 − tanh² v) v′ = σ + 2 z σ (1 − σ) v′,
-        # v′ = c (1 + 3 k z²)
-        gelu_c, gelu_k, gelu_3k = k[3], k[4], k[5]
-        sig = 1.0 / (1.0 + exp(-2.0 * (gelu_c * (z + gelu_k * z * z * z))))
-        dv = gelu_c * (one + gelu_3k * z * z)
-        return like(z * sig, z), like(sig + 2.0 * z * sig * (1.0 - sig) * dv, z)
-    if kind == SOFTPLUS:
-        # log(1 + e^z) = max(z, 0) + log(1 + e^−|z|);  derivative σ(z),
-        # 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below
-        e = exp(-abs(z))
-        return (like((zero if z <= zero else z) + math.log1p(e), z),
-                like(1.0 / (1.0 + e) if z >= zero else e / (1.0 + e), z))
-    if kind == SIN:
-        return math.sin(z), math.cos(z)
-    return z, one  # LINEAR
+    return (alpha * z if z <= zero else z), (one if z > zero else alpha)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def elu(z, k):
+    """z if z > 0 else α (e^z − 1); derivative 1 or f(z) + α"""
+    zero, one, alpha = k[0], k[1], k[2]
+    a = alpha * math.expm1(z) if z <= zero else z
+    return a, (one if z > zero else a + alpha)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def gelu(z, k):
+    """½ z (1 + tanh v), v = c (z + k z³), written with 1 + tanh v = 2 σ(2v) (no
+    cancellation where tanh v ≈ −1): z σ(2v); derivative
+    ½ (1 + tanh v) + ½ z (1 − tanh² v) v′ = σ + 2 z σ (1 − σ) v′, v′ = c (1 + 3 k z²)"""
+    one, gelu_c, gelu_k, gelu_3k = k[1], k[3], k[4], k[5]
+    sig = 1.0 / (1.0 + exp(-2.0 * (gelu_c * (z + gelu_k * z * z * z))))
+    dv = gelu_c * (one + gelu_3k * z * z)
+    return like(z * sig, z), like(sig + 2.0 * z * sig * (1.0 - sig) * dv, z)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def softplus(z, k):
+    """log(1 + e^z) = max(z, 0) + log(1 + e^−|z|);  derivative σ(z), 1 / (1 + e^−z) for
+    z ≥ 0 and e^z / (1 + e^z) below"""
+    zero = k[0]
+    e = exp(-abs(z))
+    return (like((zero if z <= zero else z) + math.log1p(e), z),
+            like(1.0 / (1.0 + e) if z >= zero else e / (1.0 + e), z))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def sin(z, k):
+    return math.sin(z), math.cos(z)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def linear(z, k):
+    return z, k[1]
+
+
+# each kind's function by its code, for the builds of xorbench.fused
+ACTIVATION_FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
+                        "sin", "linear")
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -197,34 +232,33 @@ def activate(kind, c, z, a, fp, first_row, stop_row, first_unit, stop_unit):
     k = activation_constants(c)
     for p in range(first_row, stop_row):
         for u in range(first_unit, stop_unit):
-            # one loop per kind, each calling `activation` with a constant kind
             if kind == SIGMOID:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(SIGMOID, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = sigmoid(z[p, u, s], k)
             elif kind == TANH:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(TANH, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = tanh(z[p, u, s], k)
             elif kind == RELU:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(RELU, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = relu(z[p, u, s], k)
             elif kind == LEAKY_RELU:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(LEAKY_RELU, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = leaky_relu(z[p, u, s], k)
             elif kind == ELU:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(ELU, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = elu(z[p, u, s], k)
             elif kind == GELU:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(GELU, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = gelu(z[p, u, s], k)
             elif kind == SOFTPLUS:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(SOFTPLUS, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = softplus(z[p, u, s], k)
             elif kind == SIN:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(SIN, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = sin(z[p, u, s], k)
             else:
                 for s in range(LANES):
-                    a[p, u, s], fp[p, u, s] = activation(LINEAR, z[p, u, s], k)
+                    a[p, u, s], fp[p, u, s] = linear(z[p, u, s], k)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -322,54 +356,97 @@ def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor
                     delta[below + i, s] *= fp[p, below + i, s]
 
 
+# The optimizers' updates, one parameter of one network at a time: (θ, s0, s1) after
+# one update from gradient g, s0 and s1 the parameter's state, η its network's
+# learning rate, ``q`` the constants (:func:`step_constants`). Inlined as the
+# activations are.
 @nb.njit(cache=True, error_model="numpy")
-def step(optimizer, theta, grad, state, lr, t, c, unbias):
-    """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1,
-    ``unbias`` is a 2-element scratch array of θ's dtype."""
-    beta1, beta2, one = c[BETA1], c[BETA2], c[ONE]
-    if optimizer == SGD:
-        for d in range(theta.shape[0]):
-            for s in range(LANES):  # θ ← θ − η ∇E
-                theta[d, s] -= lr[s] * grad[d, s]
-    elif optimizer == MOMENTUM:
-        for d in range(theta.shape[0]):
-            for s in range(LANES):  # v ← β v + ∇E;  θ ← θ − η v
-                state[0, d, s] = beta1 * state[0, d, s] + grad[d, s]
-                theta[d, s] -= lr[s] * state[0, d, s]
-    elif optimizer == NESTEROV:
-        for d in range(theta.shape[0]):
-            for s in range(LANES):  # v ← β v + ∇E;  θ ← θ − η (∇E + β v)  (as in PyTorch)
-                state[0, d, s] = beta1 * state[0, d, s] + grad[d, s]
-                theta[d, s] -= lr[s] * (grad[d, s] + beta1 * state[0, d, s])
-    elif optimizer == ADAM:
-        # m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²   (Kingma & Ba 2015)
-        # θ ← θ − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)
-        fresh1, fresh2, eps = one - beta1, one - beta2, c[ADAM_EPS]
-        unbias[0] = 1.0 - np.float64(beta1) ** t  # rounded to θ's dtype
-        unbias[1] = 1.0 - np.float64(beta2) ** t
-        for d in range(theta.shape[0]):
+def sgd(theta, g, s0, s1, eta, q):
+    """θ ← θ − η ∇E"""
+    return theta - eta * g, s0, s1
+
+
+@nb.njit(cache=True, error_model="numpy")
+def momentum(theta, g, v, s1, eta, q):
+    """v ← β v + ∇E;  θ ← θ − η v"""
+    v = q[2] * v + g
+    return theta - eta * v, v, s1
+
+
+@nb.njit(cache=True, error_model="numpy")
+def nesterov(theta, g, v, s1, eta, q):
+    """v ← β v + ∇E;  θ ← θ − η (∇E + β v)  (as in PyTorch)"""
+    v = q[2] * v + g
+    return theta - eta * (g + q[2] * v), v, s1
+
+
+@nb.njit(cache=True, error_model="numpy")
+def adam(theta, g, m, v, eta, q):
+    """m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²   (Kingma & Ba 2015)
+    θ ← θ − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)"""
+    beta1, beta2, fresh1, fresh2, eps, unbias1, unbias2 = q[2], q[3], q[4], q[5], q[6], q[7], q[8]
+    m = beta1 * m + fresh1 * g
+    v = beta2 * v + fresh2 * (g * g)
+    root = math.sqrt(v / unbias2)
+    return theta - eta * (m / unbias1) / (root + eps), m, v
+
+
+@nb.njit(cache=True, error_model="numpy")
+def rprop(theta, g, step_size, g_prev, eta, q):
+    """iRprop− (Igel & Hüsken 2000): Δ ← min(η⁺Δ, Δmax) if g · g_prev > 0;
+    Δ ← max(η⁻Δ, Δmin) and g ← 0 if < 0;  θ ← θ − sign(g) Δ;  g_prev ← g"""
+    zero, one = q[0], q[1]
+    agreement = g * g_prev
+    if agreement > zero:
+        step_size = min(step_size * q[9], q[12])
+    elif agreement < zero:
+        step_size = max(step_size * q[10], q[11])
+        g = zero
+    sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
+    return theta - sign * step_size, step_size, g
+
+
+# each optimizer's function by its code, for the builds of xorbench.fused
+OPTIMIZER_FUNCTIONS = ("sgd", "momentum", "nesterov", "adam", "rprop")
+
+
+@nb.njit(cache=True, error_model="numpy")
+def step_constants(c, t):
+    """The updates' constants at update ``t`` (counted from 1), in the dtype of ``c``:
+    zero, one, β1, β2, 1 − β1, 1 − β2, ε, 1 − β1^t, 1 − β2^t, and Rprop's η⁺, η⁻, Δmin,
+    Δmax."""
+    one, beta1, beta2 = c[ONE], c[BETA1], c[BETA2]
+    return (c[ZERO], one, beta1, beta2, one - beta1, one - beta2, c[ADAM_EPS],
+            like(1.0 - np.float64(beta1) ** t, one), like(1.0 - np.float64(beta2) ** t, one),
+            c[RPROP_UP], c[RPROP_DOWN], c[RPROP_MIN], c[RPROP_MAX])
+
+
+@nb.njit(cache=True, error_model="numpy")
+def step(optimizer, theta, grad, state, lr, t, c):
+    """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1."""
+    q = step_constants(c, t)
+    for d in range(theta.shape[0]):
+        # one loop per optimizer, each calling its function
+        if optimizer == SGD:
             for s in range(LANES):
-                g = grad[d, s]
-                state[0, d, s] = beta1 * state[0, d, s] + fresh1 * g
-                state[1, d, s] = beta2 * state[1, d, s] + fresh2 * (g * g)
-                root = math.sqrt(state[1, d, s] / unbias[1])
-                theta[d, s] -= lr[s] * (state[0, d, s] / unbias[0]) / (root + eps)
-    else:  # RPROP, iRprop− (Igel & Hüsken 2000): state 0 the step Δ, 1 the last gradient
-        zero = c[ZERO]
-        for d in range(theta.shape[0]):
+                theta[d, s], state[0, d, s], state[1, d, s] = sgd(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        elif optimizer == MOMENTUM:
             for s in range(LANES):
-                # Δ ← min(η⁺Δ, Δmax) if g · g_prev > 0;  Δ ← max(η⁻Δ, Δmin), g ← 0 if < 0
-                # θ ← θ − sign(g) Δ;  g_prev ← g
-                g = grad[d, s]
-                agreement = g * state[1, d, s]
-                if agreement > zero:
-                    state[0, d, s] = min(state[0, d, s] * c[RPROP_UP], c[RPROP_MAX])
-                elif agreement < zero:
-                    state[0, d, s] = max(state[0, d, s] * c[RPROP_DOWN], c[RPROP_MIN])
-                    g = zero
-                state[1, d, s] = g
-                sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
-                theta[d, s] -= sign * state[0, d, s]
+                theta[d, s], state[0, d, s], state[1, d, s] = momentum(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        elif optimizer == NESTEROV:
+            for s in range(LANES):
+                theta[d, s], state[0, d, s], state[1, d, s] = nesterov(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        elif optimizer == ADAM:
+            for s in range(LANES):
+                theta[d, s], state[0, d, s], state[1, d, s] = adam(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        else:
+            for s in range(LANES):
+                theta[d, s], state[0, d, s], state[1, d, s] = rprop(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -489,7 +566,6 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
     frozen = np.zeros(LANES, np.bool_)
     lane_losses = np.zeros((losses.shape[0], LANES), dtype)
     picks = np.zeros(LANES, np.int64)
-    unbias = np.zeros(2, dtype)
     optimizer, loss = codes[OPTIMIZER], codes[LOSS]
     per_epoch = orders.shape[1]
     for first in range(0, n_nets, LANES):
@@ -513,7 +589,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                 forward(th, layout, rows, 0, n_patterns, z, a, fp, codes, c, True)
             if full_batch:
                 full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
-                step(optimizer, th, grad, st, rate, epoch + 1, c, unbias)
+                step(optimizer, th, grad, st, rate, epoch + 1, c)
                 continue
             for update in range(per_epoch):
                 # one update per drawn pattern, each lane its own pattern
@@ -525,7 +601,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                 forward(th, layout, x, 0, 1, z1, a1, fp1, codes, c, False)
                 grad[:] = 0
                 backward(th, layout, x, 0, 1, a1, fp1, t, loss, c[FACTOR_ONE], delta, grad, False)
-                step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c, unbias)
+                step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c)
         if record:
             observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
                     solved_at, frozen, lane_losses, loss_row, loss_now, score)
