@@ -9,7 +9,9 @@ script measures that table's rows here, in one run, on the standard workload
 uniform(−1, 1), biases 0, float64, no early stop), so that each target can be
 read as the ratio it stands for:
 
-  engine            xorbench's engine, one process (``xorbench bench``'s figure)
+  engine            xorbench's engine, one process (``xorbench bench``'s figure): the
+                    standard workload's build (``xorbench.fused``) trains it
+  engine, kernel only  the same without the build: the kernel, which trains any setup
   recipe            issue 7's NumPy recipe, bare (``xorbench.bench.train_recipe``)
   jax               ``jit(vmap(fori_loop(grad)))``, x64 — if jax is installed
   torch 1/2 threads the recipe's steps as in-place torch ops, networks last — if
@@ -30,6 +32,7 @@ is a dependency of xorbench (install them in a separate environment).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -40,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xorbench.bench import time_engine, time_recipe
+from xorbench.bench import standard_config, time_engine, time_recipe
 
 LR = 0.5
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -54,8 +57,16 @@ def marginal(train, epochs: int) -> float:
     return 2 * epochs / max(long - short, 1e-9)
 
 
-def engine_rate(hidden: int, networks: int, epochs: int) -> float:
-    return networks * marginal(lambda e: time_engine(hidden, networks, e).seconds, epochs)
+def engine_rate(hidden: int, networks: int, epochs: int, build: bool = True) -> float:
+    """The engine as a long sweep runs it: with the setup's build (compiled first if this
+    machine has none yet, outside the timing), or without (the kernel alone)."""
+    from xorbench import fused
+    from xorbench.engine import Setup
+
+    if build:
+        fused.prepare(Setup.of(standard_config(hidden)))
+    with contextlib.nullcontext() if build else fused.kernel_only():
+        return networks * marginal(lambda e: time_engine(hidden, networks, e).seconds, epochs)
 
 
 def recipe_rate(hidden: int, networks: int, epochs: int) -> float:
@@ -170,6 +181,7 @@ def compiled_rate(hidden: int, networks: int, epochs: int, threads: int,
 
 ROWS = {  # name: (measure(hidden, networks, epochs, build folder), cores it may use)
     "engine": (lambda h, n, e, b: engine_rate(h, n, e), 1),
+    "engine, kernel only": (lambda h, n, e, b: engine_rate(h, n, e, build=False), 1),
     "recipe": (lambda h, n, e, b: recipe_rate(h, n, e), 1),
     "jax": (lambda h, n, e, b: jax_rate(h, n, e), 1),
     "torch, 1 thread": (lambda h, n, e, b: torch_rate(h, n, e, 1), 1),
@@ -179,7 +191,7 @@ ROWS = {  # name: (measure(hidden, networks, epochs, build folder), cores it may
     "compiled, 2 threads": (lambda h, n, e, b: compiled_rate(h, n, 10 * e, 2, b), 2),
 }
 # Rows measured as two one-core processes at once, each on its own CPU, summed.
-TWO_PROCESSES = ("engine", "numba prototype")
+TWO_PROCESSES = ("engine", "engine, kernel only", "numba prototype")
 
 
 def measure_row(name: str, cases, build: Path, cpu: int) -> list[str]:
@@ -212,12 +224,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.row:  # a child: one row, in a fresh process
         print("".join(measure_row(args.row, cases, Path(args.build), args.cpu)))
         return
-    print(f"{'M network-epochs/s':28}" + "".join(f"{f'2-{h}-1 @{n}':>16}" for h, n, _ in cases))
+    print(f"{'M network-epochs/s':34}" + "".join(f"{f'2-{h}-1 @{n}':>16}" for h, n, _ in cases))
     with tempfile.TemporaryDirectory() as build:
         names = [*ROWS, *(f"{n}, 2 processes" for n in TWO_PROCESSES)]
         for name in names:
             if name.startswith("compiled") and shutil.which("gcc") is None:
-                print(f"{name:28}(no gcc)")
+                print(f"{name:34}(no gcc)")
                 continue
             row, copies = name.removesuffix(", 2 processes"), 2 if "processes" in name else 1
             # each row in its own process: no framework's threads or caches touch another
@@ -233,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             except ValueError:  # a missing framework's note, or a failure
                 last = (outputs[0][1].strip().splitlines() or ["no output"])[-1]
                 cells = outputs[0][0].rstrip("\n") or f"  (failed: {last})"
-            print(f"{name:28}{cells}")
+            print(f"{name:34}{cells}")
             sys.stdout.flush()
 
 

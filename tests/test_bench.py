@@ -44,7 +44,8 @@ def test_recipe_trains_the_standard_workload_like_the_engine():
 def test_run_benchmark_measures_every_size_and_the_plain_loop():
     rows = list(run_benchmark(hiddens=(2,), sizes=(1, 16), seconds=0.02, workers=0))
     assert [(m.implementation, m.networks) for m in rows] == [
-        ("engine", 1), ("engine", 16), ("recipe", 16), ("one-at-a-time", 4)]
+        ("engine", 1), ("engine", 16), ("engine, kernel only", 16), ("recipe", 16),
+        ("one-at-a-time", 4)]
     for m in rows:
         assert isinstance(m, Measurement)
         assert m.epochs >= 10 and m.seconds > 0
@@ -55,8 +56,9 @@ def test_bench_cli_json_lines():
     result = CliRunner().invoke(app, ["bench", "--json", "--hidden", "2", "--networks", "8",
                                       "--workers", "1", "--quick"])
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in result.output.splitlines()]
-    assert {d["implementation"] for d in lines} == {"engine", "recipe", "one-at-a-time"}
+    lines = [json.loads(line) for line in result.stdout.splitlines()]  # notes: stderr
+    assert {d["implementation"] for d in lines} == {"engine", "engine, kernel only", "recipe",
+                                                    "one-at-a-time"}
     assert all(d["network_epochs_per_s"] > 0 and d["arch"] == "2-2-1" for d in lines)
 
 

@@ -70,6 +70,7 @@ def test_a_cached_kernel_is_not_announced(monkeypatch):
     from xorbench.engine import observe
 
     observe(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
+    assert "float64" in compiled.cached_dtypes(kernel.run)  # read from numba's real index
     assert compiled.uncompiled(["float64"]) == []
     assert compiled.compile_notice(["float64"]) is None
     # an empty cache index: both need compiling, and the notice says so

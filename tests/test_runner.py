@@ -167,3 +167,30 @@ def test_time_estimate_is_the_cost_at_the_measured_range_of_rates(specs):
     # every update of a batch has a fixed cost whatever its size
     doubled = plan_batches([*specs, *(replace(s, seed=s.seed + 1000) for s in specs)])
     assert 1.0 < estimated_seconds(doubled)[1] / slow < 2.0
+
+
+def test_builds_are_chosen_for_setups_trained_long_enough(monkeypatch):
+    from xorbench import runner
+
+    grid = loads_grid("""
+name = "builds"
+[defaults]
+seeds = 4
+epochs = 100
+[grid]
+task = ["xor", "and"]
+batch = ["full", "online"]
+hidden = [[2], [16]]
+""")
+    plans = plan_batches(expand(grid))
+    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", 0.0)
+    chosen = runner.setups_worth_building(plans)
+    # full batch only, and small enough (2-16-1 is not); xor and share one build
+    assert [(s.batch.name, s.hidden) for s in chosen] == [("full", (2,))]
+    assert runner.setups_worth_building(plans[:0]) == []
+    spent = sum(estimated_seconds([p])[1] for p in plans
+                if p.setup.batch.name == "full" and p.setup.hidden == (2,))
+    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", spent * 1.01)
+    assert runner.setups_worth_building(plans) == []  # the xor and and batches together
+    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", spent * 0.99)
+    assert len(runner.setups_worth_building(plans)) == 1

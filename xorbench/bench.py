@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from xorbench import fused
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, train_batch
 from xorbench.errors import XorbenchError
@@ -28,7 +29,7 @@ from xorbench.tasks import all_patterns
 class Measurement:
     """One timed training: ``networks`` × ``epochs`` in ``seconds`` of wall time."""
 
-    implementation: str  # "engine", "engine, N processes" or "one-at-a-time"
+    implementation: str  # "engine", "engine, kernel only", "engine, N processes", …
     arch: str
     networks: int
     epochs: int
@@ -190,21 +191,27 @@ def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
 
 
 def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64, 1024, 16384),
-                  seconds: float = 1.0, dtype: str = "float64",
-                  workers: int = 0) -> Iterator[Measurement]:
-    """Measure the engine at each batch size, the recipe at the largest, the plain loop,
-    and optionally N processes.
+                  seconds: float = 1.0, dtype: str = "float64", workers: int = 0,
+                  announce: Callable[[str], None] | None = None) -> Iterator[Measurement]:
+    """Measure the engine at each batch size, the kernel alone (no build) and the recipe
+    at the largest, the plain loop, and optionally N processes.
 
-    Each figure is the epoch loop's own throughput: two trainings of E and 3E
-    epochs, timed, and their difference (2E epochs) divided out, so the one-off
-    cost of drawing initial weights does not count. E is chosen from a short
+    The engine trains the standard workload with its build (:mod:`xorbench.fused`),
+    compiled first if this machine has none yet (said to ``announce``), as a long
+    sweep would. Each figure is the epoch loop's own throughput: two trainings of E
+    and 3E epochs, timed, and their difference (2E epochs) divided out, so the
+    one-off cost of drawing initial weights does not count. E is chosen from a short
     probe so that the measurement takes about ``seconds``.
     """
     largest = max(sizes)
     for hidden in hiddens:
+        fused.prepare(Setup.of(standard_config(hidden, dtype)), announce)
         time_engine(hidden, 64, 20, dtype)  # warm up caches and imports
         for n in sizes:
             yield _marginal(lambda e, n=n, h=hidden: time_engine(h, n, e, dtype), seconds)
+        with fused.kernel_only():
+            kernel = _marginal(lambda e, h=hidden: time_engine(h, largest, e, dtype), seconds)
+        yield replace(kernel, implementation="engine, kernel only")
         if dtype == "float64":  # the recipe is written for float64 only
             yield _marginal(lambda e, h=hidden: time_recipe(h, largest, e), seconds)
         yield _marginal(lambda e, h=hidden: time_plain(h, 4, e), seconds)
@@ -253,7 +260,7 @@ SWEEP_GRIDS = {
     "100k-short": lambda: loads_grid(GRID_100K.format(name="overhead-100k-short",
                                                       epochs="[10, 100]")),
 }
-SWEEP_STAGES = ("expand", "scan", "plan", "startup", "train", "tables", "total")
+SWEEP_STAGES = ("expand", "scan", "plan", "build", "startup", "train", "tables", "total")
 
 
 def measure_sweep(name: str, jobs: int, backend: str = "loky") -> dict[str, float]:
@@ -272,7 +279,8 @@ def measure_sweep(name: str, jobs: int, backend: str = "loky") -> dict[str, floa
         outcome = run_sweep(grid, Path(tmp) / grid.name, jobs=jobs, backend=backend)
     t = outcome.timings
     capacity = outcome.n_workers * outcome.seconds  # worker-seconds available
-    serial = t["expand"] + t["scan"] + t["plan"] + t["tables"]  # workers idle meanwhile
+    # workers idle meanwhile
+    serial = t["expand"] + t["scan"] + t["plan"] + t.get("build", 0.0) + t["tables"]
     extra = outcome.train_seconds - outcome.engine_seconds  # frames + shards, in workers
     overhead = 1 - outcome.engine_seconds / capacity
     return {

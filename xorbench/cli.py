@@ -539,7 +539,7 @@ def bench(
     plain: dict[str, float] = {}
     for m in run_benchmark(hiddens=hidden or [2, 8], sizes=sizes,
                            seconds=0.4 if quick else 1.5, dtype=dtype,
-                           workers=workers or default_jobs()):
+                           workers=workers or default_jobs(), announce=_note):
         rows.append(m)
         if m.implementation == "one-at-a-time":
             plain[m.arch] = m.network_epochs_per_s

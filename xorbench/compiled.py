@@ -106,7 +106,8 @@ def cached_dtypes(dispatcher) -> set[str] | None:
 
         index = dispatcher._cache._cache_file._load_index()
         machine = cpu_target.target_context.codegen().magic_tuple()
-        on_disk = {str(signature[0].dtype) for signature, magic in index if magic == machine}
+        # keys: (signature, machine, (code hashes)); the signature's first type is θ's
+        on_disk = {str(key[0][0].dtype) for key in index if key[1] == machine}
     except Exception:  # pragma: no cover - numba's internals moved
         return None
     return on_disk

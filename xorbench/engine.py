@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xorbench import compiled, diagnose, kernel
+from xorbench import compiled, diagnose, fused, kernel
 from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
 from xorbench.config import DTYPES, RunConfig, updates_per_epoch
@@ -295,14 +295,27 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
             compiled.codes(setup), compiled.constants(setup, n_patterns, dtype))
     no_orders = np.zeros((1, 0, n_nets), np.uint8)
 
+    # this setup's build, if one is compiled (xorbench.fused): the same numbers, faster
+    spec = fused.spec_for(setup)
+    build = fused.ready(spec, dtype) if spec is not None else None
+
     epoch = 0
     for stop in _stops(budgets, orders):
         block, block_start = orders.block_at(epoch) if orders and epoch < stop else (no_orders, 0)
         recording = stop in budgets
         # a budget's epoch was observed when it was recorded: its books are kept
-        kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row, epoch,
-                   stop, epoch in budgets, block, block_start, recording, observed.outputs,
-                   observed.derivatives, observed.gradient, observed.loss, observed.score)
+        seen = epoch in budgets
+        if build is not None and epoch < stop:
+            if seen:  # the kernel redoes only its forward pass
+                kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row,
+                           epoch, epoch + 1, True, block, block_start, False, *observed.arrays)
+                epoch, seen = epoch + 1, False
+            build(theta, state, lr, args[2], args[4], epoch_solved, diverged, losses, loss_row,
+                  epoch, stop)
+            epoch = stop
+        if epoch < stop or recording:
+            kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row, epoch,
+                       stop, seen, block, block_start, recording, *observed.arrays)
         if recording:
             with np.errstate(all="ignore"):  # diverged networks: inf and NaN are expected
                 _record(result, budgets.index(stop), widths, theta, observed, epoch_solved,
@@ -322,6 +335,11 @@ class Observed:
     gradient: np.ndarray  # (D, N): ∇E over all patterns
     loss: np.ndarray  # (N,)
     score: np.ndarray  # (N,) the criterion's score: solved ⟺ score > 0
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """In the order :func:`xorbench.kernel.run` takes them."""
+        return self.outputs, self.derivatives, self.gradient, self.loss, self.score
 
     @classmethod
     def empty(cls, n_patterns: int, n_units: int, n_params: int, n_nets: int,

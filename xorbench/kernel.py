@@ -564,7 +564,6 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
     loss_now, score = np.zeros(LANES, dtype), np.zeros(LANES, dtype)
     solved_at = np.zeros(LANES, np.int64)
     frozen = np.zeros(LANES, np.bool_)
-    lane_losses = np.zeros((losses.shape[0], LANES), dtype)
     picks = np.zeros(LANES, np.int64)
     optimizer, loss = codes[OPTIMIZER], codes[LOSS]
     per_epoch = orders.shape[1]
@@ -580,7 +579,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         rate[:lanes] = lr[first : first + lanes]
         solved_at[:lanes] = epoch_solved[first : first + lanes]
         frozen[:lanes] = diverged[first : first + lanes]
-        lane_losses[:, :lanes] = losses[:, first : first + lanes]
+        lane_losses = losses[:, first : first + lanes]  # a view: only the kept rows are written
         for epoch in range(first_epoch, stop_epoch):
             if not (seen_first and epoch == first_epoch):
                 observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
@@ -615,7 +614,6 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         state[:, :, first : first + lanes] = st[:, :, :lanes]
         epoch_solved[first : first + lanes] = solved_at[:lanes]
         diverged[first : first + lanes] = frozen[:lanes]
-        losses[:, first : first + lanes] = lane_losses[:, :lanes]
 
 
 @nb.njit(cache=True, error_model="numpy")

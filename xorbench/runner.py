@@ -149,6 +149,30 @@ def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
     return cost / slow, cost / fast
 
 
+# A build (xorbench.fused) compiles once per machine, for about fused.BUILD_SECONDS,
+# and then trains its setup's full-batch epochs 1.4–2× faster than the kernel: a sweep
+# builds one for a setup it trains for at least this long on one core (the estimate's
+# slow end), where the first sweep already about pays for the compilation.
+BUILD_WORTH_SECONDS = 60.0
+
+
+def setups_worth_building(plans: Sequence[BatchPlan]) -> list[Setup]:
+    """One setup for each build that ``plans`` train long enough with to be worth
+    compiling (setups that differ only in their task's targets share a build)."""
+    from xorbench import fused
+
+    seconds: dict[Setup, float] = {}
+    for plan in plans:
+        seconds[plan.setup] = seconds.get(plan.setup, 0.0) + estimated_seconds([plan])[1]
+    by_build: dict[tuple, list] = {}
+    for setup, spent in seconds.items():
+        spec = fused.spec_for(setup)
+        if spec is not None:
+            entry = by_build.setdefault((spec, setup.dtype), [setup, 0.0])
+            entry[1] += spent
+    return [setup for setup, spent in by_build.values() if spent >= BUILD_WORTH_SECONDS]
+
+
 def estimated_cost(plan: BatchPlan) -> float:
     """Relative time to train a batch: updates × (fixed cost + networks × layer sizes)."""
     setup = plan.setup

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import analysis
+from xorbench import analysis, fused
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
@@ -32,7 +32,7 @@ from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid, expand
 from xorbench.parallel import default_jobs
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
-from xorbench.runner import ShardTarget, check_backend, execute, plan_batches
+from xorbench.runner import ShardTarget, check_backend, execute, plan_batches, setups_worth_building
 from xorbench.store import MANIFEST, RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
@@ -212,6 +212,10 @@ def run_sweep(
                 notice = compile_notice({plan.setup.dtype.label for plan in plans})
                 if notice:
                     inform(notice)
+            if backend != "dask":  # builds are compiled here, into this machine's cache
+                with _timed(timings, "build"):
+                    for setup in setups_worth_building(plans):
+                        fused.prepare(setup, announce=inform)
             train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
                     execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,

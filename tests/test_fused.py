@@ -1,0 +1,155 @@
+"""The builds (xorbench.fused): the kernel's numbers, bit for bit, from a loop written
+out for one setup; compiled once, found again by later processes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from xorbench import compiled, fused, kernel
+from xorbench.bench import standard_config
+from xorbench.config import make_config
+from xorbench.engine import Member, Setup, train_batch
+
+# Each is compiled once per test session (~10–15 s); together they cover both
+# dtypes, every loss and criterion, three optimizers, hidden layers feeding hidden
+# layers (deltas summed over several units), 3 inputs, and divergence.
+BUILT = {
+    "standard": standard_config(2),  # also what `xorbench bench` builds
+    "deep": make_config(hidden=(3, 2), activation="tanh", output="linear", loss="sse",
+                        optimizer="momentum(0.9)", criterion="rms(0.1)", dtype="float32"),
+    "parity": make_config(task="parity(3)", hidden=(4,), activation="softplus", output="sigmoid",
+                          loss="bce", optimizer="adam", criterion="tolerance(0.4)"),
+}
+
+
+def _train(config, *, build: bool):
+    """train_batch of 150 networks (three blocks of lanes, the last part padding) with
+    learning rates from tiny to diverging and three budgets; with ``build``, the test
+    fails unless the build trained them."""
+    setup = Setup.of(config)
+    members = [Member(lr, config.init, config.bias_init, seed)
+               for seed, lr in enumerate([0.01, 0.3, 2.0, 40.0, 1e4] * 30)]
+    if not build:
+        with fused.kernel_only():
+            return train_batch(setup, members, [7, 40, 300])
+    assert fused.prepare(setup)
+    used = []
+    real_ready = fused.ready
+
+    def spy(spec, dtype):
+        train = real_ready(spec, dtype)
+        used.append(train is not None)
+        return train
+
+    fused.ready = spy
+    try:
+        result = train_batch(setup, members, [7, 40, 300])
+    finally:
+        fused.ready = real_ready
+    assert used == [True]
+    return result
+
+
+@pytest.mark.parametrize("name", list(BUILT))
+def test_a_build_trains_the_kernels_numbers(name):
+    config = BUILT[name]
+    by_kernel, by_build = _train(config, build=False), _train(config, build=True)
+    compared = 0
+    for field in dataclasses.fields(by_kernel):
+        mine, theirs = getattr(by_build, field.name), getattr(by_kernel, field.name)
+        if isinstance(theirs, np.ndarray):
+            assert mine.dtype == theirs.dtype
+            assert np.array_equal(mine, theirs, equal_nan=True), field.name
+            compared += 1
+    assert compared >= 10
+    assert by_kernel.solved.any() and not by_kernel.solved.all()
+    if name == "deep":  # some learning rates diverge: frozen as the kernel freezes them
+        assert by_kernel.diverged[-1].any()
+
+
+def test_each_kind_names_its_function():
+    """The builds call the kernel's activation and update of a kind by name."""
+    z = np.linspace(-6, 6, 97)
+    c = compiled.activation_constants(0.3, np.dtype(np.float64))
+    k = kernel.activation_constants(c)
+    for code, name in enumerate(kernel.ACTIVATION_FUNCTIONS):
+        a, fp = np.empty_like(z), np.empty_like(z)
+        kernel.activation_values(code, c, z, a, fp)
+        scalar = np.array([getattr(kernel, name)(x, k) for x in z])
+        assert np.array_equal(scalar, np.stack([a, fp], axis=1)), name
+    config = make_config(optimizer="adam")
+    c = compiled.constants(Setup.of(config), 4, np.dtype(np.float64))
+    for code, name in enumerate(kernel.OPTIMIZER_FUNCTIONS):
+        theta, grad = np.full((1, kernel.LANES), 0.7), np.full((1, kernel.LANES), -0.2)
+        state = np.full((2, 1, kernel.LANES), 0.1)
+        q = kernel.step_constants(c, 3)
+        expected = getattr(kernel, name)(0.7, -0.2, 0.1, 0.1, 0.5, q)
+        kernel.step(code, theta, grad, state, np.full(kernel.LANES, 0.5), 3, c)
+        assert (theta[0, 0], state[0, 0, 0], state[1, 0, 0]) == expected, name
+
+
+def test_only_small_full_batch_setups_have_a_build():
+    assert fused.spec_for(Setup.of(make_config(hidden=(8,)))).size == 4 * 9
+    assert fused.spec_for(Setup.of(make_config(hidden=(16,)))) is None  # 68 > 48
+    assert fused.spec_for(Setup.of(make_config(batch="online"))) is None
+    # setups that differ only in their targets share a build
+    assert (fused.spec_for(Setup.of(make_config(task="and")))
+            == fused.spec_for(Setup.of(make_config(task="xor"))))
+
+
+def test_a_build_is_named_by_its_source_and_the_kernels(monkeypatch):
+    spec = fused.spec_for(Setup.of(standard_config(2)))
+    name, text = fused._module(spec)
+    assert "def train(" in text and name.startswith("xorbench_build_")
+    assert fused._module(fused.spec_for(Setup.of(standard_config(3))))[0] != name
+    fused._module.cache_clear()
+    monkeypatch.setattr(fused, "_kernel_source", lambda: b"an edited kernel")
+    try:
+        assert fused._module(spec)[0] != name  # an edited kernel never loads an old build
+    finally:
+        fused._module.cache_clear()
+
+
+SMALL = make_config(hidden=(1,), activation="linear", output="linear", loss="sse")
+
+
+def test_a_build_is_ready_once_compiled_and_in_later_processes(tmp_path, monkeypatch):
+    monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fused, "_LOADED", {})
+    setup = Setup.of(SMALL)
+    spec = fused.spec_for(setup)
+    assert fused.ready(spec, np.float64) is None
+    assert list(tmp_path.iterdir()) == []  # asking writes nothing
+    said = []
+    assert fused.prepare(setup, announce=said.append)
+    assert len(said) == 1 and "2-1-1 linear/linear, sse" in said[0]
+    assert fused.ready(spec, np.float64) is not None
+    assert fused.ready(spec, np.float32) is None  # compiled for float64 only
+    assert fused.prepare(setup, announce=said.append) and len(said) == 1
+    code = ("import json; import numpy as np; from xorbench import fused; "
+            "from xorbench.engine import Setup; from tests.test_fused import SMALL; "
+            "s = Setup.of(SMALL); said = []; fused.prepare(s, announce=said.append); "
+            "print(json.dumps([fused.ready(fused.spec_for(s), np.float64) is not None, said]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [True, []]  # found in numba's cache: nothing to say
+
+
+def test_no_build_where_nothing_can_be_written(tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv("XORBENCH_CACHE_DIR", str(blocker / "builds"))
+    monkeypatch.setattr(fused, "_LOADED", {})
+    setup = Setup.of(SMALL)
+    assert fused.prepare(setup) is False
+    assert fused.ready(fused.spec_for(setup), np.float64) is None
+    result = train_batch(setup, [Member.of(SMALL, 0)], [5])  # the kernel trains it
+    assert result.epoch_solved.shape == (1, 1)
