@@ -9,7 +9,8 @@ import pytest
 def build_cache(tmp_path_factory):
     """Builds (xorbench.fused) go to a folder of this test session, not the user's
     cache: each session compiles the builds it needs, so which ones the engine finds
-    ready never depends on earlier runs. Worker processes inherit the variable."""
+    ready never depends on earlier sessions (tests that must start with none use their
+    own folder). Worker processes inherit the variable."""
     import os
 
     folder = tmp_path_factory.mktemp("builds")

@@ -194,3 +194,4 @@ hidden = [[2], [16]]
     assert runner.setups_worth_building(plans) == []  # the xor and and batches together
     monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", spent * 0.99)
     assert len(runner.setups_worth_building(plans)) == 1
+    assert runner.setups_worth_building(plans, n_workers=2) == []  # half as long each

@@ -100,7 +100,12 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     if announce is not None:
         announce(f"building a training loop for {describe(setup)} (numba, about "
                  f"{BUILD_SECONDS} s, once: the same results, faster)")
-    return build(spec, dtype) is not None
+    try:
+        return build(spec, dtype) is not None
+    except Exception as error:  # a build only speeds training up: the kernel trains it
+        if announce is not None:
+            announce(f"the build failed ({type(error).__name__}); the kernel trains it")
+        return False
 
 
 def describe(setup: Setup) -> str:
@@ -342,17 +347,13 @@ def cache_dir() -> Path:
     return Path(root) / "xorbench" / "builds"
 
 
-@functools.lru_cache(maxsize=1)
-def _kernel_source() -> bytes:
-    return Path(kernel.__file__).read_bytes()
-
-
 @functools.lru_cache(maxsize=256)
 def _module(spec: Spec) -> tuple[str, str]:
     """The build's module name and source. The name is a digest of the source and of
-    the kernel's (which numba's cache of the build does not watch)."""
+    the kernel's as imported (numba's cache of the build does not watch the kernel's
+    functions it calls)."""
     text = source(spec)
-    digest = hashlib.sha256(text.encode() + _kernel_source()).hexdigest()[:20]
+    digest = hashlib.sha256((text + kernel.SOURCE_DIGEST).encode()).hexdigest()[:20]
     return f"xorbench_build_{digest}", text
 
 
@@ -367,15 +368,7 @@ def _load(spec: Spec, write: bool) -> Callable | None:
         return _LOADED[spec]
     name, text = _module(spec)
     path = cache_dir() / f"{name}.py"
-    try:
-        if not path.exists():  # written once: numba's cache checks the file's time
-            if not write:
-                return None
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(text)
-            os.replace(partial, path)
-    except OSError:
+    if not path.exists() and not (write and _write_once(path, text)):
         return None
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
@@ -387,6 +380,28 @@ def _load(spec: Spec, write: bool) -> Callable | None:
         return None
     _LOADED[spec] = module.train
     return module.train
+
+
+def _write_once(path: Path, text: str) -> bool:
+    """Write a build's source unless it exists: never replace it, since numba's cache
+    of the build checks the file's time (two processes may race here). Whether the
+    file is there now."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text)
+        try:
+            os.link(partial, path)  # fails if another process wrote it first
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here
+            if not path.exists():
+                os.replace(partial, path)
+        return True
+    except OSError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 _KERNEL_ONLY = [False]
@@ -444,7 +459,8 @@ def _full_width_vectors(dtype: np.dtype) -> Iterator[None]:
     only how many lanes one instruction takes, never a lane's arithmetic."""
     import llvmlite.binding as llvm
 
-    if not llvm.get_host_cpu_features().get("avx512f", False):
+    # before LLVM 15 an option could be set only once per process (no way back)
+    if llvm.llvm_version_info < (15,) or not llvm.get_host_cpu_features().get("avx512f"):
         yield
         return
     llvm.set_option("xorbench", f"-force-vector-width={64 // dtype.itemsize}")

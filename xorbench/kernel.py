@@ -27,8 +27,10 @@ softplus, GELU, the bce term) is evaluated in float64 and rounded once.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+from pathlib import Path
 
 # tanh, log1p, … from the C library, never Intel's SVML (which numba would use if
 # icc_rt is installed, and whose last bits differ): read when numba is first imported
@@ -39,6 +41,10 @@ import numpy as np
 from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
+
+# this file as it was imported: what the functions in memory were compiled from (the
+# builds of xorbench.fused, which call them, are named by it)
+SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 LANES = 64  # networks per local block; a multiple of every vector width
 CHECK_EVERY = 32  # divergence is checked at epochs 0, 32, 64, ... (see engine)
@@ -144,8 +150,8 @@ def exp_values(x, out):
 
 # The activation functions, one network's unit at a time: (f(z), f′(z)) in z's dtype,
 # ``k`` the constants they use (:func:`activation_constants`). What is built on exp
-# is evaluated in float64 and rounded once to z's dtype. Inlined into the loops
-# over lanes that call them (numba's IR level), so that those loops vectorise.
+# is evaluated in float64 and rounded once to z's dtype. Compiled on their own and
+# inlined by LLVM into the loops over lanes that call them, which then vectorise.
 @nb.njit(cache=True, error_model="numpy")
 def activation_constants(c):
     """The activations' constants, out of the ``consts`` array: zero, one, alpha and
@@ -358,8 +364,8 @@ def backward(theta, layout, x, first_row, stop_row, a, fp, targets, loss, factor
 
 # The optimizers' updates, one parameter of one network at a time: (θ, s0, s1) after
 # one update from gradient g, s0 and s1 the parameter's state, η its network's
-# learning rate, ``q`` the constants (:func:`step_constants`). Inlined as the
-# activations are.
+# learning rate, ``q`` the constants (:func:`step_constants`). Inlined by LLVM as
+# the activations are.
 @nb.njit(cache=True, error_model="numpy")
 def sgd(theta, g, s0, s1, eta, q):
     """θ ← θ − η ∇E"""

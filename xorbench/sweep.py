@@ -214,7 +214,7 @@ def run_sweep(
                     inform(notice)
             if backend != "dask":  # builds are compiled here, into this machine's cache
                 with _timed(timings, "build"):
-                    for setup in setups_worth_building(plans):
+                    for setup in setups_worth_building(plans, n_workers):
                         fused.prepare(setup, announce=inform)
             train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
