@@ -3,9 +3,10 @@
     python benchmarks/numba_prototype.py        # needs numba (not a dependency)
 
 Not the engine (that is ``xorbench/kernel.py``, one compiled loop for every
-setup): the standard workload alone, with its loops fused and the widths as
-compile-time constants — the measure of what a per-architecture build could still
-gain (see docs/design-notes.md, "Speed"). The standard workload
+setup, and ``xorbench/fused.py``, its builds for one setup each): the standard
+workload alone, with its loops fused and the widths as compile-time constants —
+the prototype of the builds, which go further (registers across the whole epoch,
+512-bit vectors; see docs/design-notes.md, "Speed"). The standard workload
 (2-H-1 sigmoid, MSE, full batch on XOR, SGD, lr 0.5) written with numba the way
 ``benchmarks/ceiling.c`` is: blocks of ``BLOCK`` networks, each block trained for
 all its epochs while its parameters stay in L1, networks on the innermost
