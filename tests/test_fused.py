@@ -1,18 +1,14 @@
-"""The builds (xorbench.fused): the kernel's numbers, bit for bit, from a loop written
-out for one setup; compiled once, found again by later processes."""
+"""A build's source (xorbench.fused): the kernel's numbers, bit for bit, from a loop
+written out for one setup."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from xorbench import compiled, fused, kernel
+from xorbench import builds, compiled, fused, kernel
 from xorbench.bench import standard_config
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, train_batch
@@ -39,22 +35,22 @@ def _train(config, *, build: bool):
     members = [Member(lr, config.init, config.bias_init, seed)
                for seed, lr in enumerate([0.01, 0.3, 2.0, 40.0, 1e4] * 30)]
     if not build:
-        with fused.kernel_only():
+        with builds.kernel_only():
             return train_batch(setup, members, [7, 40, 300])
-    assert fused.prepare(setup)
+    assert builds.prepare(setup)
     used = []
-    real_ready = fused.ready
+    real_ready = builds.ready
 
     def spy(spec, dtype):
         train = real_ready(spec, dtype)
         used.append(train is not None)
         return train
 
-    fused.ready = spy
+    builds.ready = spy
     try:
         result = train_batch(setup, members, [7, 40, 300])
     finally:
-        fused.ready = real_ready
+        builds.ready = real_ready
     assert used == [True]
     return result
 
@@ -111,65 +107,3 @@ def test_only_small_full_batch_setups_have_a_build():
     # setups that differ only in their targets share a build
     assert (fused.spec_for(Setup.of(make_config(task="and")))
             == fused.spec_for(Setup.of(make_config(task="xor"))))
-
-
-def test_a_build_is_named_by_its_source_and_the_kernels(monkeypatch):
-    spec = fused.spec_for(Setup.of(standard_config(2)))
-    name, text = fused._module(spec)
-    assert "def train(" in text and name.startswith("xorbench_build_")
-    assert fused._module(fused.spec_for(Setup.of(standard_config(3))))[0] != name
-    fused._module.cache_clear()
-    monkeypatch.setattr(kernel, "SOURCE_DIGEST", "an edited kernel")
-    try:
-        assert fused._module(spec)[0] != name  # an edited kernel never loads an old build
-    finally:
-        fused._module.cache_clear()
-
-
-SMALL = make_config(hidden=(1,), activation="linear", output="linear", loss="sse")
-
-
-def test_a_build_is_ready_once_compiled_and_in_later_processes(tmp_path, monkeypatch):
-    monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(fused, "_LOADED", {})
-    setup = Setup.of(SMALL)
-    spec = fused.spec_for(setup)
-    assert fused.ready(spec, np.float64) is None
-    assert list(tmp_path.iterdir()) == []  # asking writes nothing
-    said = []
-    assert fused.prepare(setup, announce=said.append)
-    assert len(said) == 1 and "2-1-1 linear/linear, sse" in said[0]
-    assert fused.ready(spec, np.float64) is not None
-    assert fused.ready(spec, np.float32) is None  # compiled for float64 only
-    assert fused.prepare(setup, announce=said.append) and len(said) == 1
-    code = ("import json; import numpy as np; from xorbench import fused; "
-            "from xorbench.engine import Setup; from tests.test_fused import SMALL; "
-            "s = Setup.of(SMALL); said = []; fused.prepare(s, announce=said.append); "
-            "print(json.dumps([fused.ready(fused.spec_for(s), np.float64) is not None, said]))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [True, []]  # found in numba's cache: nothing to say
-
-
-def test_no_build_where_nothing_can_be_written(tmp_path, monkeypatch):
-    blocker = tmp_path / "a file"
-    blocker.write_text("")
-    monkeypatch.setenv("XORBENCH_CACHE_DIR", str(blocker / "builds"))
-    monkeypatch.setattr(fused, "_LOADED", {})
-    setup = Setup.of(SMALL)
-    assert fused.prepare(setup) is False
-    assert fused.ready(fused.spec_for(setup), np.float64) is None
-    result = train_batch(setup, [Member.of(SMALL, 0)], [5])  # the kernel trains it
-    assert result.epoch_solved.shape == (1, 1)
-
-
-def test_a_failed_build_leaves_the_setup_to_the_kernel(monkeypatch):
-    def broken(spec, dtype):
-        raise RuntimeError("LLVM said no")
-
-    monkeypatch.setattr(fused, "ready", lambda spec, dtype: None)
-    monkeypatch.setattr(fused, "build", broken)
-    said = []
-    assert fused.prepare(Setup.of(SMALL), announce=said.append) is False
-    assert len(said) == 2 and said[1] == "the build failed (RuntimeError); the kernel trains it"

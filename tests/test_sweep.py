@@ -301,20 +301,20 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
 def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_path,
                                                                           reference,
                                                                           monkeypatch):
-    from xorbench import fused, runner
+    from xorbench import builds, runner
 
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path / "builds"))  # nothing built yet
-    monkeypatch.setattr(fused, "_LOADED", {})
+    monkeypatch.setattr(builds, "_LOADED", {})
     monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", 0.0)
     used = []
-    real_ready = fused.ready
-    monkeypatch.setattr(fused, "ready", lambda *a: used.append(real_ready(*a)) or used[-1])
+    real_ready = builds.ready
+    monkeypatch.setattr(builds, "ready", lambda *a: used.append(real_ready(*a)) or used[-1])
     notes = []
     outcome = run_sweep(tiny(), tmp_path / "built", jobs=1, inform=notes.append)  # in-process
     # asked by the sweep before building it, then by every batch, which used it
     assert used[0] is None and len(used) > 1 and all(train is not None for train in used[1:])
     assert [n for n in notes if n.startswith("building")] == [
         f"building a training loop for 2-2-1 tanh/sigmoid, mse, sgd, threshold, float64 "
-        f"(numba, about {fused.BUILD_SECONDS} s, once: the same results, faster)"]
+        f"(numba, about {builds.BUILD_SECONDS} s, once: the same results, faster)"]
     assert "build" in outcome.timings
     assert table_bytes(tmp_path / "built") == reference[1]  # trained by the build: same bytes

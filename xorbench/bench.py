@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from xorbench import fused
+from xorbench import builds
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, train_batch
 from xorbench.errors import XorbenchError
@@ -196,7 +196,7 @@ def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64
     """Measure the engine at each batch size, the kernel alone (no build) and the recipe
     at the largest, the plain loop, and optionally N processes.
 
-    The engine trains the standard workload with its build (:mod:`xorbench.fused`),
+    The engine trains the standard workload with its build (:mod:`xorbench.builds`),
     compiled first if this machine has none yet (said to ``announce``), as a long
     sweep would. Each figure is the epoch loop's own throughput: two trainings of E
     and 3E epochs, timed, and their difference (2E epochs) divided out, so the
@@ -205,11 +205,11 @@ def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64
     """
     largest = max(sizes)
     for hidden in hiddens:
-        fused.prepare(Setup.of(standard_config(hidden, dtype)), announce)
+        builds.prepare(Setup.of(standard_config(hidden, dtype)), announce)
         time_engine(hidden, 64, 20, dtype)  # warm up caches and imports
         for n in sizes:
             yield _marginal(lambda e, n=n, h=hidden: time_engine(h, n, e, dtype), seconds)
-        with fused.kernel_only():
+        with builds.kernel_only():
             kernel = _marginal(lambda e, h=hidden: time_engine(h, largest, e, dtype), seconds)
         yield replace(kernel, implementation="engine, kernel only")
         if dtype == "float64":  # the recipe is written for float64 only

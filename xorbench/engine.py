@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xorbench import compiled, diagnose, fused, kernel
+from xorbench import builds, compiled, diagnose, fused, kernel
 from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
 from xorbench.config import DTYPES, RunConfig, updates_per_epoch
@@ -297,7 +297,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
 
     # this setup's build, if one is compiled (xorbench.fused): the same numbers, faster
     spec = fused.spec_for(setup)
-    build = fused.ready(spec, dtype) if spec is not None else None
+    build = builds.ready(spec, dtype) if spec is not None else None
 
     epoch = 0
     for stop in _stops(budgets, orders):

@@ -43,7 +43,7 @@ from numba.core import types
 from numba.extending import intrinsic, overload
 
 # this file as it was imported: what the functions in memory were compiled from (the
-# builds of xorbench.fused, which call them, are named by it)
+# builds of xorbench.fused, which call them, are named by it: xorbench.builds)
 SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 LANES = 64  # networks per local block; a multiple of every vector width

@@ -149,7 +149,7 @@ def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
     return cost / slow, cost / fast
 
 
-# A build (xorbench.fused) compiles once per machine, for about fused.BUILD_SECONDS
+# A build (xorbench.builds) compiles once per machine, for about builds.BUILD_SECONDS
 # before the workers start, and then trains its setup's full-batch epochs 1.6–2×
 # faster than the kernel, saving about 40 % of that training's wall time: a sweep
 # builds one for a setup it trains for at least this long per worker (one core's

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import analysis, fused
+from xorbench import analysis, builds
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
@@ -215,7 +215,7 @@ def run_sweep(
             if backend != "dask":  # builds are compiled here, into this machine's cache
                 with _timed(timings, "build"):
                     for setup in setups_worth_building(plans, n_workers):
-                        fused.prepare(setup, announce=inform)
+                        builds.prepare(setup, announce=inform)
             train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
                     execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,
