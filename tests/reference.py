@@ -4,7 +4,7 @@ Written independently of ``xorbench.engine``: one network is a list of
 (W (fan_in, fan_out), b (fan_out,)) NumPy matrices, the forward pass is matrix
 products, the backward pass textbook back-propagation, the optimizers the
 textbook update rules with named per-parameter state. Only the random pattern
-order of online / sampled epochs is taken from the engine (``engine._Orders``),
+order of online / sampled epochs is taken from xorbench (``streams.PatternOrders``),
 because that is a stream definition, not math.
 """
 

@@ -3,7 +3,7 @@
 The reference draws its own initial weights from the seed's init stream, runs
 textbook matrix back-propagation and textbook optimizer updates on one network
 at a time; only the pattern order of online / sampled epochs comes from the
-engine (``engine._Orders``, a stream definition). After 50 epochs the final
+engine (``streams.PatternOrders``, a stream definition). After 50 epochs the final
 parameters and outputs must agree to 1e-10.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import reference as ref
 
-from xorbench import engine
+from xorbench import streams
 from xorbench.activations import ACTIVATIONS
 from xorbench.config import BATCHES, config_problems, make_config
 from xorbench.engine import Member, Setup, train_batch
@@ -63,7 +63,7 @@ def reference_run(cfg, seed, epochs=EPOCHS):
     opt = ref.Optimizer(cfg.optimizer.name, cfg.optimizer.args, cfg.lr)
     order = None
     if cfg.batch.name != "full":
-        orders = engine._Orders(cfg.batch, task.n_patterns, [seed])
+        orders = streams.PatternOrders(cfg.batch, task.n_patterns, [seed])
         order = lambda e: orders.epoch(e)[:, 0]  # noqa: E731
     ref.train(net, task.inputs, task.targets, opt, epochs, order)
     return net, task

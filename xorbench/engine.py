@@ -2,11 +2,12 @@
 
 :mod:`xorbench.network` holds the layout (θ as one (D, N) array, the network
 index last) and :mod:`xorbench.kernel` the compiled epoch loop (forward and
-backward passes, optimizer steps, criterion, losses, divergence); this module
-prepares a batch — initial weights from each run's seed, pattern orders for
-online and sampled training — runs the kernel from budget to budget, and at every
-epoch budget records how each network ended (solved, epoch_solved, loss, outputs,
-failure label).
+backward passes, optimizer steps, criterion, losses, divergence), or for a
+full-batch setup its build (:mod:`xorbench.builds`), which trains the same bits;
+this module prepares a batch — initial weights from each run's seed, pattern
+orders for online and sampled training (:mod:`xorbench.streams`) — runs the
+training from budget to budget, and at every epoch budget records how each network
+ended (solved, epoch_solved, loss, outputs, failure label).
 
 Nothing mixes two networks and every sum is added in a fixed order, so a
 network's numbers are bit-identical whether it is trained alone or with
@@ -30,10 +31,11 @@ import numpy as np
 from xorbench import builds, compiled, diagnose, fused, kernel
 from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
-from xorbench.config import DTYPES, RunConfig, updates_per_epoch
+from xorbench.config import DTYPES, RunConfig
 from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.network import layer_rows, layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
+from xorbench.streams import PatternOrders, stream
 from xorbench.tasks import make_task
 
 # Which rounding the engine's arithmetic follows: bumped whenever a change makes some
@@ -41,11 +43,6 @@ from xorbench.tasks import make_task
 # another numerics into one table. 1: until η moved into the backward pass; 2: until
 # the compiled kernel (xorbench.kernel); 3: now.
 ENGINE_NUMERICS = 3
-
-# Pattern indices of online / sampled epochs are drawn this many updates at a time
-# (a whole number of epochs), so the draws never depend on the epoch budget.
-DRAW_BLOCK_UPDATES = 1024
-
 
 @dataclass(frozen=True)
 class Setup:
@@ -148,7 +145,7 @@ def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed:
 @functools.lru_cache(maxsize=2**16)
 def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
                     seed: int) -> np.ndarray:
-    rng = np.random.Generator(np.random.PCG64(_stream(seed, 0)))
+    rng = np.random.Generator(np.random.PCG64(stream(seed, 0)))
     theta = np.empty(n_params(widths))
     layers = layer_rows(widths)
     for fan_in, fan_out, weights, _ in layers:
@@ -157,80 +154,6 @@ def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
         theta[biases] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS)
     theta.flags.writeable = False
     return theta
-
-
-def _stream(seed: int, which: int) -> np.random.SeedSequence:
-    """``SeedSequence(seed).spawn(2)[which]``: 0 the init stream, 1 the data-order stream.
-
-    Built directly (a child of spawn is the parent's entropy with spawn_key
-    (which,)), which is 3× cheaper than spawning — it matters at a million runs.
-    """
-    return np.random.SeedSequence(seed, spawn_key=(which,))
-
-
-def _data_rng(seed: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(_stream(seed, 1)))
-
-
-class _Orders:
-    """Per-network pattern orders for online / sampled epochs, drawn in fixed blocks.
-
-    Networks that share a seed share their order (common random numbers), so each
-    distinct seed is drawn once.
-    """
-
-    def __init__(self, batch: Choice, n_patterns: int, seeds: Sequence[int]):
-        self.online = batch.name == "online"
-        self.per_epoch = updates_per_epoch(batch, n_patterns)
-        self.n_patterns = n_patterns
-        self.index_dtype = np.min_scalar_type(n_patterns - 1)
-        self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
-        unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
-        # network s draws from stream column[s]; often simply its own, in order
-        self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
-        self.rngs = [_data_rng(int(s)) for s in unique]
-        self.block: np.ndarray | None = None
-        self.block_start = -1
-
-    def epoch(self, epoch: int) -> np.ndarray:
-        """Pattern indices of the updates of ``epoch`` (0-based), (per_epoch, N)."""
-        block, start = self.block_at(epoch)
-        return block[epoch - start]
-
-    def block_at(self, epoch: int) -> tuple[np.ndarray, int]:
-        """The block of orders holding ``epoch``, (epochs_per_block, per_epoch, N), and
-        the epoch it starts at."""
-        start = epoch - epoch % self.epochs_per_block
-        if start != self.block_start:
-            k = self.epochs_per_block
-            # each stream's draws whole (one contiguous copy each) as small integers
-            # (indices are < P ≤ 256), then the networks moved to the last axis
-            by_stream = np.empty((len(self.rngs), k, self.per_epoch), self.index_dtype)
-            for row, rng in zip(by_stream, self.rngs, strict=True):
-                if self.online:  # k independent shuffles of 0..P−1, one per epoch
-                    row[:] = rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
-                else:
-                    row[:] = rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
-            by_network = _streams_last(by_stream)  # (k, per_epoch, streams)
-            self.block = (by_network if self.own_streams
-                          else by_network.take(self.column, axis=2))  # (k, per_epoch, N)
-            self.block_start = start
-        return self.block, start
-
-
-# Streams moved to the last axis this many at a time: each slice's rows stay in cache
-# while they are scattered (one whole-array transposed copy is ~12× slower).
-TRANSPOSE_STREAMS = 64
-
-
-def _streams_last(by_stream: np.ndarray) -> np.ndarray:
-    """(streams, k, per_epoch) → a contiguous (k, per_epoch, streams) copy."""
-    n_streams = by_stream.shape[0]
-    rows = by_stream.reshape(n_streams, -1)
-    out = np.empty((rows.shape[1], n_streams), by_stream.dtype)
-    for first in range(0, n_streams, TRANSPOSE_STREAMS):
-        out[:, first : first + TRANSPOSE_STREAMS] = rows[first : first + TRANSPOSE_STREAMS].T
-    return out.reshape(*by_stream.shape[1:], n_streams)
 
 
 def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int]) -> BatchResult:
@@ -264,7 +187,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     if setup.batch.name == "full":
         orders = None
     else:
-        orders = _Orders(setup.batch, n_patterns, [m.seed for m in members])
+        orders = PatternOrders(setup.batch, n_patterns, [m.seed for m in members])
 
     curve_epochs = tuple(log_epochs(max_epoch))
     loss_epochs = sorted(set(curve_epochs) | set(budgets) | {b // 2 for b in budgets})
@@ -350,7 +273,7 @@ class Observed:
                    np.zeros(n_nets, dtype))
 
 
-def _stops(budgets: tuple[int, ...], orders: _Orders | None) -> list[int]:
+def _stops(budgets: tuple[int, ...], orders: PatternOrders | None) -> list[int]:
     """Epochs where the kernel returns: each budget, and (online / sampled) each start of
     a block of drawn pattern orders."""
     stops = set(budgets)

@@ -1,0 +1,96 @@
+"""A run's random streams, and the pattern orders drawn from one of them.
+
+A run's random numbers come from its own seed only: ``SeedSequence(seed).spawn(2)``
+gives the init stream (:func:`xorbench.engine.initial_params`) and the data-order
+stream, from which online epochs draw a shuffle of the patterns each and sampled
+epochs n patterns with replacement — in fixed blocks of updates, so the draws never
+depend on the epoch budget, and per seed, so never on a network's batch-mates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from xorbench.choices import Choice
+from xorbench.config import updates_per_epoch
+
+# Pattern indices of online / sampled epochs are drawn this many updates at a time
+# (a whole number of epochs), so the draws never depend on the epoch budget.
+DRAW_BLOCK_UPDATES = 1024
+
+
+def stream(seed: int, which: int) -> np.random.SeedSequence:
+    """``SeedSequence(seed).spawn(2)[which]``: 0 the init stream, 1 the data-order stream.
+
+    Built directly (a child of spawn is the parent's entropy with spawn_key
+    (which,)), which is 3× cheaper than spawning — it matters at a million runs.
+    """
+    return np.random.SeedSequence(seed, spawn_key=(which,))
+
+
+def _data_rng(seed: int) -> np.random.Generator:
+    """The data-order stream's generator."""
+    return np.random.Generator(np.random.PCG64(stream(seed, 1)))
+
+
+class PatternOrders:
+    """Per-network pattern orders for online / sampled epochs, drawn in fixed blocks.
+
+    Networks that share a seed share their order (common random numbers), so each
+    distinct seed is drawn once.
+    """
+
+    def __init__(self, batch: Choice, n_patterns: int, seeds: Sequence[int]):
+        self.online = batch.name == "online"
+        self.per_epoch = updates_per_epoch(batch, n_patterns)
+        self.n_patterns = n_patterns
+        self.index_dtype = np.min_scalar_type(n_patterns - 1)
+        self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
+        unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
+        # network s draws from stream column[s]; often simply its own, in order
+        self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
+        self.rngs = [_data_rng(int(s)) for s in unique]
+        self.block: np.ndarray | None = None
+        self.block_start = -1
+
+    def epoch(self, epoch: int) -> np.ndarray:
+        """Pattern indices of the updates of ``epoch`` (0-based), (per_epoch, N)."""
+        block, start = self.block_at(epoch)
+        return block[epoch - start]
+
+    def block_at(self, epoch: int) -> tuple[np.ndarray, int]:
+        """The block of orders holding ``epoch``, (epochs_per_block, per_epoch, N), and
+        the epoch it starts at."""
+        start = epoch - epoch % self.epochs_per_block
+        if start != self.block_start:
+            k = self.epochs_per_block
+            # each stream's draws whole (one contiguous copy each) as small integers
+            # (indices are < P ≤ 256), then the networks moved to the last axis
+            by_stream = np.empty((len(self.rngs), k, self.per_epoch), self.index_dtype)
+            for row, rng in zip(by_stream, self.rngs, strict=True):
+                if self.online:  # k independent shuffles of 0..P−1, one per epoch
+                    row[:] = rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
+                else:
+                    row[:] = rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
+            by_network = _streams_last(by_stream)  # (k, per_epoch, streams)
+            self.block = (by_network if self.own_streams
+                          else by_network.take(self.column, axis=2))  # (k, per_epoch, N)
+            self.block_start = start
+        return self.block, start
+
+
+# Streams moved to the last axis this many at a time: each slice's rows stay in cache
+# while they are scattered (one whole-array transposed copy is ~12× slower).
+TRANSPOSE_STREAMS = 64
+
+
+def _streams_last(by_stream: np.ndarray) -> np.ndarray:
+    """(streams, k, per_epoch) → a contiguous (k, per_epoch, streams) copy."""
+    n_streams = by_stream.shape[0]
+    rows = by_stream.reshape(n_streams, -1)
+    out = np.empty((rows.shape[1], n_streams), by_stream.dtype)
+    for first in range(0, n_streams, TRANSPOSE_STREAMS):
+        out[:, first : first + TRANSPOSE_STREAMS] = rows[first : first + TRANSPOSE_STREAMS].T
+    return out.reshape(*by_stream.shape[1:], n_streams)
