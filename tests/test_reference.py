@@ -3,7 +3,7 @@
 The reference draws its own initial weights from the seed's init stream, runs
 textbook matrix back-propagation and textbook optimizer updates on one network
 at a time; only the pattern order of online / sampled epochs comes from the
-engine (``streams.PatternOrders``, a stream definition). After 50 epochs the final
+xorbench (``streams.PatternOrders``, a stream definition). After 50 epochs the final
 parameters and outputs must agree to 1e-10.
 """
 
