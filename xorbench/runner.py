@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xorbench import records
+from xorbench import fused, records
 from xorbench.config import RunConfig, RunSpec, updates_per_epoch
 from xorbench.engine import Member, Setup, bytes_per_network, train_batch
 from xorbench.errors import XorbenchError
@@ -162,18 +162,15 @@ def setups_worth_building(plans: Sequence[BatchPlan], n_workers: int = 1) -> lis
     """One setup for each build that ``plans`` train long enough with, on ``n_workers``
     workers, to be worth compiling (setups that differ only in their task's targets
     share a build)."""
-    from xorbench import fused
-
-    seconds: dict[Setup, float] = {}
+    seconds: dict[tuple, float] = {}
+    first: dict[tuple, Setup] = {}
     for plan in plans:
-        seconds[plan.setup] = seconds.get(plan.setup, 0.0) + estimated_seconds([plan])[1]
-    by_build: dict[tuple, list] = {}
-    for setup, spent in seconds.items():
-        spec = fused.spec_for(setup)
+        spec = fused.spec_for(plan.setup)
         if spec is not None:
-            entry = by_build.setdefault((spec, setup.dtype), [setup, 0.0])
-            entry[1] += spent
-    return [setup for setup, spent in by_build.values()
+            key = (spec, plan.setup.dtype)
+            first.setdefault(key, plan.setup)
+            seconds[key] = seconds.get(key, 0.0) + estimated_seconds([plan])[1]
+    return [first[key] for key, spent in seconds.items()
             if spent >= BUILD_WORTH_SECONDS * n_workers]
 
 
