@@ -61,7 +61,8 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
 
 
 def describe(setup: Setup) -> str:
-    """What a build fixes, in words: ``2-2-1 sigmoid/sigmoid, mse, sgd, threshold``."""
+    """A setup as its build fixes it, in words: ``2-2-1 sigmoid/sigmoid, mse, sgd,
+    threshold, float64``."""
     widths = "-".join(str(w) for w in (make_task(setup.task).n_inputs, *setup.hidden, 1))
     return (f"{widths} {setup.activation.label}/{setup.output.label}, {setup.loss.label}, "
             f"{setup.optimizer.label}, {setup.criterion.label}, {setup.dtype.label}")
