@@ -61,7 +61,9 @@ def test_no_build_where_nothing_can_be_written(tmp_path, monkeypatch):
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(blocker / "builds"))
     monkeypatch.setattr(builds, "_LOADED", {})
     setup = Setup.of(SMALL)
-    assert builds.prepare(setup) is False
+    said = []
+    assert builds.prepare(setup, announce=said.append) is False
+    assert said[-1] == f"{blocker / 'builds'} cannot be written; the kernel trains it"
     assert builds.ready(fused.spec_for(setup), np.float64) is None
     result = train_batch(setup, [Member.of(SMALL, 0)], [5])  # the kernel trains it
     assert result.epoch_solved.shape == (1, 1)

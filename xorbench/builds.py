@@ -52,12 +52,15 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     if announce is not None:
         announce(f"building a training loop for {describe(setup)} (numba, about "
                  f"{BUILD_SECONDS} s, once: the same results, faster)")
-    try:
-        return build(spec, dtype) is not None
-    except Exception as error:  # a build only speeds training up: the kernel trains it
-        if announce is not None:
-            announce(f"the build failed ({type(error).__name__}); the kernel trains it")
-        return False
+    try:  # a build only speeds training up: without one, the kernel trains the setup
+        if build(spec, dtype) is not None:
+            return True
+        why = f"{cache_dir()} cannot be written"
+    except Exception as error:
+        why = f"the build failed ({type(error).__name__})"
+    if announce is not None:
+        announce(f"{why}; the kernel trains it")
+    return False
 
 
 def describe(setup: Setup) -> str:
@@ -132,7 +135,8 @@ def _write_once(path: Path, text: str) -> bool:
     except OSError:
         return False
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 _KERNEL_ONLY = [False]
