@@ -131,9 +131,9 @@ def test_missing_file_and_directory_are_user_errors(tmp_path, tiny):
 
 
 def test_a_grid_over_the_run_guard_needs_yes(tmp_path, tiny, monkeypatch):
-    import xorbench.grid
+    import xorbench.runner
 
-    monkeypatch.setattr(xorbench.grid, "MAX_RUNS_WITHOUT_CONFIRM", 50)
+    monkeypatch.setattr(xorbench.runner, "MAX_RUNS_WITHOUT_CONFIRM", 50)
     result = invoke("sweep", tiny, "--out", tmp_path / "out", "--no-plots")
     assert result.exit_code == 1
     assert "80 runs is over the guard of 50; add --yes" in result.output

@@ -39,6 +39,7 @@ class Activation:
         """f(z) and f′(z), each shaped like ``z``, in float32 if z is, else float64."""
         from xorbench import compiled, kernel  # numba loads only when something computes
 
+        compiled.check_compiler()
         z = np.asarray(z)
         dtype = np.float32 if z.dtype == np.float32 else np.float64
         flat = np.ascontiguousarray(z, dtype).ravel()

@@ -400,8 +400,8 @@ def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
     frame written with ``to_csv(index=False)`` reads back equal.
     """
     frame = _read_typed(path, {"y_": "float64"}, "runs")
-    _require(frame, ["config_id", *SETTING_COLUMNS, "seed", "solved", "epoch_solved"],
-             str(path))
+    _require_read(frame, ["config_id", *SETTING_COLUMNS, "seed", "solved", "epoch_solved"],
+                  path, "runs")
     return frame
 
 
@@ -409,7 +409,7 @@ def read_summary(path: str | PathLike[str]) -> pd.DataFrame:
     """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text)."""
     frame = _read_typed(path, {}, "summary",
                         {**_STAT_DTYPES, "median_epoch_solved": "float64"})
-    _require(frame, SUMMARY_KEY_COLUMNS, str(path))
+    _require_read(frame, SUMMARY_KEY_COLUMNS, path, "summary")
     return frame
 
 
@@ -417,7 +417,7 @@ def read_curves(path: str | PathLike[str]) -> pd.DataFrame:
     """Read ``curves.csv`` with the dtypes :func:`curves` gives (labels stay text)."""
     stats = {c: "float64" for c in CURVE_STAT_COLUMNS} | {"n_runs": "int64", "epoch": "int64"}
     frame = _read_typed(path, {}, "curves", stats)
-    _require(frame, [*CONFIG_COLUMNS, "epoch"], str(path))
+    _require_read(frame, [*CONFIG_COLUMNS, "epoch"], path, "curves")
     return frame
 
 
@@ -428,19 +428,32 @@ def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
     path = Path(path)
     if not path.is_file():
         raise XorbenchError(f"no {what} file at {path}")
-    header = pd.read_csv(path, nrows=0).columns
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+        raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
     dtypes = {c: DTYPES[c] for c in header if c in DTYPES} | {
         c: t for c, t in (extra or {}).items() if c in header}
     for prefix, dtype in prefixes.items():
         dtypes |= {c: dtype for c in header if c.startswith(prefix) and c not in dtypes}
     text = {c for c, t in dtypes.items() if t == "string"}
-    return pd.read_csv(
-        path,
-        dtype=dtypes,
-        keep_default_na=False,
-        na_values={c: [""] for c in header if c not in text},
-        **_EXACT_FLOATS,
-    )
+    try:
+        return pd.read_csv(
+            path,
+            dtype=dtypes,
+            keep_default_na=False,
+            na_values={c: [""] for c in header if c not in text},
+            **_EXACT_FLOATS,
+        )
+    except (ValueError, TypeError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        # pandas' EmptyDataError and ParserError are ValueErrors too
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+        raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
+
+
+class DamagedTableError(XorbenchError):
+    """A table on disk that cannot be read as what it should be."""
 
 
 # --- Helpers ---------------------------------------------------------------------
@@ -451,6 +464,14 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if missing:
         raise XorbenchError(f"{what} lacks column(s) {', '.join(missing)}; "
                             f"it has: {', '.join(map(str, frame.columns))}")
+
+
+def _require_read(frame: pd.DataFrame, columns: Sequence[str], path: PathLike[str] | str,
+                  what: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        shown = ", ".join(missing[:4]) + (", …" if len(missing) > 4 else "")
+        raise DamagedTableError(f"{path}: damaged {what} table (no column {shown})")
 
 
 def _floats(values: pd.Series) -> np.ndarray:

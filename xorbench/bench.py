@@ -18,7 +18,7 @@ import numpy as np
 
 from xorbench import builds
 from xorbench.config import make_config
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, check_memory, train_batch
 from xorbench.errors import XorbenchError
 from xorbench.grid import default_grid, loads_grid
 from xorbench.network import layer_views, n_params
@@ -204,6 +204,8 @@ def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64
     probe so that the measurement takes about ``seconds``.
     """
     largest = max(sizes)
+    for hidden in hiddens:  # refused up front: every measurement must fit in memory
+        check_memory(Setup.of(standard_config(hidden, dtype)), largest * max(1, workers))
     for hidden in hiddens:
         builds.prepare(Setup.of(standard_config(hidden, dtype)), announce)
         time_engine(hidden, 64, 20, dtype)  # warm up caches and imports

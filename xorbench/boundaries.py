@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from xorbench import analysis
 from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.network import n_params
 from xorbench.plotkit import (
     add_titles,
     at_largest_budget,
@@ -39,6 +40,8 @@ def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
     the bias last: z = a W[:-1] + W[-1], then the hidden (or output) activation.
     """
     widths = [int(w) for w in arch.split("-")]
+    if len(theta) < n_params(widths):  # parameters not stored (e.g. shards removed)
+        return np.full(len(points), np.nan)
     hidden_f = make_activation(ACTIVATIONS.parse(activation))
     output_f = make_activation(OUTPUTS.parse(output), OUTPUTS)
     a = np.asarray(points, np.float64)  # (M, n)

@@ -43,6 +43,7 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     """Compile this setup's build unless it is compiled already (slow: about
     :data:`BUILD_SECONDS`, said first to ``announce``); whether the engine now has one
     for it."""
+    compiled.check_compiler()
     spec = spec_for(setup)
     if spec is None:
         return False
@@ -109,11 +110,15 @@ def _load(spec: Spec, write: bool) -> Callable | None:
     sys.modules[name] = module
     try:
         module_spec.loader.exec_module(module)
-    except (OSError, SyntaxError):  # unreadable or damaged: the kernel trains instead
+    except Exception:  # unreadable or damaged (any error its code raises): the kernel trains
         del sys.modules[name]
         return None
-    _LOADED[spec] = module.train
-    return module.train
+    train = getattr(module, "train", None)
+    if not hasattr(train, "signatures"):  # damaged (no compiled train): the kernel trains
+        del sys.modules[name]
+        return None
+    _LOADED[spec] = train
+    return train
 
 
 def _write_once(path: Path, text: str) -> bool:

@@ -20,7 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from xorbench.config import MAX_SEEDS, MAX_WIDTH
 from xorbench.errors import XorbenchError
+from xorbench.parallel import BACKENDS
 
 app = typer.Typer(
     help="Which settings make a small neural network learn XOR reliably? Measure it.",
@@ -105,8 +107,8 @@ def train(
     epochs: Annotated[int, typer.Option(help="Epoch budget.", min=1)] = 1000,
     seed: Annotated[list[int] | None, typer.Option(
         help="Seed (repeat for several); default: --seeds.")] = None,
-    seeds: Annotated[int, typer.Option(help="Use seeds 0..N-1 when no --seed is given.", min=1)]
-    = 1,
+    seeds: Annotated[int, typer.Option(help="Use seeds 0..N-1 when no --seed is given.", min=1,
+                                       max=MAX_SEEDS)] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per seed.")] = False,
 ) -> None:
     """Train one configuration on a few seeds and show what each network learned.
@@ -118,7 +120,7 @@ def train(
         xorbench train --hidden 2 --init "uniform(0,1)" --bias-init "uniform(0,1)"
             --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
     """
-    from xorbench.config import make_config
+    from xorbench.config import make_config, parse_epochs, parse_seed
     from xorbench.trial import train as train_runs
 
     config = make_config(_config_options(dict(
@@ -126,8 +128,9 @@ def train(
         bias_init=bias_init, lr=lr, optimizer=optimizer, loss=loss, batch=batch,
         criterion=criterion, dtype=dtype)))
     seed_list = list(seed) if seed else list(range(seeds))
-    if any(s < 0 for s in seed_list):
-        raise _fail(f"--seed {min(seed_list)}: seeds must be non-negative")
+    for s in seed_list:
+        parse_seed(s, "--seed")
+    parse_epochs(epochs, "--epochs")
     runs = train_runs(config, seed_list, epochs)
     y_cols = [c for c in runs.columns if c.startswith("y_")]
     if as_json:
@@ -200,8 +203,8 @@ def _load(path: Path | None):
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
     from xorbench.formatting import seeds_text
-    from xorbench.grid import expand, format_value
-    from xorbench.runner import estimated_seconds, plan_batches
+    from xorbench.grid import format_value
+    from xorbench.runner import estimated_grid_seconds, format_duration, run_guard
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -214,23 +217,21 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     table.add_row("seeds", seeds_text(grid.seeds))
     out.print(table)
     # the planner's cost model, at the range of rates measured on whole example grids
-    fast, slow = estimated_seconds(plan_batches(expand(grid)))
-    span = _duration(slow) if _duration(fast) == _duration(slow) else \
-        f"{_duration(fast)} to {_duration(slow)}"
+    fast, slow = estimated_grid_seconds(grid)
+    span = format_duration(slow) if format_duration(fast) == format_duration(slow) else \
+        f"{format_duration(fast)} to {format_duration(slow)}"
     out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
               f"{grid.n_runs:,} runs (one per budget); training takes roughly {span} on one "
               f"core", markup=False)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    guard = run_guard(grid)
+    if guard:
+        out.print(f"{grid.path}: {guard}: a sweep of it needs --yes", markup=False)
 
 
 # ---------------------------------------------------------------------------- sweep
+
+Backend = StrEnum("Backend", {name: name for name in BACKENDS})
+DEFAULT_BACKEND = Backend(BACKENDS[0])
 
 
 @app.command()
@@ -241,7 +242,8 @@ def sweep(
         "--out", help="Output folder. Default: results/<grid name>.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="Parallel workers. Default: all cores.", min=1)] = None,
-    backend: Annotated[str, typer.Option(help="loky (processes), threading or dask.")] = "loky",
+    backend: Annotated[Backend, typer.Option(
+        help="loky (processes), threading or dask.")] = DEFAULT_BACKEND,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Run grids above the run guard.")]
@@ -266,15 +268,16 @@ def sweep(
 
     Example:  xorbench sweep sweeps/quick.toml --jobs 2
     """
-    from xorbench.grid import MAX_RUNS_WITHOUT_CONFIRM
+    from xorbench.runner import run_guard
     from xorbench.sweep import default_out, run_sweep
 
+    backend = backend.value
     if scheduler is not None and backend != "dask":
         raise _fail(f"--scheduler {scheduler}: needs --backend dask")
     grid = _load(path)
-    if grid.n_runs > MAX_RUNS_WITHOUT_CONFIRM and not yes:
-        raise _fail(f"{grid.path}: {grid.n_runs:,} runs is over the guard of "
-                    f"{MAX_RUNS_WITHOUT_CONFIRM:,}; add --yes to run it anyway")
+    guard = None if yes else run_guard(grid)
+    if guard:
+        raise _fail(f"{grid.path}: {guard}; add --yes to run it anyway")
     folder = out_dir or default_out(grid)
     resume = _resume_command(path, folder, jobs=jobs, backend=backend, scheduler=scheduler,
                              yes=yes, batch_size=batch_size)
@@ -505,15 +508,20 @@ def report(folder: FolderArg, jobs: PlotJobs = None) -> None:
 # ---------------------------------------------------------------------------- bench
 
 
+MAX_BENCH_NETWORKS = 1_000_000
+
+
 @app.command()
 @_guard
 def bench(
     quick: Annotated[bool, typer.Option(help="About 10 s: fewer sizes, shorter runs.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     hidden: Annotated[list[int] | None, typer.Option(
-        help="Hidden widths to measure (repeat). Default: 2 and 8.")] = None,
+        help="Hidden widths to measure (repeat). Default: 2 and 8.", min=1,
+        max=MAX_WIDTH)] = None,
     networks: Annotated[list[int] | None, typer.Option(
-        help="Batch sizes to measure (repeat). Default: 1, 64, 1024, 4096, 16384.")] = None,
+        help="Batch sizes to measure (repeat). Default: 1, 64, 1024, 4096, 16384.", min=1,
+        max=MAX_BENCH_NETWORKS)] = None,
     dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
     workers: Annotated[int | None, typer.Option(
         help="Also measure this many processes at once. Default: all cores.", min=1)] = None,

@@ -14,12 +14,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from xorbench import kernel
+from xorbench.errors import XorbenchError
 from xorbench.losses import LOSSES
 from xorbench.network import layer_rows
 from xorbench.optimizers import Adam, Rprop
 
 if TYPE_CHECKING:
     from xorbench.engine import Setup
+
+def check_compiler() -> None:
+    """XorbenchError unless numba compiles: the training loop cannot run as Python (its
+    ``exp`` needs a fused multiply-add rounded once, which Python before 3.13 cannot
+    give bit for bit, and it would be a thousand times slower)."""
+    import numba
+
+    if numba.config.DISABLE_JIT:
+        raise XorbenchError("NUMBA_DISABLE_JIT is set: xorbench's training loop must be "
+                            "compiled by numba (as Python it cannot compute the same bits); "
+                            "unset NUMBA_DISABLE_JIT")
+
 
 ACTIVATION_CODES = {
     "sigmoid": kernel.SIGMOID, "tanh": kernel.TANH, "relu": kernel.RELU,

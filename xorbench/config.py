@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 
@@ -169,6 +169,44 @@ def parse_lr(value: object, key: str = "lr") -> float:
     return float(value)
 
 
+# Epoch budgets: at most a billion (a run records its loss at log-spaced epochs only,
+# so a budget costs time, never memory).
+MAX_EPOCHS = 10**9
+# Seeds: 0 .. 2³² − 1, the range every library's seed function accepts (NumPy's
+# legacy np.random.seed among them).
+MAX_SEED = 2**32 - 1
+# Seeds per configuration: a million (seeds = N means 0 .. N − 1).
+MAX_SEEDS = 1_000_000
+
+
+def parse_epochs(value: object, key: str = "epochs") -> int:
+    """An epoch budget: an integer from 1 to :data:`MAX_EPOCHS`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ChoiceError(key, value, f"must be an integer number of epochs from 1 to "
+                          f"{MAX_EPOCHS:,}")
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and 1 <= value <= MAX_EPOCHS:
+            raise ChoiceError(key, value, f"must be an integer number of epochs ≥ 1; "
+                              f"write {int(value)}")
+        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
+    if value < 1:
+        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
+    if value > MAX_EPOCHS:
+        raise ChoiceError(key, value, f"must be at most {MAX_EPOCHS:,} epochs")
+    return value
+
+
+def parse_seed(value: object, key: str = "seed") -> int:
+    """A seed: an integer from 0 to :data:`MAX_SEED`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ChoiceError(key, value, "seeds must be non-negative integers")
+    if value < 0:
+        raise ChoiceError(key, value, "seeds must be non-negative integers")
+    if value > MAX_SEED:
+        raise ChoiceError(key, value, f"seeds must be at most 2**32 - 1 = {MAX_SEED:,}")
+    return value
+
+
 def make_config(raw: Mapping[str, object] | None = None, **overrides: object) -> RunConfig:
     """Validate raw values (strings, numbers) into a RunConfig; defaults fill the rest.
 
@@ -207,19 +245,45 @@ def _parse_value(key: str, value: object) -> object:
                       f"allowed: {', '.join(sorted(known))}")
 
 
-def _combination_problems(parsed: Mapping[str, object]) -> list[ChoiceError]:
-    problems = []
-    loss, output = parsed["loss"], parsed["output"]
+def _bce_needs_sigmoid(loss: Choice, output: Choice) -> ChoiceError | None:
     if loss.name == "bce" and output.name != "sigmoid":
-        problems.append(ChoiceError(
+        return ChoiceError(
             "loss", "bce", f"needs output = 'sigmoid' (cross-entropy is defined on a "
-            f"probability), but output = {output.label!r}"))
-    optimizer, batch = parsed["optimizer"], parsed["batch"]
+            f"probability), but output = {output.label!r}")
+    return None
+
+
+def _full_batch_only(optimizer: Choice, batch: Choice) -> ChoiceError | None:
     if OPTIMIZERS.impl(optimizer).full_batch_only and batch.name != "full":
-        problems.append(ChoiceError(
+        return ChoiceError(
             "optimizer", optimizer.label,
             f"works only with batch = 'full' (it compares whole-batch gradients), "
-            f"but batch = {batch.label!r}"))
+            f"but batch = {batch.label!r}")
+    return None
+
+
+@dataclass(frozen=True)
+class CombinationRule:
+    """A constraint between axes: ``check`` takes their parsed values, in ``axes`` order,
+    and returns the problem or None. Declaring the axes lets a grid check the product
+    of those axes alone, however many values the other axes have."""
+
+    axes: tuple[str, ...]
+    check: Callable[..., ChoiceError | None]
+
+
+COMBINATION_RULES: tuple[CombinationRule, ...] = (
+    CombinationRule(("loss", "output"), _bce_needs_sigmoid),
+    CombinationRule(("optimizer", "batch"), _full_batch_only),
+)
+
+
+def _combination_problems(parsed: Mapping[str, object]) -> list[ChoiceError]:
+    problems = []
+    for rule in COMBINATION_RULES:
+        problem = rule.check(*(parsed[axis] for axis in rule.axes))
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 

@@ -31,11 +31,13 @@ import numpy as np
 from xorbench import builds, compiled, diagnose, fused, kernel
 from xorbench.activations import ACTIVATIONS, make_activation
 from xorbench.choices import Choice
-from xorbench.config import DTYPES, RunConfig
+from xorbench.config import DTYPES, RunConfig, updates_per_epoch
+from xorbench.errors import XorbenchError
 from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.network import layer_rows, layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
-from xorbench.streams import PatternOrders, stream
+from xorbench.parallel import available_memory, format_bytes
+from xorbench.streams import DRAW_BLOCK_UPDATES, PatternOrders, stream
 from xorbench.tasks import make_task
 
 # Which rounding the engine's arithmetic follows: bumped whenever a change makes some
@@ -91,6 +93,15 @@ def log_epochs(max_epoch: int) -> list[int]:
     return epochs
 
 
+def kept_epochs(budgets: Sequence[int]) -> np.ndarray:
+    """The epochs whose loss a batch keeps, ascending: the curve's log-spaced epochs, each
+    budget and each half budget (the failure rules compare the two). A few dozen
+    however long the budget, so a network's memory never grows with it."""
+    largest = max(budgets)
+    kept = set(log_epochs(largest)) | set(budgets) | {b // 2 for b in budgets}
+    return np.array(sorted(kept), np.int64)
+
+
 @dataclass
 class BatchResult:
     """Everything recorded for N networks at each epoch budget.
@@ -131,6 +142,54 @@ def bytes_per_network(setup: Setup) -> int:
     return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
 
 
+# The kernel's lanes (xorbench.kernel.LANES): buffers sized for this many networks.
+KERNEL_LANES = 64
+
+
+def lane_bytes(setup: Setup) -> int:
+    """Bytes of the kernel's (or a build's) own buffers, whatever the batch size: every
+    lane's θ, gradient and optimizer state (4 D), each unit's pre-activation, activation
+    and derivative on every pattern (3 P units), and the patterns themselves."""
+    task = make_task(setup.task)
+    widths = (task.n_inputs, *setup.hidden, 1)
+    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
+    elements = 4 * n_theta + 3 * n_patterns * n_units + n_patterns * (task.n_inputs + 1)
+    itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
+    return KERNEL_LANES * (elements + 4 * n_units + 16) * itemsize
+
+
+def worker_bytes(setup: Setup, n_networks: int, n_budgets: int = 1) -> int:
+    """About the most memory a worker holds to train ``n_networks`` networks of
+    ``setup`` recorded at ``n_budgets`` budgets: the kernel's buffers, each network's
+    arrays (θ, its state and initial draw, what is observed at a record, the losses
+    kept, the pattern orders drawn ahead for online and sampled batches) and its tidy
+    rows (runs, curves, final parameters as a frame: float64, a few copies while they
+    are built and written)."""
+    task = make_task(setup.task)
+    widths = (task.n_inputs, *setup.hidden, 1)
+    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
+    itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
+    arrays = (4 + n_budgets) * n_theta + n_budgets * n_patterns + 2 * n_patterns * n_units + 64
+    frames = 3 * 8 * n_budgets * (n_theta + n_patterns + 32) + 8 * 64
+    orders = 0
+    if setup.batch.name != "full":
+        per_epoch = updates_per_epoch(setup.batch, n_patterns)
+        orders = 3 * max(DRAW_BLOCK_UPDATES, per_epoch)  # one byte an update, drawn twice
+    per_network = arrays * itemsize + 8 * n_theta + frames + orders
+    return lane_bytes(setup) + n_networks * per_network
+
+
+def check_memory(setup: Setup, n_networks: int, n_budgets: int = 1) -> None:
+    """XorbenchError (one line: how much, and how much is free) unless training
+    ``n_networks`` networks of ``setup`` at once fits in this process's free memory."""
+    need, free = worker_bytes(setup, n_networks, n_budgets), available_memory()
+    if need > free:
+        arch = "-".join(str(w) for w in (make_task(setup.task).n_inputs, *setup.hidden, 1))
+        raise XorbenchError(f"training {n_networks:,} {arch} network{'s' if n_networks > 1 else ''}"
+                            f" at once needs about {format_bytes(need)}, more than the "
+                            f"{format_bytes(free)} free here; train fewer or smaller networks")
+
+
 def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
     """One network's initial θ column (D,), from its seed's init stream.
 
@@ -162,6 +221,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     The state after E epochs does not depend on the budget, so each budget's
     record equals what training to that budget alone would give.
     """
+    compiled.check_compiler()
     budgets = tuple(sorted(set(int(b) for b in budgets)))
     if not budgets or budgets[0] < 1:
         raise ValueError("epoch budgets must be positive")
@@ -190,10 +250,8 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         orders = PatternOrders(setup.batch, n_patterns, [m.seed for m in members])
 
     curve_epochs = tuple(log_epochs(max_epoch))
-    loss_epochs = sorted(set(curve_epochs) | set(budgets) | {b // 2 for b in budgets})
-    loss_row = np.full(max_epoch + 1, -1, np.int64)  # epoch → its row of `losses`
-    loss_row[loss_epochs] = np.arange(len(loss_epochs))
-    losses = np.zeros((len(loss_epochs), n_nets), dtype)
+    kept = kept_epochs(budgets)  # row k of `losses`: the loss after kept[k] epochs
+    losses = np.zeros((len(kept), n_nets), dtype)
     n_budgets = len(budgets)
     result = BatchResult(
         setup=setup,
@@ -230,22 +288,23 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         seen = epoch in budgets
         if build is not None and epoch < stop:
             if seen:  # the kernel redoes only its forward pass
-                kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row,
+                kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, kept,
                            epoch, epoch + 1, True, block, block_start, False, *observed.arrays)
                 epoch, seen = epoch + 1, False
-            build(theta, state, lr, args[2], args[4], epoch_solved, diverged, losses, loss_row,
+            build(theta, state, lr, args[2], args[4], epoch_solved, diverged, losses, kept,
                   epoch, stop)
             epoch = stop
         if epoch < stop or recording:
-            kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, loss_row, epoch,
+            kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, kept, epoch,
                        stop, seen, block, block_start, recording, *observed.arrays)
         if recording:
             with np.errstate(all="ignore"):  # diverged networks: inf and NaN are expected
                 _record(result, budgets.index(stop), widths, theta, observed, epoch_solved,
-                        diverged, losses[loss_row[stop // 2]], task.targets, hidden_act)
+                        diverged, losses[np.searchsorted(kept, stop // 2)], task.targets,
+                        hidden_act)
         epoch = stop
 
-    result.curve_loss = losses[loss_row[list(curve_epochs)]]
+    result.curve_loss = losses[np.searchsorted(kept, curve_epochs)]
     return result
 
 
@@ -286,6 +345,7 @@ def observe(setup: Setup, theta: np.ndarray) -> Observed:
     """Outputs, derivatives, ∇E, E and the criterion's score of networks θ (D, N) of
     ``setup``, from the same arithmetic as training (nothing is trained). As in
     training at epoch 0, a network whose loss is not finite is frozen: NaN gradient."""
+    compiled.check_compiler()
     task = make_task(setup.task)
     dtype = np.dtype(DTYPES.impl(setup.dtype))
     widths = (task.n_inputs, *setup.hidden, 1)

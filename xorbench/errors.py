@@ -14,7 +14,9 @@ class ChoiceError(XorbenchError, ValueError):
         self.key = key
         self.value = value
         self.problem = problem
-        super().__init__(f"{key} = {value!r}: {problem}")
+        # a command-line flag reads as it was typed, a grid key as the file writes it
+        shown = f"{key} {value}" if key.startswith("--") else f"{key} = {value!r}"
+        super().__init__(f"{shown}: {problem}")
 
 
 class GridError(XorbenchError):

@@ -83,7 +83,7 @@ def source(spec: Spec) -> str:
     emit("")
     emit("")
     emit('@nb.njit(cache=True, error_model="numpy")')
-    emit("def train(theta, state, lr, targets, c, epoch_solved, diverged, losses, loss_row,")
+    emit("def train(theta, state, lr, targets, c, epoch_solved, diverged, losses, kept,")
     emit("          first_epoch, stop_epoch):")
     emit('    """Full-batch epochs [first_epoch, stop_epoch) of every network (column) of')
     emit("    theta, as xorbench.kernel.run trains them when no epoch was seen already and")
@@ -100,9 +100,13 @@ def source(spec: Spec) -> str:
             emit("lane[RATE, :lanes] = lr[first : first + lanes]")
             emit("solved[:lanes] = epoch_solved[first : first + lanes]")
             emit("frozen[:lanes] = diverged[first : first + lanes]")
+            emit("next_kept = np.searchsorted(kept, first_epoch)  # the kept epochs ahead")
             emit("for epoch in range(first_epoch, stop_epoch):")
             with lines.indented():
-                emit("row = loss_row[epoch]")
+                emit("row = -1")
+                emit("if next_kept < kept.shape[0] and kept[next_kept] == epoch:")
+                emit("    row = next_kept")
+                emit("    next_kept += 1")
                 emit("if row >= 0 or epoch % CHECK_EVERY == 0:")
                 with lines.indented():
                     emit("# as kernel.observe: the loss too, kept or checked for divergence")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from xorbench.config import RunConfig, RunSpec, make_config
 from xorbench.errors import GridError, XorbenchError
+from xorbench.files import read_text
 from xorbench.gridparse import (
     AXES,
     CONFIG_AXES,
@@ -42,12 +43,12 @@ from xorbench.gridparse import (
 )
 
 __all__ = [
-    "AXES", "CONFIG_AXES", "DEFAULT_EPOCHS", "DEFAULT_SEEDS", "KEYS", "MAX_RUNS_WITHOUT_CONFIRM",
+    "AXES", "CONFIG_AXES", "DEFAULT_EPOCHS", "DEFAULT_SEEDS", "KEYS", "MAX_GRID_BYTES",
     "Grid", "default_grid", "expand", "expand_configs", "format_value", "load_grid",
     "loads_grid",
 ]
 
-MAX_RUNS_WITHOUT_CONFIRM = 1_000_000  # the CLI asks for --yes above this
+MAX_GRID_BYTES = 2**20  # a grid file is kilobytes: anything over a megabyte is refused
 
 Box = tuple[frozenset, ...]  # one set of values per axis: a sub-grid as a set of points
 
@@ -98,14 +99,40 @@ class Grid:
         Σ_c max budget(c) = Σ_k (b_k − b_{k−1}) · #{c : some budget of c ≥ b_k}, for the
         distinct budgets b_1 < b_2 < … (b_0 = 0), so it too is counted without expanding.
         """
+        return self.network_epochs_where({})
+
+    def network_epochs_where(self, fixed: Mapping[str, object]) -> int:
+        """:attr:`n_network_epochs` of the configurations whose axes take the ``fixed``
+        values (axis → one canonical value), counted without expanding."""
+        boxes = []
+        for box, sub in zip(self._boxes, self.subgrids, strict=True):
+            if all(fixed[axis] in sub[axis] for axis in fixed):
+                cut = tuple(frozenset([fixed[axis]]) if axis in fixed else values
+                            for axis, values in zip(AXES, box, strict=True))
+                boxes.append((cut, max(sub["epochs"])))
         budgets = sorted({e for sub in self.subgrids for e in sub["epochs"]})
         total, previous = 0, 0
         for b in budgets:
-            reaching = [box[:-1] for box, sub in zip(self._boxes, self.subgrids, strict=True)
-                        if max(sub["epochs"]) >= b]
+            reaching = [box[:-1] for box, largest in boxes if largest >= b]
             total += (b - previous) * _union_size(reaching)
             previous = b
         return total * len(self.seeds)
+
+    def networks_where(self, fixed: Mapping[str, object]) -> int:
+        """Networks (configuration × seed) whose axes take the ``fixed`` values."""
+        boxes = [tuple(frozenset([fixed[axis]]) if axis in fixed else values
+                       for axis, values in zip(CONFIG_AXES, box[:-1], strict=True))
+                 for box, sub in zip(self._boxes, self.subgrids, strict=True)
+                 if all(fixed[axis] in sub[axis] for axis in fixed)]
+        return _union_size(boxes) * len(self.seeds)
+
+    def combinations(self, axes: Sequence[str]) -> list[tuple]:
+        """The distinct combinations of values of ``axes`` that some configuration takes,
+        in file order (one per configuration group, however many configurations)."""
+        seen: dict[tuple, None] = {}
+        for sub in self.subgrids:
+            seen.update(dict.fromkeys(product(*(sub[axis] for axis in axes))))
+        return list(seen)
 
     def epoch_budgets(self, config: RunConfig) -> tuple[int, ...]:
         """The epoch budgets the grid asks of ``config``, ascending; KeyError if none."""
@@ -119,6 +146,27 @@ class Grid:
         if not budgets:
             raise KeyError(f"configuration {config.config_id} is not in grid {self.name!r}")
         return tuple(sorted(budgets))
+
+    def run_order(self, config: RunConfig) -> dict[int, tuple[int, int, int]] | None:
+        """Where ``config``'s runs come in :func:`expand`'s order, without expanding:
+        epoch budget → (sub-grid, the configuration's index in that sub-grid's product,
+        the budget's index in its epochs), for the sub-grid that first asks for it;
+        within one, runs go by seed (in ``seeds`` order). None if the grid has no run
+        of ``config``."""
+        values = [getattr(config, axis) for axis in CONFIG_AXES]
+        order: dict[int, tuple[int, int, int]] = {}
+        for k, sub in enumerate(self.subgrids):
+            index = 0
+            for axis, value in zip(CONFIG_AXES, values, strict=True):
+                try:
+                    position = sub[axis].index(value)
+                except ValueError:
+                    break
+                index = index * len(sub[axis]) + position  # the product's mixed radix
+            else:
+                for i, budget in enumerate(sub["epochs"]):
+                    order.setdefault(budget, (k, index, i))
+        return order or None
 
     @cached_property
     def _boxes(self) -> list[Box]:
@@ -135,11 +183,11 @@ def load_grid(path: str | Path) -> Grid:
     if not path.exists():
         raise XorbenchError(f"{path}: no such grid file{_missing_file_hint(path)}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise GridError(str(path), ["is not UTF-8 text; a grid file is TOML"]) from None
-    except OSError as e:
-        raise XorbenchError(f"{path}: cannot read the grid file ({e.strerror})") from None
+        text = read_text(path, MAX_GRID_BYTES, "grid file")
+    except XorbenchError as e:
+        if "UTF-8" in str(e):
+            raise GridError(str(path), ["is not UTF-8 text; a grid file is TOML"]) from None
+        raise
     return loads_grid(text, str(path))
 
 

@@ -9,23 +9,25 @@ for near misses (misspelt names, and the names people use for a key elsewhere:
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
-from itertools import combinations, product
+from itertools import product
 from pathlib import Path
 from typing import NamedTuple
 
 from xorbench.choices import Choice, did_you_mean, format_number
 from xorbench.config import (
+    COMBINATION_RULES,
     DEFAULTS,
+    MAX_SEEDS,
     TABLES,
     RunConfig,
-    config_problems,
+    parse_epochs,
     parse_hidden,
     parse_lr,
+    parse_seed,
 )
 from xorbench.errors import ChoiceError, GridError
 
@@ -36,14 +38,8 @@ TOP_KEYS: tuple[str, ...] = ("name", "description", "defaults", "grid")
 
 DEFAULT_EPOCHS = 1000
 DEFAULT_SEEDS = 100
-MAX_SEEDS = 1_000_000
 MAX_RANGE_NUM = 10_000
 RANGE_DIGITS = 6  # significant digits kept for the values of a range
-
-# A sub-grid with at most this many configurations has every combination checked
-# by config_problems; a larger one has every pair of values checked (a box holds
-# every combination of its values, so any pair found is a real problem).
-FULL_CHECK_LIMIT = 4096
 
 # What a sub-grid holds for an axis nobody set.
 _FIXED_DEFAULTS: dict[str, tuple] = {
@@ -122,8 +118,11 @@ def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise GridError(path, [_toml_problem(e, text)]) from None
+    except RecursionError:
+        raise GridError(path, ["invalid TOML: arrays or tables nested too deeply (a grid "
+                               "needs two levels, as in hidden = [[2], [2, 2]])"]) from None
     problems: list[str] = []
-    name = "grid" if path == "<string>" else Path(path).stem
+    name = "grid" if path == "<string>" else default_name(Path(path).stem)
     description = ""
     for key, value in data.items():
         if key == "name":
@@ -285,11 +284,10 @@ def _check_lr(value: object) -> float:
 
 
 def _check_epochs(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value == int(value):
-        raise ValueError(f"must be an integer number of epochs ≥ 1; write {int(value)}")
-    raise ValueError("must be an integer number of epochs ≥ 1")
+    try:
+        return parse_epochs(value)
+    except ChoiceError as e:
+        raise ValueError(e.problem) from None
 
 
 def _parse_range(label: str, key: str, spec: dict, check: Callable[[object], float | int],
@@ -363,10 +361,10 @@ def _parse_seeds(label: str, value: object, problems: list[str]) -> tuple[int, .
         return None
     good: dict[int, int] = {}
     for i, item in enumerate(value):
-        if is_int(item) and item >= 0:
-            good[i] = item
-        else:
-            problems.append(f"{label} seeds = {_show(item)}: seeds must be non-negative integers")
+        try:
+            good[i] = parse_seed(item)
+        except ChoiceError as e:
+            problems.append(f"{label} seeds = {_show(item)}: {e.problem}")
     seeds, ok = _distinct(label, "seeds", value, value, good, problems)
     return seeds if ok else None
 
@@ -411,17 +409,20 @@ def _common_seeds(seeds_of: list[tuple[str, str, object, tuple[int, ...] | None]
 
 
 def _combination_problems(subgrids: list[tuple[str, Mapping[str, tuple]]]) -> list[str]:
-    """config_problems over each sub-grid's combinations, each message once."""
+    """Every combination rule over each sub-grid's values of its axes, each message once.
+
+    A rule involves a few axes only (:data:`xorbench.config.COMBINATION_RULES`), so the
+    product of those axes is checked, never the whole sub-grid: a grid of 2,000 inits
+    × 10,000 learning rates costs no more to check than one of each.
+    """
     where: dict[str, list[str]] = {}
     for label, sub in subgrids:
-        axis_values = [sub[axis] for axis in CONFIG_AXES]
-        if math.prod(len(v) for v in axis_values) <= FULL_CHECK_LIMIT:
-            combos: Iterator[tuple] = product(*axis_values)
-        else:
-            combos = _pairs(axis_values)
-        for combo in combos:
-            for e in config_problems(dict(zip(CONFIG_AXES, combo, strict=True))):
-                labels = where.setdefault(str(e), [])
+        for rule in COMBINATION_RULES:
+            for combo in product(*(sub[axis] for axis in rule.axes)):
+                problem = rule.check(*combo)
+                if problem is None:
+                    continue
+                labels = where.setdefault(str(problem), [])
                 if label not in labels:
                     labels.append(label)
     out = []
@@ -431,15 +432,18 @@ def _combination_problems(subgrids: list[tuple[str, Mapping[str, tuple]]]) -> li
     return out
 
 
-def _pairs(axis_values: Sequence[tuple]) -> Iterator[tuple]:
-    """Combinations covering every pair of values of every two axes (the rest at first value)."""
-    base = [values[0] for values in axis_values]
-    yield tuple(base)
-    for i, j in combinations(range(len(axis_values)), 2):
-        for vi, vj in product(axis_values[i], axis_values[j]):
-            combo = list(base)
-            combo[i], combo[j] = vi, vj
-            yield tuple(combo)
+def default_name(stem: str) -> str:
+    """A grid's name when it has no ``name`` key: its file's stem, made a safe folder name.
+
+    The name becomes ``results/<name>``, so it must never be ``.``, ``..`` or anything
+    but letters, digits, ``.``, ``_`` and ``-`` starting with a letter or digit: other
+    characters become ``_``, leading dots and dashes go, and a stem with nothing left
+    is ``grid``.
+    """
+    if _NAME_RE.match(stem):
+        return stem
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip("._-")
+    return cleaned if cleaned and _NAME_RE.match(cleaned) else "grid"
 
 
 def _check_name(value: object, problems: list[str]) -> bool:

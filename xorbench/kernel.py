@@ -457,10 +457,11 @@ def step(optimizer, theta, grad, state, lr, t, c):
 
 @nb.njit(cache=True, error_model="numpy")
 def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoch_solved,
-            diverged, losses, loss_row, loss_now, score):
+            diverged, losses, row, loss_now, score):
     """The state after ``epoch`` epochs, seen on every pattern: forward pass, criterion
-    score, epoch_solved, the loss where it is kept, divergence freezing every
-    CHECK_EVERY epochs. ``lanes`` is how many lanes hold real networks."""
+    score, epoch_solved, the loss where it is kept (into ``losses[row]``; −1: not kept),
+    divergence freezing every CHECK_EVERY epochs. ``lanes`` is how many lanes hold real
+    networks."""
     n_patterns, out = z.shape[0], z.shape[1] - 1
     zero, half, one, two, level = c[ZERO], c[HALF], c[ONE], c[TWO], c[LEVEL]
     forward(theta, layout, rows, 0, n_patterns, z, a, fp, codes, c, True)
@@ -489,7 +490,6 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
     for s in range(lanes):
         if score[s] > zero and epoch_solved[s] < 0:
             epoch_solved[s] = epoch
-    row = loss_row[epoch]
     if row < 0 and epoch % CHECK_EVERY != 0:
         return
     for s in range(LANES):
@@ -528,12 +528,13 @@ def full_gradient(theta, layout, rows, a, fp, target_rows, delta, grad, codes, c
 
 @nb.njit(cache=True, error_model="numpy")
 def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diverged, losses,
-        loss_row, first_epoch, stop_epoch, seen_first, orders, orders_start, record, outputs,
+        kept, first_epoch, stop_epoch, seen_first, orders, orders_start, record, outputs,
         derivatives, gradients, final_loss, scores):
     """Train every network (column) of θ from ``first_epoch`` to ``stop_epoch``.
 
     theta (D, N) and state (2, D, N) are updated in place, as are epoch_solved,
-    diverged and losses[loss_row[e]] (the loss after e epochs, where loss_row[e] ≥ 0).
+    diverged and losses[k] (the loss after kept[k] epochs; ``kept`` ascending, so the
+    memory kept never depends on the budget).
     ``seen_first``: the previous call recorded ``first_epoch``, so its books (score,
     loss, divergence) are kept already and only its forward pass is redone.
     ``layout`` is the architecture (layers × FAN_IN, FAN_OUT, THETA_START,
@@ -573,6 +574,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
     picks = np.zeros(LANES, np.int64)
     optimizer, loss = codes[OPTIMIZER], codes[LOSS]
     per_epoch = orders.shape[1]
+    n_kept = kept.shape[0]
     for first in range(0, n_nets, LANES):
         lanes = min(LANES, n_nets - first)
         # padding lanes train zeros with η = 0 and are never copied back
@@ -586,10 +588,15 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         solved_at[:lanes] = epoch_solved[first : first + lanes]
         frozen[:lanes] = diverged[first : first + lanes]
         lane_losses = losses[:, first : first + lanes]  # a view: only the kept rows are written
+        next_kept = np.searchsorted(kept, first_epoch)  # the kept epochs ahead, in order
         for epoch in range(first_epoch, stop_epoch):
+            row = -1
+            if next_kept < n_kept and kept[next_kept] == epoch:
+                row = next_kept
+                next_kept += 1
             if not (seen_first and epoch == first_epoch):
                 observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
-                        frozen, lane_losses, loss_row, loss_now, score)
+                        frozen, lane_losses, row, loss_now, score)
             elif full_batch:  # the gradient needs the forward pass
                 forward(th, layout, rows, 0, n_patterns, z, a, fp, codes, c, True)
             if full_batch:
@@ -608,8 +615,9 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                 backward(th, layout, x, 0, 1, a1, fp1, t, loss, c[FACTOR_ONE], delta, grad, False)
                 step(optimizer, th, grad, st, rate, epoch * per_epoch + update + 1, c)
         if record:
+            row = next_kept if next_kept < n_kept and kept[next_kept] == stop_epoch else -1
             observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
-                    solved_at, frozen, lane_losses, loss_row, loss_now, score)
+                    solved_at, frozen, lane_losses, row, loss_now, score)
             full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
             outputs[:, :, first : first + lanes] = a[:, :, :lanes]
             derivatives[:, :, first : first + lanes] = fp[:, :, :lanes]

@@ -9,6 +9,7 @@ the next sweep takes it over. Elsewhere the pid in the file decides.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import platform
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from xorbench.errors import LockedError
+from xorbench.files import refuse_link
 
 try:  # POSIX: the lock is an flock, released by the kernel when its process dies
     import fcntl
@@ -50,7 +52,7 @@ class FolderLock:
         if fcntl is None:  # pragma: no cover
             return self._acquire_by_pid(info)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open(os.O_RDWR | os.O_CREAT)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -72,6 +74,15 @@ class FolderLock:
             os.fsync(fd)
             self.fd = fd
             return stale or None
+
+    def _open(self, flags: int) -> int:
+        """The lock file's descriptor, never through a link (LinkError instead)."""
+        try:
+            return os.open(self.path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                refuse_link(self.path)
+            raise
 
     def _acquire_by_pid(self, info: dict) -> dict | None:  # pragma: no cover - not POSIX
         stale = None
@@ -107,7 +118,7 @@ class FolderLock:
             holder = _read_lock_file(self.path)
             return holder if _pid_alive(holder.get("pid")) else None
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = self._open(os.O_RDONLY)
         except FileNotFoundError:
             return None
         try:

@@ -13,6 +13,9 @@ import os
 import warnings
 from collections.abc import Iterator
 
+# How batches run: loky processes (default), threads of this process, a Dask cluster.
+BACKENDS = ("loky", "threading", "dask")
+
 
 @contextlib.contextmanager
 def children_ignore_sigint() -> Iterator[None]:
@@ -50,6 +53,56 @@ def drain(outputs: Iterator) -> Iterator:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outputs.close()
+
+
+def available_memory() -> int:
+    """Bytes this process may still allocate: the least of the memory the system has
+    available (/proc/meminfo's MemAvailable), the cgroup's limit less its use, and
+    the process's RLIMIT_AS / RLIMIT_DATA; the physical memory where nothing is
+    known."""
+    limits = []
+    with contextlib.suppress(OSError, ValueError), open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                limits.append(int(line.split()[1]) * 1024)
+    with contextlib.suppress(OSError, ValueError):
+        with open("/sys/fs/cgroup/memory.max") as f:
+            text = f.read().strip()
+        if text != "max":
+            with open("/sys/fs/cgroup/memory.current") as f:
+                limits.append(int(text) - int(f.read().strip()))
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        for which in (resource.RLIMIT_AS, resource.RLIMIT_DATA):
+            soft = resource.getrlimit(which)[0]
+            if soft != resource.RLIM_INFINITY:
+                limits.append(soft - _resident_bytes())
+    if not limits:
+        try:
+            limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+            return 2**40
+    return max(0, min(limits))
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory, for a limit counted against what it holds."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def format_bytes(n: float) -> str:
+    """``1536`` → ``"1.5 kB"``; ``7.3e10`` → ``"73 GB"`` (decimal units)."""
+    units = ("B", "kB", "MB", "GB", "TB")
+    for unit in units:
+        if abs(n) < 999.5 or unit == units[-1]:
+            break
+        n /= 1000
+    return f"{n:.1f} {unit}" if unit != "B" and abs(n) < 9.95 else f"{n:.0f} {unit}"
 
 
 def default_jobs() -> int:

@@ -45,7 +45,7 @@ def load_plot_data(folder: str | Path) -> PlotData:
     folder. A complete sweep's CSVs are read as written; for a partial one the
     tables are rebuilt from the finished shards.
     """
-    from xorbench.results import load_runs
+    from xorbench.results import load_runs, read_table
     from xorbench.store import ResultsDir
 
     results = ResultsDir(folder)
@@ -55,11 +55,11 @@ def load_plot_data(folder: str | Path) -> PlotData:
     complete = manifest.get("status") == "complete"
     summary_csv, curves_csv = results.path / "summary.csv", results.path / "curves.csv"
     if complete and summary_csv.is_file():
-        summary = analysis.read_summary(summary_csv)
+        summary = read_table(results, analysis.read_summary, "summary.csv")
     else:
         summary = analysis.summarize(runs)
     if complete and curves_csv.is_file():
-        curves = analysis.read_curves(curves_csv)
+        curves = read_table(results, analysis.read_curves, "curves.csv")
     elif runs.empty:
         curves = pd.DataFrame()
     else:

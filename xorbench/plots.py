@@ -21,6 +21,7 @@ lives in :mod:`xorbench.plotdata`, which needs no matplotlib.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from matplotlib.patches import Patch
 from xorbench import analysis
 from xorbench.boundaries import decision_boundaries, gallery_runs, network_output
 from xorbench.diagnose import FAILURE_LABELS
+from xorbench.files import atomic_write_bytes, ensure_folder
 from xorbench.plotdata import PLOT_NAMES, PlotData, load_plot_data, read_params
 from xorbench.plotkit import (
     FAILURE_COLORS,
@@ -410,12 +412,13 @@ def save_all(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
     several processes at once, see :func:`xorbench.plotjobs.save_plots`.
     """
     data = data if data is not None else load_plot_data(folder)
-    out = Path(folder) / "plots"
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_folder(Path(folder) / "plots")
     paths = []
     for name, fig in draw_all(data, names).items():
         path = out / f"{name}.{fmt}"
-        fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.2)
+        image = io.BytesIO()
+        fig.savefig(image, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.2)
         plt.close(fig)
+        atomic_write_bytes(path, image.getvalue())  # never through a link at `path`
         paths.append(path)
     return paths

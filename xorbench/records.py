@@ -127,6 +127,7 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
     columns["accuracy"] = result.accuracy[bud, net]
     columns["failure"] = np.asarray(FAILURE_LABELS, object)[result.failure[bud, net]]
     learned = np.array([learned_names(result.outputs[b]) for b in range(n_budgets)], object)
+    learned[result.diverged] = ""  # a diverged network computes nothing, whatever it output
     columns["learned"] = learned[bud, net]
     columns["grad_norm"] = result.grad_norm[bud, net].astype(np.float64)
     for p, name in enumerate(result.pattern_names):

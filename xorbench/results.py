@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from xorbench import analysis, records
-from xorbench.config import RunSpec
-from xorbench.errors import XorbenchError
-from xorbench.grid import Grid, expand
+from xorbench.config import RunSpec, config_from_labels
+from xorbench.errors import ResultsError, XorbenchError
+from xorbench.grid import Grid
 from xorbench.store import ResultsDir
 
 RunKey = tuple[str, int, int]  # (config_id, seed, epochs)
@@ -96,8 +96,26 @@ def load_runs(folder: str | Path) -> pd.DataFrame:
     manifest = results.read_manifest()
     runs_csv = results.path / "runs.csv"
     if manifest.get("status") == "complete" and runs_csv.is_file():
-        return analysis.read_runs(runs_csv)
+        runs = read_table(results, analysis.read_runs, "runs.csv")
+        if "n_done" in manifest and len(runs) != manifest["n_done"]:
+            raise ResultsError(f"{runs_csv}: holds {len(runs):,} runs, the manifest says "
+                               f"{manifest['n_done']:,}; {rebuild_hint(results)}")
+        return runs
     return partial_runs(results)
+
+
+def read_table(results: ResultsDir, reader, name: str) -> pd.DataFrame:
+    """``reader(folder / name)``; a damaged table is a one-line error saying how to get
+    it back (the shards hold every run, so a sweep rebuilds the tables)."""
+    try:
+        return reader(results.path / name)
+    except analysis.DamagedTableError as e:
+        raise ResultsError(f"{e}; {rebuild_hint(results)}") from None
+
+
+def rebuild_hint(results: ResultsDir) -> str:
+    return (f"rerun the sweep that wrote it (xorbench sweep GRID --out {results.path}): it "
+            f"rebuilds the tables from the shards")
 
 
 def partial_runs(results: ResultsDir) -> pd.DataFrame:
@@ -107,7 +125,41 @@ def partial_runs(results: ResultsDir) -> pd.DataFrame:
     retrains their runs); the count of runs done says what is missing.
     """
     grid = _folder_grid(results)
-    return select_runs([results.read_part("runs")], expand(grid), grid.name)
+    return grid_runs(results.read_part("runs"), grid)
+
+
+def grid_runs(runs: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """The rows of ``runs`` that are runs of ``grid``, each once, in its expansion order —
+    found without expanding the grid, so a partial sweep of a huge grid reads in the
+    time its finished runs take. Columns and dtypes as :func:`select_runs` gives."""
+    if runs.empty:
+        return _empty_runs()
+    seeds = {seed: i for i, seed in enumerate(grid.seeds)}
+    firsts = runs.drop_duplicates("config_id")
+    keys: dict[tuple[str, int], tuple[int, int, int]] = {}  # (config_id, budget) → order
+    for row in firsts.to_dict(orient="records"):
+        try:
+            config = config_from_labels(row)
+        except XorbenchError:  # labels this xorbench no longer knows: not a run of the grid
+            continue
+        for budget, order in (grid.run_order(config) or {}).items():
+            keys[(row["config_id"], budget)] = order
+    pairs = list(zip(runs["config_id"].tolist(), runs["epochs"].tolist(), strict=True))
+    order = [keys.get(pair) for pair in pairs]
+    seed_index = [seeds.get(seed) for seed in runs["seed"].tolist()]
+    rank = pd.DataFrame({
+        "sub": [o[0] if o else -1 for o in order],
+        "config": [o[1] if o else -1 for o in order],
+        "seed": [-1 if s is None else s for s in seed_index],
+        "budget": [o[2] if o else -1 for o in order],
+    })
+    inside = ((rank["sub"] >= 0) & (rank["seed"] >= 0)).to_numpy()
+    ordered = rank[inside].sort_values(["sub", "config", "seed", "budget"], kind="stable")
+    runs = runs.iloc[ordered.index.to_numpy()].drop_duplicates(KEY_COLUMNS)
+    runs = runs.reset_index(drop=True)
+    runs["sweep"] = grid.name
+    runs = runs[_column_order(runs.columns)]
+    return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
 
 
 def _folder_grid(results: ResultsDir) -> Grid:

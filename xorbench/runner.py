@@ -18,13 +18,26 @@ import numpy as np
 import pandas as pd
 
 from xorbench import fused, records
-from xorbench.config import RunConfig, RunSpec, updates_per_epoch
-from xorbench.engine import Member, Setup, bytes_per_network, train_batch
+from xorbench.config import RunConfig, RunSpec, make_config, updates_per_epoch
+from xorbench.engine import (
+    KERNEL_LANES,
+    Member,
+    Setup,
+    bytes_per_network,
+    train_batch,
+    worker_bytes,
+)
 from xorbench.errors import XorbenchError
+from xorbench.grid import Grid
 from xorbench.network import n_params
-from xorbench.parallel import children_ignore_sigint, default_jobs, drain
-
-BACKENDS = ("loky", "threading", "dask")
+from xorbench.parallel import (
+    BACKENDS,
+    children_ignore_sigint,
+    default_jobs,
+    drain,
+    format_bytes,
+)
+from xorbench.tasks import make_task
 
 # A batch's arrays (engine.bytes_per_network × networks) should stay near this size.
 BATCH_BYTES = 16 * 2**20
@@ -69,7 +82,8 @@ def memory_batch_size(setup: Setup) -> int:
 
 
 def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
-                 batch_size: int | None = None) -> list[BatchPlan]:
+                 batch_size: int | None = None,
+                 worker_memory: int | None = None) -> list[BatchPlan]:
     """Group runs into engine batches, the most expensive first.
 
     A (config, seed) pair is one network, trained once to its largest budget and
@@ -77,8 +91,14 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
     so that every worker gets about two of them. Batches are handed out in
     order as workers free up, so putting the longest first keeps the last
     worker from finishing long after the others (longest-processing-time rule).
-    ``batch_size`` (networks per batch) overrides the memory-sized default.
+    ``batch_size`` (networks per batch) overrides the memory-sized default;
+    ``worker_memory`` (bytes a worker may use for its batch) caps both.
     """
+    return _split(group_networks(specs), n_workers, batch_size, worker_memory)
+
+
+def group_networks(specs: Iterable[RunSpec]) -> dict[tuple[Setup, tuple[int, ...]], list[Member]]:
+    """The networks of ``specs`` grouped by what a batch shares: setup and budgets."""
     # Specs of one configuration share its RunConfig object (expand makes each
     # once): grouping by identity first avoids hashing a RunConfig per run.
     configs: dict[int, RunConfig] = {}
@@ -97,15 +117,63 @@ def plan_batches(specs: Iterable[RunSpec], n_workers: int = 1,
         for budgets, seeds in _networks(asked[config_key]):
             members = groups.setdefault((Setup.of(config), budgets), [])
             members.extend(Member.of(config, seed) for seed in seeds)
+    return groups
+
+
+def _split(groups: dict[tuple[Setup, tuple[int, ...]], list[Member]], n_workers: int,
+           batch_size: int | None, worker_memory: int | None) -> list[BatchPlan]:
     n_networks = sum(len(m) for m in groups.values())
     fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
     plans = []
     for (setup, budgets), members in groups.items():
         size = batch_size or min(memory_batch_size(setup), fair_share)
+        if worker_memory is not None:
+            size = max(1, min(size, networks_that_fit(setup, len(budgets), worker_memory)))
         for start in range(0, len(members), size):
             plans.append(BatchPlan(setup, budgets, tuple(members[start : start + size])))
     plans.sort(key=estimated_cost, reverse=True)  # stable: ties keep first-seen order
     return plans
+
+
+# A worker process before its batch: Python, NumPy, numba and pandas loaded.
+PROCESS_BYTES = 300 * 2**20
+
+
+def networks_that_fit(setup: Setup, n_budgets: int, memory: int) -> int:
+    """How many networks of ``setup`` a worker trains at once in ``memory`` bytes (0: not
+    even one)."""
+    fixed = worker_bytes(setup, 0, n_budgets)
+    per_network = worker_bytes(setup, 1, n_budgets) - fixed
+    return max(0, (memory - fixed) // per_network)
+
+
+def fit_workers(setups: Iterable[tuple[Setup, int]], jobs: int, memory: int) -> int:
+    """How many of ``jobs`` workers fit in ``memory`` bytes, each able to train a batch of
+    one network of any of ``setups`` (setup, number of budgets); XorbenchError naming
+    the architecture if not even one worker fits."""
+    need: dict[Setup, int] = {}
+    for setup, n_budgets in setups:
+        need[setup] = max(need.get(setup, 0), PROCESS_BYTES + worker_bytes(setup, 1, n_budgets))
+    if not need:
+        return max(1, jobs)
+    setup, most = max(need.items(), key=lambda item: item[1])
+    if most > memory:
+        arch = "-".join(str(w) for w in (_n_inputs(setup), *setup.hidden, 1))
+        raise XorbenchError(
+            f"hidden = {list(setup.hidden)}: training {arch} networks needs about "
+            f"{format_bytes(most)} in one worker (the training loop keeps {KERNEL_LANES} "
+            f"networks' parameters, gradients and activations at once), more than the "
+            f"{format_bytes(memory)} free here; use narrower or fewer layers")
+    return max(1, min(jobs, memory // most))
+
+
+def grid_setups(grid: Grid) -> list[tuple[Setup, int]]:
+    """Every setup of ``grid`` (without expanding it), with the most budgets a batch of it
+    may record."""
+    n_budgets = len(grid.axes()["epochs"])
+    axes = tuple(Setup.__dataclass_fields__)
+    return [(Setup(**dict(zip(axes, values, strict=True))), n_budgets)
+            for values in grid.combinations(axes)]
 
 
 def _networks(seeds_of_budget: dict[int, list[int]]) -> list[tuple[tuple[int, ...], list[int]]]:
@@ -149,6 +217,72 @@ def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
     return cost / slow, cost / fast
 
 
+# A grid with more setups than this is estimated setup-group by setup-group (the
+# axes a network-epoch's cost depends on), with fewer batches than it will have.
+MAX_SETUPS_ESTIMATED = 10_000
+
+
+def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float]:
+    """:func:`estimated_seconds` of the whole grid, from its counts alone (no run is
+    expanded, so a grid of a billion runs is estimated as fast as a small one): the
+    same cost model, every setup's networks in batches as full as the planner makes."""
+    n_networks = grid.networks_where({})
+    fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
+    axes = tuple(Setup.__dataclass_fields__)
+    combinations = grid.combinations(axes)
+    if len(combinations) > MAX_SETUPS_ESTIMATED:
+        axes = ("task", "hidden", "batch")  # what a network-epoch's cost depends on
+        combinations = grid.combinations(axes)
+    cost = 0.0
+    for values in combinations:
+        fixed = dict(zip(axes, values, strict=True))
+        networks = grid.networks_where(fixed)
+        if not networks:
+            continue
+        network_epochs = grid.network_epochs_where(fixed)
+        setup = Setup.of(make_config(**fixed))
+        n_inputs = _n_inputs(setup)
+        n_patterns = 2**n_inputs
+        rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
+        weights = n_params((n_inputs, *setup.hidden, 1))
+        batches = math.ceil(networks / min(memory_batch_size(setup), fair_share, networks))
+        mean_epochs = network_epochs / networks
+        cost += updates_per_epoch(setup.batch, n_patterns) * (
+            network_epochs * rows * weights / 9 + batches * mean_epochs * FIXED_COST_NETWORKS)
+    fast, slow = COST_PER_SECOND_RANGE
+    return cost / slow, cost / fast
+
+
+# Grids above either guard need --yes: so many runs make tables of gigabytes, and so
+# much work (one core's time, the estimate's slow end) takes more than a day.
+MAX_RUNS_WITHOUT_CONFIRM = 1_000_000
+MAX_SECONDS_WITHOUT_CONFIRM = 24 * 3600
+
+
+def run_guard(grid: Grid) -> str | None:
+    """Why ``grid`` needs the user's confirmation (``--yes``), or None: more runs than
+    :data:`MAX_RUNS_WITHOUT_CONFIRM`, or more estimated work than
+    :data:`MAX_SECONDS_WITHOUT_CONFIRM` of one core. Counted without expanding."""
+    if grid.n_runs > MAX_RUNS_WITHOUT_CONFIRM:
+        return f"{grid.n_runs:,} runs is over the guard of {MAX_RUNS_WITHOUT_CONFIRM:,}"
+    slow = estimated_grid_seconds(grid)[1]
+    if slow > MAX_SECONDS_WITHOUT_CONFIRM:
+        return (f"its training is estimated at up to {format_duration(slow)} of one core, over "
+                f"the guard of {format_duration(MAX_SECONDS_WITHOUT_CONFIRM)}")
+    return None
+
+
+def format_duration(seconds: float) -> str:
+    """``42 s``, ``12 min``, ``3.5 h``, ``12 days``: one unit, for estimates."""
+    if seconds < 90:
+        return f"{max(seconds, 1):.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 72 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.0f} days"
+
+
 # A build (xorbench.builds) compiles once per machine, for about builds.BUILD_SECONDS
 # before the workers start, and then trains its setup's full-batch epochs 1.6–2×
 # faster than the kernel, saving about 40 % of that training's wall time: a sweep
@@ -185,8 +319,6 @@ def estimated_cost(plan: BatchPlan) -> float:
 
 
 def _n_inputs(setup: Setup) -> int:
-    from xorbench.tasks import make_task
-
     return make_task(setup.task).n_inputs
 
 

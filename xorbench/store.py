@@ -34,6 +34,13 @@ import pandas as pd
 from xorbench import records
 from xorbench.csvtext import csv_text
 from xorbench.errors import ResultsError
+from xorbench.files import (
+    atomic_write_text,
+    ensure_folder,
+    fsync_folder,
+    read_text,
+    refuse_link,
+)
 from xorbench.lock import LOCK, FolderLock
 
 RESULTS_FORMAT = 1  # bump when the on-disk layout changes incompatibly
@@ -48,31 +55,50 @@ REQUIRED_COLUMNS = {
 }
 
 
+MAX_MANIFEST_BYTES = 64 * 2**20  # a manifest is kilobytes; its events grow by a line a run
+
+# The manifest's fields that xorbench reads, and the types they must have.
+MANIFEST_FIELDS: dict[str, tuple[type, ...]] = {
+    "results_format": (int,),
+    "engine_numerics": (int,),
+    "sweep": (str,),
+    "grid_hash": (str,),
+    "n_runs": (int,),
+    "n_done": (int,),
+    "status": (str,),
+    "host": (str,),
+    "versions": (dict,),
+    "events": (list,),
+    "timings": (dict,),
+    "worker_seconds": (dict,),
+    "seconds": (int, float),
+}
+
+
+def manifest_problems(manifest: dict) -> list[str]:
+    """What is wrong with a manifest's known fields (hand edits, damage), or nothing."""
+    problems = []
+    for key, types in MANIFEST_FIELDS.items():
+        if key not in manifest:
+            continue
+        value = manifest[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            kind = " or ".join("a number" if t is float else _TYPE_WORDS[t] for t in types
+                               if not (t is int and float in types))
+            problems.append(f"{key} = {json.dumps(value)[:40]} should be {kind}")
+    if isinstance(manifest.get("events"), list) and not all(
+            isinstance(e, dict) for e in manifest["events"]):
+        problems.append("events should be a list of objects")
+    for key in ("n_runs", "n_done"):
+        if isinstance(manifest.get(key), int) and manifest[key] < 0:
+            problems.append(f"{key} = {manifest[key]} should not be negative")
+    return problems
+
+
+_TYPE_WORDS = {int: "an integer", str: "a string", dict: "an object", list: "a list"}
+
+
 # --- atomic files ----------------------------------------------------------------
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
 
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -149,7 +175,11 @@ class ResultsDir:
             )
 
     def check_target(self) -> None:
-        """Raise ResultsError unless a sweep may write here (absent, empty or ours)."""
+        """Raise ResultsError unless a sweep may write here (absent, empty or ours, and
+        not a symbolic link: the folder a sweep writes is the one it was given)."""
+        refuse_link(self.path)
+        for folder in (self.shards, self.shards / CORRUPT, self.path / "plots"):
+            refuse_link(folder)
         if not self.path.exists():
             return
         if not self.path.is_dir():
@@ -165,16 +195,23 @@ class ResultsDir:
     # manifest ---------------------------------------------------------------
 
     def read_manifest(self) -> dict:
+        """The manifest, checked: a JSON object whose known fields have their types."""
+        text = read_text(self.manifest_path, MAX_MANIFEST_BYTES, "manifest",
+                         follow_links=False)
         try:
-            manifest = json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError) as e:
+            manifest = json.loads(text)
+        except ValueError as e:
             raise ResultsError(f"{self.manifest_path}: unreadable manifest ({e})") from None
         if not isinstance(manifest, dict):
             raise ResultsError(f"{self.manifest_path}: unreadable manifest (not an object)")
+        problems = manifest_problems(manifest)
+        if problems:
+            raise ResultsError(f"{self.manifest_path}: damaged manifest ({'; '.join(problems)}); "
+                               "sweep with --fresh to move the folder aside and start over")
         return manifest
 
     def write_manifest(self, manifest: dict) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.path)
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
     # writing: lock, fresh start, leftovers --------------------------------------
@@ -182,7 +219,7 @@ class ResultsDir:
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict | None]:
         """Hold the folder's lock (creating the folder); yields a stale lock's info or None."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.path)
         lock = FolderLock(self.path)
         stale = lock.acquire()
         try:
@@ -202,15 +239,24 @@ class ResultsDir:
         entries = [p for p in self.path.iterdir() if p.name != LOCK] if self.path.is_dir() else []
         if not entries:
             return None
+        base = Path(os.path.abspath(self.path))  # "." has no name of its own
+        if not base.name:
+            raise ResultsError(f"{self.path}: --fresh cannot move the root folder aside; "
+                               "give --out a folder of its own")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.old-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.old-{stamp}-{n}")
-        target.mkdir()
+        for n in range(1, 1000):
+            suffix = f"-{n}" if n > 1 else ""
+            target = base.with_name(f"{base.name}.old-{stamp}{suffix}")
+            try:
+                target.mkdir()
+                break
+            except FileExistsError:
+                continue
+        else:  # pragma: no cover - a thousand moves within one second
+            raise ResultsError(f"{self.path}: too many {base.name}.old-{stamp}* folders")
         for entry in entries:
             entry.rename(target / entry.name)
+        fsync_folder(target)
         return target
 
     def remove_partial_writes(self) -> int:
@@ -249,7 +295,7 @@ class ResultsDir:
         rather than write into a folder another sweep may own now); if it says
         no, nothing is stored and None is returned.
         """
-        self.shards.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.shards)
         shard_id = uuid.uuid4().hex[:12]
         frames = {"curves": curves, "params": params, "runs": runs}
         written = []
@@ -265,7 +311,7 @@ class ResultsDir:
         finally:
             for tmp, _ in written:
                 tmp.unlink(missing_ok=True)
-        _fsync_dir(self.shards)
+        fsync_folder(self.shards)
         return shard_id
 
     def shard_ids(self) -> list[str]:
@@ -332,13 +378,12 @@ class ResultsDir:
 
     def set_aside(self, shard_id: str) -> Path:
         """Move one shard's files to ``shards/corrupt/`` (kept for inspection)."""
-        target = self.shards / CORRUPT
-        target.mkdir(exist_ok=True)
+        target = ensure_folder(self.shards / CORRUPT)
         for part in SHARD_PARTS:
             path = self.shards / f"{part}-{shard_id}.parquet"
             if path.exists():
                 path.rename(target / path.name)
-        _fsync_dir(self.shards)
+        fsync_folder(self.shards)
         return target
 
     def read_part(self, part: str) -> pd.DataFrame:
@@ -354,12 +399,12 @@ class ResultsDir:
     # outputs ----------------------------------------------------------------
 
     def write_csv(self, name: str, frame: pd.DataFrame) -> Path:
-        path = self.path / name
+        path = ensure_folder(self.path) / name
         atomic_write_csv(path, frame)
         return path
 
     def write_text(self, name: str, text: str) -> Path:
-        path = self.path / name
+        path = ensure_folder(self.path) / name
         atomic_write_text(path, text)
         return path
 

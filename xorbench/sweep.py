@@ -24,15 +24,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import analysis, builds
+from xorbench import analysis, builds, compiled
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid, expand
-from xorbench.parallel import default_jobs
+from xorbench.parallel import available_memory, default_jobs, format_bytes
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
-from xorbench.runner import ShardTarget, check_backend, execute, plan_batches, setups_worth_building
+from xorbench.runner import (
+    PROCESS_BYTES,
+    ShardTarget,
+    check_backend,
+    execute,
+    fit_workers,
+    grid_setups,
+    plan_batches,
+    setups_worth_building,
+)
 from xorbench.store import MANIFEST, RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
@@ -132,11 +141,20 @@ def run_sweep(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     check_backend(backend)
+    compiled.check_compiler()
     if batch_size is not None and batch_size < 1:
         raise XorbenchError(f"--batch-size {batch_size}: must be at least 1")
     folder = ResultsDir(out if out is not None else default_out(grid))
     folder.check_target()
     notes: list[str] = []
+    # refused before anything is written: a grid whose networks do not fit in memory
+    memory = available_memory() if backend != "dask" else None
+    jobs_asked = jobs or default_jobs()
+    try:
+        n_workers = jobs_asked if memory is None else fit_workers(grid_setups(grid), jobs_asked,
+                                                                  memory)
+    except XorbenchError as e:
+        raise XorbenchError(f"{grid.path}: {e}") from None
 
     def warn(message: str) -> None:
         notes.append(message)
@@ -175,7 +193,17 @@ def run_sweep(
             shards_before = folder.shard_ids()
         todo = [spec for spec, key in zip(specs, keys, strict=True) if key not in done]
         n_reused = len(specs) - len(todo)
-        n_workers = jobs or default_jobs()
+        with _timed(timings, "plan"):
+            worker_memory = None if memory is None else memory // n_workers - PROCESS_BYTES
+            plans = plan_batches(todo, n_workers=n_workers, batch_size=batch_size,
+                                 worker_memory=worker_memory)
+        if backend != "dask" and plans and n_workers > len(plans):
+            n_workers = len(plans)  # more would only start and wait
+        if inform is not None and jobs is not None and n_workers < jobs and plans:
+            why = (f"{len(plans)} batch{'es' if len(plans) > 1 else ''} to train"
+                   if n_workers == len(plans) else
+                   f"as many as fit in the {format_bytes(memory)} of memory free")
+            inform(f"--jobs {jobs}: {n_workers} worker{'s' if n_workers > 1 else ''} ({why})")
 
         hash_now = grid_hash(grid)
         event = {
@@ -203,8 +231,6 @@ def run_sweep(
         try:
             if progress:
                 progress(n_done, len(specs))
-            with _timed(timings, "plan"):
-                plans = plan_batches(todo, n_workers=n_workers, batch_size=batch_size)
             target = None if backend == "dask" else ShardTarget(str(folder.path), os.getpid())
             if inform is not None and plans and backend != "dask":
                 from xorbench.compiled import compile_notice
@@ -218,8 +244,8 @@ def run_sweep(
                         builds.prepare(setup, announce=inform)
             train_start = time.perf_counter()
             with _timed(timings, "train"), contextlib.closing(
-                    execute(plans, grid.name, jobs=jobs, backend=backend, scheduler=scheduler,
-                            target=target)) as outputs:
+                    execute(plans, grid.name, jobs=n_workers if backend != "dask" else jobs,
+                            backend=backend, scheduler=scheduler, target=target)) as outputs:
                 for output in outputs:
                     if "startup" not in timings:  # until the first batch began training
                         timings["startup"] = max(
@@ -250,7 +276,10 @@ def run_sweep(
             manifest["events"].append({
                 "event": "stop", "time": _now(), "runs_done": n_done,
                 "reason": "interrupted" if interrupted else f"{type(e).__name__}: {e}"})
-            folder.write_manifest(manifest)
+            # best effort: on a full disk the manifest may not be writable either (it then
+            # stays "running", which with no lock holder reads as interrupted)
+            with contextlib.suppress(OSError):
+                folder.write_manifest(manifest)
             if interrupted and not isinstance(e, SweepInterrupted):
                 raise SweepInterrupted(folder.path, n_done, len(specs)) from None
             raise

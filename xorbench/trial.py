@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from xorbench.config import RunConfig
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.config import RunConfig, parse_epochs, parse_seed
+from xorbench.engine import Member, Setup, check_memory, train_batch
 from xorbench.records import runs_frame
 
 
@@ -20,5 +20,11 @@ def train(config: RunConfig, seeds: Iterable[int] | int = 1,
     """
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     budgets = [epochs] if isinstance(epochs, int) else list(epochs)
-    result = train_batch(Setup.of(config), [Member.of(config, s) for s in seed_list], budgets)
+    for seed in seed_list:
+        parse_seed(seed)
+    for budget in budgets:
+        parse_epochs(budget)
+    setup = Setup.of(config)
+    check_memory(setup, len(seed_list), len(budgets))
+    result = train_batch(setup, [Member.of(config, s) for s in seed_list], budgets)
     return runs_frame(result, sweep)
