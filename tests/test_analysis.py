@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xorbench import records
+from xorbench import records, schema
 from xorbench.analysis import (
-    CURVE_COLUMNS,
-    LEADERBOARD_STAT_COLUMNS,
-    SUMMARY_COLUMNS,
     curves,
     leaderboard,
     natural_key,
@@ -24,9 +21,14 @@ from xorbench.analysis import (
     wilson_interval,
 )
 from xorbench.config import make_config
-from xorbench.diagnose import FAILURE_LABELS
 from xorbench.engine import Member, Setup, train_batch
 from xorbench.errors import XorbenchError
+from xorbench.schema import (
+    CURVE_COLUMNS,
+    FAILURE_LABELS,
+    LEADERBOARD_STAT_COLUMNS,
+    SUMMARY_COLUMNS,
+)
 
 # --- hand-made frames --------------------------------------------------------------
 
@@ -46,8 +48,8 @@ def make_runs(rows: list[dict]) -> pd.DataFrame:
                     "failure": "stuck"}
         full.append({"sweep": "t", **AXIS_DEFAULTS, **unsolved, "accuracy": 0.5,
                      "learned": "OR", "grad_norm": 0.0, **row})
-    frame = pd.DataFrame(full, columns=records.run_columns([]))
-    return frame.astype(records.DTYPES)
+    frame = pd.DataFrame(full, columns=schema.run_columns([]))
+    return frame.astype(schema.RUN_DTYPES)
 
 
 def solved(seed: int, epochs: int, epoch_solved: int, loss: float = 0.01) -> dict:
@@ -152,7 +154,7 @@ def test_natural_sort_orders_columns_descending_and_missing_last():
 def test_summarize_counts_rates_medians_and_failures():
     s = summarize(hand_runs())
     assert s.columns.tolist() == SUMMARY_COLUMNS
-    assert SUMMARY_COLUMNS[:15] == ["config_id", *records.SETTING_COLUMNS]
+    assert SUMMARY_COLUMNS[:15] == ["config_id", *schema.SETTING_COLUMNS]
     assert SUMMARY_COLUMNS[-len(FAILURE_LABELS):] == [f"n_{x}" for x in FAILURE_LABELS]
     # natural axis order: 2-2-1 (lr 0.5, then 2.0) before 2-10-1; budgets ascending
     assert list(zip(s["config_id"], s["epochs"], strict=True)) == [

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 import xorbench
-from xorbench import records
+from xorbench import schema
 from xorbench.analysis import read_runs
 from xorbench.cli import app
 from xorbench.lock import LOCK
@@ -248,10 +248,10 @@ def test_the_default_sweep_runs_from_the_console_script(tmp_path):
     assert "results: results/quick/" in done.stdout
     path = tmp_path / "results" / "quick" / "runs.csv"
     plain = pd.read_csv(path)
-    assert list(plain.columns) == records.run_columns(["00", "01", "10", "11"])
+    assert list(plain.columns) == schema.run_columns(["00", "01", "10", "11"])
     assert len(plain) == 16200
     runs = read_runs(path)
-    for column, dtype in records.DTYPES.items():
+    for column, dtype in schema.RUN_DTYPES.items():
         assert str(runs[column].dtype) == str(pd.Series([], dtype=dtype).dtype), column
     assert all(runs[c].dtype == "float64" for c in ("y_00", "y_01", "y_10", "y_11"))
     assert set(runs["failure"]) <= {"none", "diverged", "symmetric", "dead", "saturated",

@@ -7,8 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from xorbench import diagnose
-from xorbench.diagnose import FAILURE_CODE, FAILURE_LABELS, classify, layer_flags, learned_names
+from xorbench import diagnose, schema
+from xorbench.diagnose import classify, layer_flags
+from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 from xorbench.tasks import TASKS, make_task
 
 # ------------------------------------------------------------ classify
@@ -160,7 +161,7 @@ def test_all_sixteen_two_input_names():
     outputs = np.array([[0.9 if fn(bool(a), bool(b)) else 0.1 for a, b in inputs]
                         for fn in TWO_INPUT.values()]).T  # (P, N)
     assert learned_names(outputs) == list(TWO_INPUT)
-    assert sorted(diagnose.TWO_INPUT_NAMES.values()) == sorted(TWO_INPUT)
+    assert sorted(schema.TWO_INPUT_NAMES.values()) == sorted(TWO_INPUT)
 
 
 def test_learned_names_threshold_at_one_half_and_tasks_name_themselves():

@@ -17,11 +17,11 @@ import reference as ref
 from xorbench import engine, network
 from xorbench.activations import ACTIVATIONS, OUTPUTS
 from xorbench.config import config_problems, make_config
-from xorbench.diagnose import FAILURE_CODE, FAILURE_LABELS, learned_names
 from xorbench.engine import Member, Setup, train_batch
 from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.losses import LOSSES
 from xorbench.optimizers import OPTIMIZERS
+from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 from xorbench.tasks import TASKS, make_task
 
 # Every per-network array a BatchResult records.

@@ -15,7 +15,7 @@ import pytest
 from matplotlib.patches import Rectangle
 from typer.testing import CliRunner
 
-from xorbench import analysis, plots
+from xorbench import analysis, plots, schema
 from xorbench.boundaries import gallery_runs, network_output
 from xorbench.cli import app
 from xorbench.plotkit import Baseline, at_largest_budget, config_axes, format_rate, is_sparse, roles
@@ -221,7 +221,7 @@ def test_failure_bars_stack_to_all_seeds(sweeps, kind):
     title, *legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert title == "outcome"
     board = at_largest_budget(data.summary)
-    present = [c.removeprefix("n_") for c in analysis.FAILURE_COUNT_COLUMNS if board[c].sum()]
+    present = [c.removeprefix("n_") for c in schema.FAILURE_COUNT_COLUMNS if board[c].sum()]
     assert legend == [{"none": "solved"}.get(p, p) for p in present]
     if kind == "diverged":
         assert "diverged" in legend

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from xorbench import records
+from xorbench import schema
 from xorbench.analysis import read_runs
 from xorbench.engine import ENGINE_NUMERICS
 from xorbench.errors import LockedError, ResultsError
@@ -53,7 +53,7 @@ def reference(tmp_path_factory):
 def test_a_sweep_writes_the_documented_tables_and_manifest(reference):
     outcome, _ = reference
     runs = read_runs(outcome.path / "runs.csv")
-    assert list(runs.columns) == records.run_columns(["00", "01", "10", "11"])
+    assert list(runs.columns) == schema.run_columns(["00", "01", "10", "11"])
     assert len(runs) == outcome.n_runs == 80 and outcome.n_trained == 80
     assert runs.groupby(["config_id", "seed", "epochs"]).size().max() == 1
     manifest = json.loads((outcome.path / "manifest.json").read_text())
@@ -271,7 +271,7 @@ def test_load_runs_of_a_partial_sweep_reads_the_shards(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(tiny(), out, jobs=1, batch_size=5, progress=StopAfter(1))
     runs = load_runs(out)
-    assert len(runs) == 10 and list(runs.columns) == records.run_columns(["00", "01", "10", "11"])
+    assert len(runs) == 10 and list(runs.columns) == schema.run_columns(["00", "01", "10", "11"])
     assert (runs["sweep"] == "tiny").all()
 
 

@@ -25,32 +25,23 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from xorbench.diagnose import FAILURE_LABELS
 from xorbench.errors import XorbenchError
-from xorbench.records import DTYPES, SETTING_COLUMNS
-
-# The axes of a configuration (seed and budget excluded), in output and sort order.
-CONFIG_AXES = [c for c in SETTING_COLUMNS if c != "epochs"]
-CONFIG_COLUMNS = ["config_id", *CONFIG_AXES]
-# summary.csv: the configuration, the budget, then the statistics.
-SUMMARY_KEY_COLUMNS = [*CONFIG_COLUMNS, "epochs"]
-FAILURE_COUNT_COLUMNS = [f"n_{label}" for label in FAILURE_LABELS]
-SUMMARY_STAT_COLUMNS = [
-    "n_runs", "n_solved", "rate", "ci_low", "ci_high",
-    "median_epoch_solved", "p90_epoch_solved", "median_final_loss",
-    *FAILURE_COUNT_COLUMNS,
-]
-SUMMARY_COLUMNS = [*SUMMARY_KEY_COLUMNS, *SUMMARY_STAT_COLUMNS]
-# curves.csv
-CURVE_INPUT_COLUMNS = ["config_id", "seed", "epoch", "loss"]
-CURVE_STAT_COLUMNS = ["n_runs", "frac_solved", "loss_median", "loss_q25", "loss_q75"]
-CURVE_COLUMNS = [*CONFIG_COLUMNS, "epoch", *CURVE_STAT_COLUMNS]
-# leaderboard: after the varying axes and the budget
-LEADERBOARD_STAT_COLUMNS = [
-    "rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved", "top_failure",
-]
-
-_STAT_DTYPES = {c: "int64" if c.startswith("n_") else "float64" for c in SUMMARY_STAT_COLUMNS}
+from xorbench.schema import (
+    CONFIG_COLUMNS,
+    CONFIG_KEY_COLUMNS,
+    CURVE_COLUMNS,
+    CURVE_INPUT_COLUMNS,
+    CURVE_STAT_COLUMNS,
+    CURVE_STAT_DTYPES,
+    FAILURE_COUNT_COLUMNS,
+    FAILURE_LABELS,
+    LEADERBOARD_STAT_COLUMNS,
+    RUN_DTYPES,
+    SETTING_COLUMNS,
+    SUMMARY_COLUMNS,
+    SUMMARY_KEY_COLUMNS,
+    SUMMARY_STAT_DTYPES,
+)
 
 # pandas < 3.1 parses floats exactly only when asked; 3.1 always does and deprecates asking.
 _PANDAS_VERSION = tuple(int(p) for p in re.findall(r"\d+", pd.__version__)[:2])
@@ -180,7 +171,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     * ``median_final_loss``: over the runs with a finite final loss — diverged runs
       (NaN or infinite loss) are left out, ``n_diverged`` counts them; NaN when
       every run diverged;
-    * ``n_<label>`` for every label of :data:`xorbench.diagnose.FAILURE_LABELS`, in
+    * ``n_<label>`` for every label of :data:`xorbench.schema.FAILURE_LABELS`, in
       that order (``n_none`` = solved runs); unknown labels are not counted.
 
     Rows are sorted by the axes in natural order, then the budget.
@@ -188,7 +179,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     _require(runs, [*SUMMARY_KEY_COLUMNS, "solved", "epoch_solved", "final_loss", "failure"],
              "runs")
     if runs.empty:
-        return _empty(runs, SUMMARY_KEY_COLUMNS, _STAT_DTYPES)
+        return _empty(runs, SUMMARY_KEY_COLUMNS, SUMMARY_STAT_DTYPES)
     solved = runs["solved"].to_numpy(dtype=bool)
     epoch_solved = _floats(runs["epoch_solved"])
     failure = pd.Categorical(runs["failure"], categories=FAILURE_LABELS).codes
@@ -213,8 +204,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     table["rate"] = table["n_solved"] / table["n_runs"]
     table["ci_low"], table["ci_high"] = wilson_interval(table["n_solved"], table["n_runs"])
     table = _attach_axes(table, runs)
-    table = table[SUMMARY_COLUMNS].astype(_STAT_DTYPES)
-    return natural_sort(table, [*CONFIG_AXES, "epochs", "config_id"])
+    table = table[SUMMARY_COLUMNS].astype(SUMMARY_STAT_DTYPES)
+    return natural_sort(table, [*CONFIG_COLUMNS, "epochs", "config_id"])
 
 
 def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +217,7 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     ``epoch_solved`` covers every curve epoch; curve rows without a run are
     dropped, repeated (config_id, seed, epoch) rows counted once.
 
-    Columns: :data:`CONFIG_COLUMNS`, ``epoch``, ``n_runs`` (seeds with a curve row at
+    Columns: :data:`CONFIG_KEY_COLUMNS`, ``epoch``, ``n_runs`` (seeds with a curve row at
     that epoch, diverged ones included), ``frac_solved`` (fraction of them whose
     ``epoch_solved`` ≤ epoch),
     ``loss_median``, ``loss_q25``, ``loss_q75`` (over the finite losses: diverged
@@ -234,10 +225,9 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """
     _require(curve_rows, CURVE_INPUT_COLUMNS, "curve rows")
     _require(runs, [*SUMMARY_KEY_COLUMNS, "seed", "epoch_solved"], "runs")
-    stat_dtypes = {"epoch": "int64", "n_runs": "int64"} | {
-        c: "float64" for c in CURVE_STAT_COLUMNS if c != "n_runs"}
+    stat_dtypes = CURVE_STAT_DTYPES
     if curve_rows.empty or runs.empty:
-        return _empty(runs, CONFIG_COLUMNS, stat_dtypes)
+        return _empty(runs, CONFIG_KEY_COLUMNS, stat_dtypes)
     # each seed's run with the largest budget
     last = runs[["config_id", "seed", "epochs", "epoch_solved"]].sort_values(
         "epochs", kind="stable").drop_duplicates(["config_id", "seed"], keep="last")
@@ -276,7 +266,7 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     })
     table = _attach_axes(table, runs)
     table = table[CURVE_COLUMNS].astype(stat_dtypes)
-    return natural_sort(table, [*CONFIG_AXES, "config_id", "epoch"])
+    return natural_sort(table, [*CONFIG_COLUMNS, "config_id", "epoch"])
 
 
 def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -392,7 +382,7 @@ def leaderboard(
 
 
 def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``runs.csv`` with the documented dtypes (:data:`xorbench.records.DTYPES`).
+    """Read ``runs.csv`` with the documented dtypes (:data:`xorbench.schema.RUN_DTYPES`).
 
     ``y_*`` columns are float64; other extra columns are inferred. Empty fields are
     missing values in numeric columns (NaN, <NA>) and empty strings in text
@@ -408,7 +398,7 @@ def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
 def read_summary(path: str | PathLike[str]) -> pd.DataFrame:
     """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text)."""
     frame = _read_typed(path, {}, "summary",
-                        {**_STAT_DTYPES, "median_epoch_solved": "float64"})
+                        {**SUMMARY_STAT_DTYPES, "median_epoch_solved": "float64"})
     _require_read(frame, SUMMARY_KEY_COLUMNS, path, "summary")
     return frame
 
@@ -417,7 +407,7 @@ def read_curves(path: str | PathLike[str]) -> pd.DataFrame:
     """Read ``curves.csv`` with the dtypes :func:`curves` gives (labels stay text)."""
     stats = {c: "float64" for c in CURVE_STAT_COLUMNS} | {"n_runs": "int64", "epoch": "int64"}
     frame = _read_typed(path, {}, "curves", stats)
-    _require_read(frame, [*CONFIG_COLUMNS, "epoch"], path, "curves")
+    _require_read(frame, [*CONFIG_KEY_COLUMNS, "epoch"], path, "curves")
     return frame
 
 
@@ -433,7 +423,7 @@ def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
         raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
-    dtypes = {c: DTYPES[c] for c in header if c in DTYPES} | {
+    dtypes = {c: RUN_DTYPES[c] for c in header if c in RUN_DTYPES} | {
         c: t for c, t in (extra or {}).items() if c in header}
     for prefix, dtype in prefixes.items():
         dtypes |= {c: dtype for c in header if c.startswith(prefix) and c not in dtypes}
@@ -486,7 +476,7 @@ def _finite_or_nan(values: pd.Series) -> np.ndarray:
 
 def _attach_axes(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """Add the axis columns of each config_id (they are a function of it) from ``runs``."""
-    axes = runs[CONFIG_COLUMNS].drop_duplicates("config_id")
+    axes = runs[CONFIG_KEY_COLUMNS].drop_duplicates("config_id")
     table = table.astype({"config_id": object})
     merged = table.merge(axes.astype({"config_id": object}), on="config_id", how="left",
                          validate="many_to_one")

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 
 from xorbench.errors import XorbenchError
-from xorbench.parallel import drain
+from xorbench.parallel import children_ignore_sigint, drain
 from xorbench.runner import (
     COST_PER_SECOND_RANGE,
     FIXED_COST_NETWORKS,
@@ -141,7 +141,7 @@ def _dask_client(distributed, jobs: int, scheduler: str | None, stack):
         method = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                   else dask.config.get("distributed.worker.multiprocessing-method"))
         try:
-            with _ChildrenIgnoreCtrlC(), dask.config.set(
+            with children_ignore_sigint(), dask.config.set(
                     {"distributed.worker.multiprocessing-method": method}):
                 cluster = distributed.LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -179,30 +179,6 @@ def _dask_client(distributed, jobs: int, scheduler: str | None, stack):
         raise _lost_scheduler(scheduler, e) from None
     _check_worker_versions(client, scheduler)
     return client
-
-
-class _ChildrenIgnoreCtrlC:
-    """Processes started inside ignore SIGINT, this one handles it (main thread only).
-
-    Ctrl-C reaches every process of the terminal's group: the local workers would
-    each print a KeyboardInterrupt traceback. They inherit an ignored SIGINT
-    (Python leaves it ignored); the sweep stops them when it is interrupted.
-    """
-
-    def __enter__(self):
-        import signal
-        import threading
-
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import signal
-
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
 
 
 def _worker_versions() -> dict[str, str]:

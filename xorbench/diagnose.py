@@ -1,7 +1,7 @@
-"""How a run ended: its failure label and the boolean function it computes.
+"""How a run ended: its failure label (:data:`xorbench.schema.FAILURES`).
 
 Pure functions of NumPy arrays for a batch of N networks; the engine calls them at
-every epoch budget. Labels are checked in the order of :data:`FAILURES`, first
+every epoch budget. Labels are checked in the order of the schema's FAILURES, first
 match wins, and every unsolved run gets exactly one.
 """
 
@@ -9,19 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# (label, meaning), in the order they are tested.
-FAILURES: tuple[tuple[str, str], ...] = (
-    ("none", "solved"),
-    ("diverged", "loss or a parameter became non-finite"),
-    ("symmetric", "the hidden units of a layer are identical: symmetry was never broken"),
-    ("dead", "a hidden layer has zero derivative and a constant output on every pattern"),
-    ("saturated", "most hidden units have a tiny derivative on most patterns"),
-    ("stuck", "no progress: a near-zero gradient on a flat loss (plateau, saddle, local "
-              "minimum), or a loss that did not fall over the second half of the budget"),
-    ("slow", "loss still falling at the end of the budget: more epochs would likely help"),
-)
-FAILURE_LABELS = tuple(label for label, _ in FAILURES)
-FAILURE_CODE = {label: code for code, label in enumerate(FAILURE_LABELS)}
+from xorbench.schema import FAILURE_CODE
 
 # Two units are "identical" when their activations differ by less than this everywhere.
 SYMMETRY_TOLERANCE = 1e-9
@@ -87,46 +75,3 @@ def classify(
     ]
     conditions = [c for c, _ in rules]
     return np.select(conditions, [c for _, c in rules], default=code["stuck"]).astype(np.int8)
-
-
-# Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11
-# (first input A, second B).
-TWO_INPUT_NAMES: dict[str, str] = {
-    "0000": "FALSE",
-    "0001": "AND",
-    "0010": "A AND NOT B",
-    "0011": "A",
-    "0100": "NOT A AND B",
-    "0101": "B",
-    "0110": "XOR",
-    "0111": "OR",
-    "1000": "NOR",
-    "1001": "XNOR",
-    "1010": "NOT B",
-    "1011": "A OR NOT B",
-    "1100": "NOT A",
-    "1101": "NOT A OR B",
-    "1110": "NAND",
-    "1111": "TRUE",
-}
-
-
-def learned_names(outputs: np.ndarray) -> list[str]:
-    """The boolean function each network computes, thresholding its outputs at 0.5.
-
-    ``outputs`` is (P, N). Two-input functions get their name (``OR``, ``NOT B``);
-    larger ones the bit string over the patterns in order. A network with a
-    non-finite output computes nothing: ``""``.
-    """
-    bits = outputs > 0.5
-    finite = np.isfinite(outputs).all(axis=0)
-    if bits.shape[1] == 0:
-        return []
-    # networks computing the same function are named once: a batch has few functions
-    packed = np.packbits(bits, axis=0).T  # (N, ⌈P/8⌉): one row of bits per network
-    _, first, which = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
-    names = np.array([TWO_INPUT_NAMES.get(t, t) if len(t) == 4 else t for t in texts], object)
-    named = names[which.ravel()]
-    named[~finite] = ""
-    return named.tolist()

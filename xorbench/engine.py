@@ -119,7 +119,7 @@ class BatchResult:
     final_loss: np.ndarray  # (B, N)
     accuracy: np.ndarray  # (B, N) fraction of patterns on the right side of 0.5
     grad_norm: np.ndarray  # (B, N) ‖∇E‖₂ over all parameters, full batch
-    failure: np.ndarray  # (B, N) int8 codes into diagnose.FAILURE_LABELS
+    failure: np.ndarray  # (B, N) int8 codes into schema.FAILURE_LABELS
     diverged: np.ndarray  # (B, N) bool
     outputs: np.ndarray  # (B, P, N) final outputs per pattern
     params: np.ndarray  # (B, D, N) final parameters (θ layout above)

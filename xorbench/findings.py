@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from xorbench import analysis
-from xorbench.diagnose import FAILURES, TWO_INPUT_NAMES
+from xorbench import analysis, schema
 from xorbench.formatting import percent
 from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
+from xorbench.schema import FAILURES, function_name
 from xorbench.tasks import TASKS, make_task
 
 FAILURE_MEANINGS = dict(FAILURES)
@@ -31,7 +31,7 @@ def target_name(task: str) -> tuple[str, str]:
     """(how the report names a task, the ``learned`` value of a network that solves it)."""
     spec = make_task(TASKS.parse(task))
     bits = "".join(str(int(t)) for t in spec.targets)
-    learned = TWO_INPUT_NAMES.get(bits, bits) if len(bits) == 4 else bits
+    learned = function_name(bits)
     return (learned if len(bits) == 4 else task), learned
 
 
@@ -103,7 +103,7 @@ def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
 def _ranked(board: pd.DataFrame) -> pd.DataFrame:
     """Settings best first: rate, then the interval's lower end, then speed."""
     return analysis.natural_sort(board, ["rate", "ci_low", "median_epoch_solved",
-                                         *analysis.CONFIG_AXES], descending=("rate", "ci_low"))
+                                         *schema.CONFIG_COLUMNS], descending=("rate", "ci_low"))
 
 
 def _most_reliable(board: pd.DataFrame, name: Callable[[dict], str], task: str) -> str:
@@ -146,7 +146,7 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
     Returns the config_ids named, and the sentences: each setting's dominant
     failure mode with its meaning and its most common learned function.
     """
-    never = analysis.natural_sort(board[board["rate"] == 0], analysis.CONFIG_AXES)
+    never = analysis.natural_sort(board[board["rate"] == 0], schema.CONFIG_COLUMNS)
     if never.empty:
         chosen = _ranked(board).iloc[::-1].head(3)
         chosen = chosen[chosen["rate"] < 1]

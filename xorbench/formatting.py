@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xorbench.analysis import LEADERBOARD_STAT_COLUMNS
 from xorbench.choices import format_number
+from xorbench.schema import LEADERBOARD_STAT_COLUMNS
 
 
 def percent(x: float, sep: str = " ") -> str:

@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 
 from xorbench import analysis
 from xorbench.choices import format_number
-from xorbench.diagnose import FAILURE_LABELS
+from xorbench.schema import FAILURE_LABELS
 
 # Okabe & Ito's colour-blind-safe colours, one per outcome, the same in every plot.
 FAILURE_COLORS = {

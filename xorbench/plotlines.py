@@ -21,7 +21,7 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from xorbench import analysis
+from xorbench import analysis, schema
 from xorbench.plotkit import (
     LINE_PALETTE,
     add_titles,
@@ -142,7 +142,7 @@ def settings_of_interest(summary: pd.DataFrame, n_best: int = 4, n_worst: int = 
     largest budget (those take the place of the best and worst ones).
     """
     board = at_largest_budget(summary)
-    keys = ["rate", "ci_low", "median_epoch_solved", *analysis.CONFIG_AXES]
+    keys = ["rate", "ci_low", "median_epoch_solved", *schema.CONFIG_COLUMNS]
     ranked = analysis.natural_sort(board, keys, descending=("rate", "ci_low"))
     gain: list[str] = []
     if n_gain:
@@ -309,7 +309,7 @@ def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
     ends at (budget, rate): the seeds that never solve keep it below 100 %.
     """
     last = at_largest_budget(runs)
-    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in last.columns]]
+    keep = ["config_id", *[c for c in schema.CONFIG_COLUMNS if c in last.columns]]
     pieces = []
     for _config_id, part in last.groupby("config_id", sort=False):
         n = len(part)

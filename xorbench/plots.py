@@ -32,9 +32,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from xorbench import analysis
+from xorbench import analysis, schema
 from xorbench.boundaries import decision_boundaries, gallery_runs, network_output
-from xorbench.diagnose import FAILURE_LABELS
 from xorbench.files import atomic_write_bytes, ensure_folder
 from xorbench.plotdata import PLOT_NAMES, PlotData, load_plot_data, read_params
 from xorbench.plotkit import (
@@ -68,6 +67,7 @@ from xorbench.plotlines import (
     learning_curves,
     rate_vs_budget,
 )
+from xorbench.schema import FAILURE_LABELS
 
 __all__ = [
     "PLOT_NAMES", "PlotData", "decision_boundaries", "draw_all", "ecdf_frame",
@@ -263,10 +263,10 @@ def failure_frame(summary: pd.DataFrame, all_budgets: bool = False) -> pd.DataFr
     One row per configuration (× budget) × outcome (``none`` = solved) with ``share`` in %.
     """
     data = summary if all_budgets else at_largest_budget(summary)
-    keep = ["config_id", *[c for c in analysis.CONFIG_AXES if c in data.columns], "epochs",
+    keep = ["config_id", *[c for c in schema.CONFIG_COLUMNS if c in data.columns], "epochs",
             "rate"]
-    counts = data[keep + analysis.FAILURE_COUNT_COLUMNS + ["n_runs"]]
-    long = counts.melt(id_vars=[*keep, "n_runs"], value_vars=analysis.FAILURE_COUNT_COLUMNS,
+    counts = data[keep + schema.FAILURE_COUNT_COLUMNS + ["n_runs"]]
+    long = counts.melt(id_vars=[*keep, "n_runs"], value_vars=schema.FAILURE_COUNT_COLUMNS,
                        var_name="failure", value_name="count")
     long["failure"] = long["failure"].str.removeprefix("n_")
     long["share"] = long["count"] / long["n_runs"] * 100
@@ -288,7 +288,7 @@ def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
     selection = ""
     if n_settings / n_facets > MAX_BARS or n_facets > MAX_FACETS:
         board = at_largest_budget(summary)
-        worst = analysis.natural_sort(board, ["rate", *analysis.CONFIG_AXES])
+        worst = analysis.natural_sort(board, ["rate", *schema.CONFIG_COLUMNS])
         keep = set(worst["config_id"].head(MAX_BARS))
         data = data[data["config_id"].isin(keep)]
         selection = f" (the {len(keep)} least reliable of {n_settings} settings)"

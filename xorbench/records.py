@@ -1,7 +1,7 @@
-"""The tidy result schema, declared once, and engine results turned into rows.
+"""Engine results turned into tidy rows (:mod:`xorbench.schema`'s columns and dtypes).
 
-One row per run × epoch budget; column names and order live here and nowhere
-else. Nothing time-dependent goes into a row, so equal sweeps write equal bytes.
+One row per run × epoch budget. Nothing time-dependent goes into a row, so equal
+sweeps write equal bytes.
 """
 
 from __future__ import annotations
@@ -12,57 +12,8 @@ import numpy as np
 import pandas as pd
 
 from xorbench.config import RunConfig
-from xorbench.diagnose import FAILURE_LABELS, learned_names
 from xorbench.engine import BatchResult
-
-# The configuration's axes, as CSV columns, in order.
-AXIS_COLUMNS = [
-    "task", "arch", "hidden", "activation", "output", "init", "bias_init", "lr",
-    "optimizer", "loss", "batch", "criterion",
-]
-RESULT_COLUMNS = [
-    "solved", "epoch_solved", "final_loss", "accuracy", "failure", "learned", "grad_norm",
-]
-# Columns after the y_<pattern> outputs (DESIGN allows extra columns at the end).
-EXTRA_COLUMNS = ["dtype"]
-
-# What identifies one setting in a summary: every axis, the budget included.
-SETTING_COLUMNS = [*AXIS_COLUMNS, "dtype", "epochs"]
-
-
-def run_columns(pattern_names: list[str]) -> list[str]:
-    """All runs.csv columns in order, for a task with these pattern names."""
-    outputs = [f"y_{p}" for p in pattern_names]
-    return ["sweep", "config_id", *AXIS_COLUMNS, "epochs", "seed", *RESULT_COLUMNS,
-            *outputs, *EXTRA_COLUMNS]
-
-
-DTYPES = {
-    "sweep": "string",
-    "config_id": "string",
-    "task": "string",
-    "arch": "string",
-    "hidden": "string",
-    "activation": "string",
-    "output": "string",
-    "init": "string",
-    "bias_init": "string",
-    "lr": "float64",
-    "optimizer": "string",
-    "loss": "string",
-    "batch": "string",
-    "criterion": "string",
-    "epochs": "int64",
-    "seed": "int64",
-    "solved": "bool",
-    "epoch_solved": "Int64",
-    "final_loss": "float64",
-    "accuracy": "float64",
-    "failure": "string",
-    "learned": "string",
-    "grad_norm": "float64",
-    "dtype": "string",
-}
+from xorbench.schema import AXIS_COLUMNS, FAILURE_LABELS, RUN_DTYPES, learned_names
 
 
 @lru_cache(maxsize=65536)
@@ -134,7 +85,7 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
         columns[f"y_{name}"] = result.outputs[bud, p, net].astype(np.float64)
     columns["dtype"] = setup.dtype.label
     frame = pd.DataFrame(columns)
-    return frame.astype({k: v for k, v in DTYPES.items() if k in frame.columns})
+    return frame.astype({k: v for k, v in RUN_DTYPES.items() if k in frame.columns})
 
 
 def curves_frame(result: BatchResult) -> pd.DataFrame:

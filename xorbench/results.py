@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xorbench import analysis, records
+from xorbench import analysis, records, schema
 from xorbench.config import RunSpec, config_from_labels
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid
@@ -48,8 +48,8 @@ def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
                 sweep: str | None = None, keys: Sequence[RunKey] | None = None) -> pd.DataFrame:
     """The rows of ``frames`` that are runs of ``specs``, each once, in spec order.
 
-    Columns follow :func:`xorbench.records.run_columns` (several tasks' ``y_``
-    columns in pattern order), dtypes :data:`xorbench.records.DTYPES`; ``sweep``
+    Columns follow :func:`xorbench.schema.run_columns` (several tasks' ``y_``
+    columns in pattern order), dtypes :data:`xorbench.schema.RUN_DTYPES`; ``sweep``
     (when given) replaces the sweep name of rows reused from an earlier grid.
     """
     frames = [f for f in frames if len(f)]
@@ -66,22 +66,22 @@ def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
     if sweep is not None:
         runs["sweep"] = sweep
     runs = runs[_column_order(runs.columns)]
-    return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
+    return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
 
 
 def _column_order(columns: Iterable[str]) -> list[str]:
     """runs.csv order: the fixed columns, y_<pattern> by pattern, then the extras."""
     columns = list(columns)
-    fixed = [c for c in records.run_columns([]) if c not in records.EXTRA_COLUMNS]
+    fixed = [c for c in schema.run_columns([]) if c not in schema.EXTRA_COLUMNS]
     outputs = sorted((c for c in columns if c.startswith("y_")), key=lambda c: (len(c), c))
-    extras = [c for c in records.EXTRA_COLUMNS if c in columns]
+    extras = [c for c in schema.EXTRA_COLUMNS if c in columns]
     rest = sorted(set(columns) - {*fixed, *outputs, *extras})
     return [c for c in fixed if c in columns] + outputs + extras + rest
 
 
 def _empty_runs() -> pd.DataFrame:
-    columns = records.run_columns([])
-    return pd.DataFrame({c: pd.Series([], dtype=records.DTYPES.get(c, "float64"))
+    columns = schema.run_columns([])
+    return pd.DataFrame({c: pd.Series([], dtype=schema.RUN_DTYPES.get(c, "float64"))
                          for c in columns})
 
 
@@ -159,7 +159,7 @@ def grid_runs(runs: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     runs = runs.reset_index(drop=True)
     runs["sweep"] = grid.name
     runs = runs[_column_order(runs.columns)]
-    return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
+    return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
 
 
 def _folder_grid(results: ResultsDir) -> Grid:

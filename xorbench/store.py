@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import records
+from xorbench import schema
 from xorbench.csvtext import csv_text
 from xorbench.errors import ResultsError
 from xorbench.files import (
@@ -394,7 +394,7 @@ class ResultsDir:
         runs = self.read_part("runs")
         if runs.empty:
             return runs
-        return runs.astype({k: v for k, v in records.DTYPES.items() if k in runs.columns})
+        return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
 
     # outputs ----------------------------------------------------------------
 

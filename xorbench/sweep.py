@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import analysis, builds, compiled
+from xorbench import analysis, builds, compiled, schema
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS
@@ -360,7 +360,7 @@ def _select_curves(frames: Iterable[pd.DataFrame], runs: pd.DataFrame) -> pd.Dat
     frames = [f for f in frames if len(f)]
     if not frames or runs.empty:
         return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
-                             zip(analysis.CURVE_INPUT_COLUMNS,
+                             zip(schema.CURVE_INPUT_COLUMNS,
                                  ["string", "int64", "int64", "float64"], strict=True)})
     rows = pd.concat(frames, ignore_index=True)
     largest = runs.groupby("config_id", sort=False)["epochs"].max()

@@ -1,0 +1,160 @@
+"""The tidy result schema, declared once: every column, its order and dtype, and the labels.
+
+``runs.csv`` has one row per run × epoch budget, ``summary.csv`` one per
+configuration × budget, ``curves.csv`` one per configuration × log-spaced epoch.
+Column names and order live here and nowhere else; so do the failure labels (in the
+order their rules are tried) and the names of the boolean functions a network can
+learn. A leaf: it imports nothing of xorbench's, so every layer may read it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- runs.csv ---------------------------------------------------------------------
+
+# The configuration's axes, as CSV columns, in order.
+AXIS_COLUMNS = [
+    "task", "arch", "hidden", "activation", "output", "init", "bias_init", "lr",
+    "optimizer", "loss", "batch", "criterion",
+]
+RESULT_COLUMNS = [
+    "solved", "epoch_solved", "final_loss", "accuracy", "failure", "learned", "grad_norm",
+]
+# Columns after the y_<pattern> outputs (DESIGN allows extra columns at the end).
+EXTRA_COLUMNS = ["dtype"]
+# What identifies a configuration (seed and budget excluded), in output and sort order.
+CONFIG_COLUMNS = [*AXIS_COLUMNS, "dtype"]
+# ... and one setting in a summary: the budget too.
+SETTING_COLUMNS = [*CONFIG_COLUMNS, "epochs"]
+# What identifies a run.
+KEY_COLUMNS = ["config_id", "seed", "epochs"]
+
+
+def run_columns(pattern_names: list[str]) -> list[str]:
+    """All runs.csv columns in order, for a task with these pattern names."""
+    outputs = [f"y_{p}" for p in pattern_names]
+    return ["sweep", "config_id", *AXIS_COLUMNS, "epochs", "seed", *RESULT_COLUMNS,
+            *outputs, *EXTRA_COLUMNS]
+
+
+# Each runs.csv column's pandas dtype (y_<pattern> columns: float64).
+RUN_DTYPES = {
+    "sweep": "string",
+    "config_id": "string",
+    "task": "string",
+    "arch": "string",
+    "hidden": "string",
+    "activation": "string",
+    "output": "string",
+    "init": "string",
+    "bias_init": "string",
+    "lr": "float64",
+    "optimizer": "string",
+    "loss": "string",
+    "batch": "string",
+    "criterion": "string",
+    "epochs": "int64",
+    "seed": "int64",
+    "solved": "bool",
+    "epoch_solved": "Int64",
+    "final_loss": "float64",
+    "accuracy": "float64",
+    "failure": "string",
+    "learned": "string",
+    "grad_norm": "float64",
+    "dtype": "string",
+}
+
+# --- failure labels -----------------------------------------------------------------
+
+# (label, meaning), in the order their rules are tried: the first that matches wins.
+FAILURES: tuple[tuple[str, str], ...] = (
+    ("none", "solved"),
+    ("diverged", "loss or a parameter became non-finite"),
+    ("symmetric", "the hidden units of a layer are identical: symmetry was never broken"),
+    ("dead", "a hidden layer has zero derivative and a constant output on every pattern"),
+    ("saturated", "most hidden units have a tiny derivative on most patterns"),
+    ("stuck", "no progress: a near-zero gradient on a flat loss (plateau, saddle, local "
+              "minimum), or a loss that did not fall over the second half of the budget"),
+    ("slow", "loss still falling at the end of the budget: more epochs would likely help"),
+)
+FAILURE_LABELS = tuple(label for label, _ in FAILURES)
+FAILURE_CODE = {label: code for code, label in enumerate(FAILURE_LABELS)}
+
+# --- summary.csv, curves.csv, the leaderboard ---------------------------------------------
+
+CONFIG_KEY_COLUMNS = ["config_id", *CONFIG_COLUMNS]
+# summary.csv: the configuration, the budget, then the statistics.
+SUMMARY_KEY_COLUMNS = [*CONFIG_KEY_COLUMNS, "epochs"]
+FAILURE_COUNT_COLUMNS = [f"n_{label}" for label in FAILURE_LABELS]
+SUMMARY_STAT_COLUMNS = [
+    "n_runs", "n_solved", "rate", "ci_low", "ci_high",
+    "median_epoch_solved", "p90_epoch_solved", "median_final_loss",
+    *FAILURE_COUNT_COLUMNS,
+]
+SUMMARY_COLUMNS = [*SUMMARY_KEY_COLUMNS, *SUMMARY_STAT_COLUMNS]
+SUMMARY_STAT_DTYPES = {c: "int64" if c.startswith("n_") else "float64"
+                       for c in SUMMARY_STAT_COLUMNS}
+# curves.csv: long-form loss rows per run in, statistics per configuration and epoch out.
+CURVE_INPUT_COLUMNS = ["config_id", "seed", "epoch", "loss"]
+CURVE_INPUT_DTYPES = {"config_id": "string", "seed": "int64", "epoch": "int64",
+                      "loss": "float64"}
+CURVE_STAT_COLUMNS = ["n_runs", "frac_solved", "loss_median", "loss_q25", "loss_q75"]
+CURVE_COLUMNS = [*CONFIG_KEY_COLUMNS, "epoch", *CURVE_STAT_COLUMNS]
+CURVE_STAT_DTYPES = {"epoch": "int64", "n_runs": "int64"} | {
+    c: "float64" for c in CURVE_STAT_COLUMNS if c != "n_runs"}
+# The leaderboard: after the varying axes and the budget.
+LEADERBOARD_STAT_COLUMNS = [
+    "rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved", "top_failure",
+]
+
+# --- what a network learned -------------------------------------------------------------
+
+# Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11
+# (first input A, second B).
+TWO_INPUT_NAMES: dict[str, str] = {
+    "0000": "FALSE",
+    "0001": "AND",
+    "0010": "A AND NOT B",
+    "0011": "A",
+    "0100": "NOT A AND B",
+    "0101": "B",
+    "0110": "XOR",
+    "0111": "OR",
+    "1000": "NOR",
+    "1001": "XNOR",
+    "1010": "NOT B",
+    "1011": "A OR NOT B",
+    "1100": "NOT A",
+    "1101": "NOT A OR B",
+    "1110": "NAND",
+    "1111": "TRUE",
+}
+
+
+def function_name(bits: str) -> str:
+    """The ``learned`` name of a truth table over the patterns in order: ``"0111"`` →
+    ``OR``; a table over more than two inputs is its bit string."""
+    return TWO_INPUT_NAMES.get(bits, bits) if len(bits) == 4 else bits
+
+
+def learned_names(outputs: np.ndarray) -> list[str]:
+    """The boolean function each network computes, thresholding its outputs at 0.5.
+
+    ``outputs`` is (P, N). Two-input functions get their name (``OR``, ``NOT B``);
+    larger ones the bit string over the patterns in order. A network with a
+    non-finite output computes nothing: ``""``.
+    """
+    bits = outputs > 0.5
+    finite = np.isfinite(outputs).all(axis=0)
+    if bits.shape[1] == 0:
+        return []
+    # networks computing the same function are named once: a batch has few functions
+    packed = np.packbits(bits, axis=0).T  # (N, ⌈P/8⌉): one row of bits per network
+    _, first, which = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
+    names = np.array([function_name(t) for t in texts], object)
+    named = names[which.ravel()]
+    named[~finite] = ""
+    return named.tolist()
