@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xorbench.choices import Choice, format_number
+from xorbench.config.choices import Choice, format_number
 from xorbench.config import (
     DEFAULTS,
     TABLES,

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from xorbench import compiled, kernel
-from xorbench.activations import ACTIVATIONS
+from xorbench.config.activations import ACTIVATIONS
 from xorbench.config import make_config
-from xorbench.criteria import CRITERIA
+from xorbench.config.criteria import CRITERIA
 from xorbench.engine import Setup
-from xorbench.losses import LOSSES
+from xorbench.config.losses import LOSSES
 from xorbench.network import n_params
-from xorbench.optimizers import OPTIMIZERS
+from xorbench.config.optimizers import OPTIMIZERS
 
 
 def test_layout_gives_every_layer_its_rows_of_theta_and_its_units():

@@ -10,7 +10,7 @@ import pytest
 from xorbench import diagnose, schema
 from xorbench.diagnose import classify, layer_flags
 from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
-from xorbench.tasks import TASKS, make_task
+from xorbench.config.tasks import TASKS, make_task
 
 # ------------------------------------------------------------ classify
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xorbench.choices import Choice
+from xorbench.config.choices import Choice
 from xorbench.config import DEFAULTS, config_from_labels, make_config
 from xorbench.errors import GridError, XorbenchError
 from xorbench.grid import (

@@ -12,7 +12,7 @@ import reference as ref
 from xorbench import compiled, kernel
 from xorbench.config import make_config
 from xorbench.engine import Setup
-from xorbench.optimizers import OPTIMIZERS
+from xorbench.config.optimizers import OPTIMIZERS
 
 VARIANTS = [*OPTIMIZERS, "momentum(0.5)", "nesterov(0.3)", "adam(0.8,0.99)"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from xorbench.errors import ChoiceError
-from xorbench.tasks import TASKS, all_patterns, make_task
+from xorbench.config.tasks import TASKS, all_patterns, make_task
 
 # Targets over the patterns 00, 01, 10, 11 (first input most significant).
 TRUTH = {

@@ -18,11 +18,11 @@ import numpy as np
 
 from xorbench import builds
 from xorbench.config import make_config
+from xorbench.config.tasks import all_patterns
 from xorbench.engine import Member, Setup, check_memory, train_batch
 from xorbench.errors import XorbenchError
 from xorbench.grid import default_grid, loads_grid
 from xorbench.network import layer_views, n_params
-from xorbench.tasks import all_patterns
 
 
 @dataclass(frozen=True)

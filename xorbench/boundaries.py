@@ -19,7 +19,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from xorbench import analysis
-from xorbench.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
+from xorbench.config.tasks import TASKS, make_task
+from xorbench.functions import forward
 from xorbench.network import n_params
 from xorbench.plotkit import (
     add_titles,
@@ -29,7 +31,6 @@ from xorbench.plotkit import (
     setting_namer,
     task_name,
 )
-from xorbench.tasks import TASKS, make_task
 
 
 def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
@@ -53,7 +54,7 @@ def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
             start += rows
             z = a @ W[:-1] + W[-1]  # (M, fan_out)
             a = np.empty_like(z)
-            (output_f if l == len(layers) - 1 else hidden_f).forward(z, a)
+            forward(output_f if l == len(layers) - 1 else hidden_f, z, a)
     return a[:, 0]
 
 

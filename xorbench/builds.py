@@ -22,18 +22,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from xorbench import compiled, kernel
-from xorbench.config import DTYPES
+from xorbench.config import DTYPES, Setup
 from xorbench.fused import Spec, source, spec_for
 from xorbench.network import layer_rows
-from xorbench.tasks import make_task
-
-if TYPE_CHECKING:
-    from xorbench.engine import Setup
 
 # Measured on this project's 2-vCPU Xeon: compiling one build, 2-1-1 to 3-4-1.
 BUILD_SECONDS = 10
@@ -67,7 +62,7 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
 def describe(setup: Setup) -> str:
     """A setup as its build fixes it, in words: ``2-2-1 sigmoid/sigmoid, mse, sgd,
     threshold, float64``."""
-    widths = "-".join(str(w) for w in (make_task(setup.task).n_inputs, *setup.hidden, 1))
+    widths = setup.arch
     return (f"{widths} {setup.activation.label}/{setup.output.label}, {setup.loss.label}, "
             f"{setup.optimizer.label}, {setup.criterion.label}, {setup.dtype.label}")
 

@@ -159,7 +159,7 @@ def train(
 
 
 def _targets(config) -> list[float]:
-    from xorbench.tasks import make_task
+    from xorbench.config.tasks import make_task
 
     return list(make_task(config.task).targets)
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from xorbench import kernel
+from xorbench.config import Setup
+from xorbench.config.losses import LOSSES
+from xorbench.config.optimizers import Adam, Rprop
 from xorbench.errors import XorbenchError
-from xorbench.losses import LOSSES
 from xorbench.network import layer_rows
-from xorbench.optimizers import Adam, Rprop
 
-if TYPE_CHECKING:
-    from xorbench.engine import Setup
 
 def check_compiler() -> None:
     """XorbenchError unless numba compiles: the training loop cannot run as Python (its

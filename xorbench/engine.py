@@ -29,60 +29,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xorbench import builds, compiled, diagnose, fused, kernel
-from xorbench.activations import ACTIVATIONS, make_activation
-from xorbench.choices import Choice
-from xorbench.config import DTYPES, RunConfig, updates_per_epoch
+from xorbench.config import DTYPES, Member, Setup, updates_per_epoch
+from xorbench.config.activations import ACTIVATIONS, make_activation
+from xorbench.config.choices import Choice
+from xorbench.config.inits import BIAS_INITS, INITS, draw
+from xorbench.config.tasks import make_task
 from xorbench.errors import XorbenchError
-from xorbench.inits import BIAS_INITS, INITS, draw
 from xorbench.network import layer_rows, layer_views, n_params
 from xorbench.numerics import sum_leading_inplace
 from xorbench.parallel import available_memory, format_bytes
 from xorbench.streams import DRAW_BLOCK_UPDATES, PatternOrders, stream
-from xorbench.tasks import make_task
 
 # Which rounding the engine's arithmetic follows: bumped whenever a change makes some
 # run's numbers differ in the last bits, so that a sweep never resumes shards of
 # another numerics into one table. 1: until η moved into the backward pass; 2: until
 # the compiled kernel (xorbench.kernel); 3: now.
 ENGINE_NUMERICS = 3
-
-@dataclass(frozen=True)
-class Setup:
-    """What every network in one batch shares: shapes and functions."""
-
-    task: Choice
-    hidden: tuple[int, ...]
-    activation: Choice
-    output: Choice
-    loss: Choice
-    optimizer: Choice
-    batch: Choice
-    criterion: Choice
-    dtype: Choice
-
-    @classmethod
-    def of(cls, config: RunConfig) -> Setup:
-        return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class Member:
-    """What may differ between the networks of a batch."""
-
-    lr: float
-    init: Choice
-    bias_init: Choice
-    seed: int
-
-    @classmethod
-    def of(cls, config: RunConfig, seed: int) -> Member:
-        return cls(config.lr, config.init, config.bias_init, seed)
-
-    def config(self, setup: Setup) -> RunConfig:
-        """The full configuration of this member within ``setup``."""
-        shared = {name: getattr(setup, name) for name in Setup.__dataclass_fields__}
-        return RunConfig(**shared, lr=self.lr, init=self.init, bias_init=self.bias_init)
-
 
 def log_epochs(max_epoch: int) -> list[int]:
     """1, 2, 3, 5, 10, 20, 30, 50, 100, ... up to ``max_epoch``: where curves are sampled."""
@@ -136,7 +98,7 @@ def bytes_per_network(setup: Setup) -> int:
     batches by it (:func:`xorbench.runner.memory_batch_size`).
     """
     task = make_task(setup.task)
-    widths = (task.n_inputs, *setup.hidden, 1)
+    widths = setup.widths
     n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
     elements = 4 * n_theta + 2 * n_patterns * n_units + 32 + 3 * (n_theta + n_patterns)
     return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
@@ -151,7 +113,7 @@ def lane_bytes(setup: Setup) -> int:
     lane's θ, gradient and optimizer state (4 D), each unit's pre-activation, activation
     and derivative on every pattern (3 P units), and the patterns themselves."""
     task = make_task(setup.task)
-    widths = (task.n_inputs, *setup.hidden, 1)
+    widths = setup.widths
     n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
     elements = 4 * n_theta + 3 * n_patterns * n_units + n_patterns * (task.n_inputs + 1)
     itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
@@ -166,7 +128,7 @@ def worker_bytes(setup: Setup, n_networks: int, n_budgets: int = 1) -> int:
     rows (runs, curves, final parameters as a frame: float64, a few copies while they
     are built and written)."""
     task = make_task(setup.task)
-    widths = (task.n_inputs, *setup.hidden, 1)
+    widths = setup.widths
     n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
     itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
     arrays = (4 + n_budgets) * n_theta + n_budgets * n_patterns + 2 * n_patterns * n_units + 64
@@ -184,7 +146,7 @@ def check_memory(setup: Setup, n_networks: int, n_budgets: int = 1) -> None:
     ``n_networks`` networks of ``setup`` at once fits in this process's free memory."""
     need, free = worker_bytes(setup, n_networks, n_budgets), available_memory()
     if need > free:
-        arch = "-".join(str(w) for w in (make_task(setup.task).n_inputs, *setup.hidden, 1))
+        arch = setup.arch
         raise XorbenchError(f"training {n_networks:,} {arch} network{'s' if n_networks > 1 else ''}"
                             f" at once needs about {format_bytes(need)}, more than the "
                             f"{format_bytes(free)} free here; train fewer or smaller networks")
@@ -229,7 +191,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         raise ValueError("a batch needs at least one network")
     task = make_task(setup.task)
     dtype = np.dtype(DTYPES.impl(setup.dtype))
-    widths = (task.n_inputs, *setup.hidden, 1)
+    widths = setup.widths
     n_nets, n_patterns, max_epoch = len(members), task.n_patterns, budgets[-1]
     hidden_act = make_activation(setup.activation, ACTIVATIONS)
 
@@ -348,7 +310,7 @@ def observe(setup: Setup, theta: np.ndarray) -> Observed:
     compiled.check_compiler()
     task = make_task(setup.task)
     dtype = np.dtype(DTYPES.impl(setup.dtype))
-    widths = (task.n_inputs, *setup.hidden, 1)
+    widths = setup.widths
     theta = np.array(theta, dtype=dtype, order="C")
     n_nets = theta.shape[1]
     observed = Observed.empty(task.n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from xorbench import analysis, schema
+from xorbench.config.tasks import TASKS, make_task
 from xorbench.formatting import percent
 from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
 from xorbench.schema import FAILURES, function_name
-from xorbench.tasks import TASKS, make_task
 
 FAILURE_MEANINGS = dict(FAILURES)
 DIVERGED = "(nothing: diverged)"  # the learned "function" of a network with NaN outputs

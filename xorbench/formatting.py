@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xorbench.choices import format_number
+from xorbench.config.choices import format_number
 from xorbench.schema import LEADERBOARD_STAT_COLUMNS
 
 

@@ -18,14 +18,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from xorbench import compiled, kernel
+from xorbench.config import Setup
+from xorbench.config.tasks import make_task
 from xorbench.network import layer_rows
-from xorbench.tasks import make_task
-
-if TYPE_CHECKING:
-    from xorbench.engine import Setup
 
 # Builds larger than this (patterns × units, each a written-out activation) take too
 # long to compile and spill registers; their setups stay with the kernel.
@@ -58,7 +55,7 @@ def spec_for(setup: Setup) -> Spec | None:
         return None
     task = make_task(setup.task)
     codes = compiled.codes(setup)
-    spec = Spec((task.n_inputs, *setup.hidden, 1),
+    spec = Spec(setup.widths,
                 tuple(tuple(bool(x != 0) for x in row) for row in task.inputs),
                 int(codes[kernel.HIDDEN]), int(codes[kernel.OUTPUT]), int(codes[kernel.LOSS]),
                 int(codes[kernel.CRITERION]), int(codes[kernel.OPTIMIZER]))

@@ -9,7 +9,7 @@ per architecture, so only a list of lists is an axis of it.
 Validation happens once, before anything runs (:mod:`xorbench.gridparse`):
 every problem in the file is collected and raised together as one
 :class:`~xorbench.errors.GridError`. After that, values are canonical (parsed
-:class:`~xorbench.choices.Choice`, width tuples, floats, ints) and the rest of
+:class:`~xorbench.config.choices.Choice`, width tuples, floats, ints) and the rest of
 the code trusts them.
 
 Expansion order (:func:`expand`) is deterministic: sub-grids in file order; in

@@ -17,7 +17,6 @@ from itertools import product
 from pathlib import Path
 from typing import NamedTuple
 
-from xorbench.choices import Choice, did_you_mean, format_number
 from xorbench.config import (
     COMBINATION_RULES,
     DEFAULTS,
@@ -29,6 +28,7 @@ from xorbench.config import (
     parse_lr,
     parse_seed,
 )
+from xorbench.config.choices import Choice, did_you_mean, format_number
 from xorbench.errors import ChoiceError, GridError
 
 CONFIG_AXES: tuple[str, ...] = tuple(f.name for f in fields(RunConfig))

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from xorbench import analysis
-from xorbench.choices import format_number
+from xorbench.config.choices import format_number
 from xorbench.schema import FAILURE_LABELS
 
 # Okabe & Ito's colour-blind-safe colours, one per outcome, the same in every plot.

@@ -19,6 +19,7 @@ import pandas as pd
 
 from xorbench import fused, records
 from xorbench.config import RunConfig, RunSpec, make_config, updates_per_epoch
+from xorbench.config.tasks import make_task
 from xorbench.engine import (
     KERNEL_LANES,
     Member,
@@ -37,7 +38,6 @@ from xorbench.parallel import (
     drain,
     format_bytes,
 )
-from xorbench.tasks import make_task
 
 # A batch's arrays (engine.bytes_per_network × networks) should stay near this size.
 BATCH_BYTES = 16 * 2**20
@@ -158,7 +158,7 @@ def fit_workers(setups: Iterable[tuple[Setup, int]], jobs: int, memory: int) -> 
         return max(1, jobs)
     setup, most = max(need.items(), key=lambda item: item[1])
     if most > memory:
-        arch = "-".join(str(w) for w in (_n_inputs(setup), *setup.hidden, 1))
+        arch = setup.arch
         raise XorbenchError(
             f"hidden = {list(setup.hidden)}: training {arch} networks needs about "
             f"{format_bytes(most)} in one worker (the training loop keeps {KERNEL_LANES} "
@@ -244,7 +244,7 @@ def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float
         n_inputs = _n_inputs(setup)
         n_patterns = 2**n_inputs
         rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
-        weights = n_params((n_inputs, *setup.hidden, 1))
+        weights = n_params(setup.widths)
         batches = math.ceil(networks / min(memory_batch_size(setup), fair_share, networks))
         mean_epochs = network_epochs / networks
         cost += updates_per_epoch(setup.batch, n_patterns) * (
@@ -313,7 +313,7 @@ def estimated_cost(plan: BatchPlan) -> float:
     setup = plan.setup
     n_patterns = 2 ** _n_inputs(setup)
     rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
-    weights = n_params((_n_inputs(setup), *setup.hidden, 1))
+    weights = n_params(setup.widths)
     per_update = FIXED_COST_NETWORKS + len(plan.members) * rows * weights / 9
     return plan.budgets[-1] * updates_per_epoch(setup.batch, n_patterns) * per_update
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xorbench.choices import Choice
 from xorbench.config import updates_per_epoch
+from xorbench.config.choices import Choice
 
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
 # (a whole number of epochs), so the draws never depend on the epoch budget.

@@ -2,81 +2,25 @@
 
 A :class:`RunConfig` is everything that defines a run except its seed and epoch
 budget. Raw values (strings from TOML or the command line) become a RunConfig in
-exactly one place, :func:`make_config`; after that the code trusts it.
+exactly one place, :func:`make_config`; after that the code trusts it. A
+:class:`Setup` is what the networks of one engine batch share, a :class:`Member`
+what may differ between them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 
-from xorbench.activations import ACTIVATIONS, OUTPUTS
-from xorbench.choices import Choice, Entry, Param, Table, did_you_mean
-from xorbench.criteria import CRITERIA
+from xorbench.config.choices import Choice, did_you_mean
+from xorbench.config.optimizers import OPTIMIZERS
+from xorbench.config.tables import DEFAULTS, TABLES
+from xorbench.config.tasks import make_task
+from xorbench.config.values import parse_hidden, parse_lr
 from xorbench.errors import ChoiceError
-from xorbench.inits import BIAS_INITS, INITS
-from xorbench.losses import LOSSES
-from xorbench.optimizers import OPTIMIZERS
-from xorbench.tasks import TASKS, make_task
-
-BATCHES = Table.of(
-    "batch",
-    Entry("full", doc="one update per epoch from all patterns"),
-    Entry("online", doc="one update per pattern, every pattern once per epoch, shuffled"),
-    Entry(
-        "sampled",
-        (Param("n", int, None, 1, 10**7),),
-        doc="n patterns drawn with replacement per epoch, one update each",
-    ),
-)
-
-def updates_per_epoch(batch: Choice, n_patterns: int) -> int:
-    """Parameter updates in one epoch: 1 (full), P (online) or n (sampled(n))."""
-    if batch.name == "full":
-        return 1
-    return n_patterns if batch.name == "online" else batch.args[0]
-
-
-DTYPES = Table.of(
-    "dtype",
-    Entry("float64", impl="float64"),
-    Entry("float32", impl="float32", doc="about twice as fast; results differ in the last bits"),
-)
-
-# Grid key → the table its values come from (hidden, lr, epochs, seeds are numbers).
-TABLES: dict[str, Table] = {
-    "task": TASKS,
-    "activation": ACTIVATIONS,
-    "output": OUTPUTS,
-    "init": INITS,
-    "bias_init": BIAS_INITS,
-    "optimizer": OPTIMIZERS,
-    "loss": LOSSES,
-    "batch": BATCHES,
-    "criterion": CRITERIA,
-    "dtype": DTYPES,
-}
-
-DEFAULTS: dict[str, object] = {
-    "task": "xor",
-    "hidden": (2,),
-    "activation": "sigmoid",
-    "output": "sigmoid",
-    "init": "xavier",
-    "bias_init": "zeros",
-    "lr": 0.5,
-    "optimizer": "sgd",
-    "loss": "mse",
-    "batch": "full",
-    "criterion": "threshold",
-    "dtype": "float64",
-}
-
-MAX_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -101,14 +45,19 @@ class RunConfig:
         return make_task(self.task).n_inputs
 
     @property
+    def widths(self) -> tuple[int, ...]:
+        """Every layer's width, inputs to output: (2, 2, 1) for 2-2-1."""
+        return (self.n_inputs, *self.hidden, 1)
+
+    @property
     def arch(self) -> str:
         """The full shape, e.g. ``2-2-1``; ``2-1`` without a hidden layer."""
-        return "-".join(str(w) for w in (self.n_inputs, *self.hidden, 1))
+        return arch_text(self.widths)
 
     @property
     def hidden_label(self) -> str:
         """Hidden widths as text, e.g. ``2`` or ``2-2``; ``0`` for none."""
-        return "-".join(str(w) for w in self.hidden) or "0"
+        return hidden_text(self.hidden)
 
     def labels(self) -> dict[str, object]:
         """Every axis as its canonical CSV value."""
@@ -130,81 +79,62 @@ class RunConfig:
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def parse_hidden(value: object, key: str = "hidden") -> tuple[int, ...]:
-    """``2`` → (2,); ``[2, 2]`` → (2, 2); ``[]`` → (); ``"2-2"`` → (2, 2)."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            parts = [] if text in ("", "0", "none") else [int(p) for p in text.split("-")]
-        except ValueError:
-            raise ChoiceError(key, value, "must be widths like 2 or 2-2 (0 for none)") from None
-        value = parts
-    if isinstance(value, bool):
-        raise ChoiceError(key, value, "must be an integer width or a list of widths")
-    if isinstance(value, int):
-        value = [value]
-    if not isinstance(value, list | tuple) or not all(
-        isinstance(w, int) and not isinstance(w, bool) for w in value
-    ):
-        raise ChoiceError(key, value, "must be an integer width or a list of integer widths")
-    for w in value:
-        if not 1 <= w <= MAX_WIDTH:
-            raise ChoiceError(key, value, f"widths must be between 1 and {MAX_WIDTH}, got {w}")
-    return tuple(value)
+def arch_text(widths: tuple[int, ...]) -> str:
+    """``2-2-1``: the widths of a network, inputs to output, as the ``arch`` column writes
+    them."""
+    return "-".join(str(w) for w in widths)
 
 
-# Learning rates outside this range mean nothing for these networks, and inside it
-# the engine's k·η (k a power of two from 1/256 to 2) is a normal float32 number.
-LR_RANGE = (1e-30, 1e30)
+def hidden_text(hidden: tuple[int, ...]) -> str:
+    """``2`` or ``2-2``: hidden widths as the ``hidden`` column writes them; ``0`` for none."""
+    return "-".join(str(w) for w in hidden) or "0"
 
 
-def parse_lr(value: object, key: str = "lr") -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ChoiceError(key, value, "must be a positive number")
-    if not math.isfinite(value) or value <= 0:
-        raise ChoiceError(key, value, "must be a positive, finite number")
-    low, high = LR_RANGE
-    if not low <= value <= high:
-        raise ChoiceError(key, value, f"must be between {low:g} and {high:g}")
-    return float(value)
+@dataclass(frozen=True)
+class Setup:
+    """What every network in one engine batch shares: shapes and functions."""
+
+    task: Choice
+    hidden: tuple[int, ...]
+    activation: Choice
+    output: Choice
+    loss: Choice
+    optimizer: Choice
+    batch: Choice
+    criterion: Choice
+    dtype: Choice
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Setup:
+        return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
+
+    @cached_property
+    def widths(self) -> tuple[int, ...]:
+        """Every layer's width, inputs to output."""
+        return (make_task(self.task).n_inputs, *self.hidden, 1)
+
+    @property
+    def arch(self) -> str:
+        return arch_text(self.widths)
 
 
-# Epoch budgets: at most a billion (a run records its loss at log-spaced epochs only,
-# so a budget costs time, never memory).
-MAX_EPOCHS = 10**9
-# Seeds: 0 .. 2³² − 1, the range every library's seed function accepts (NumPy's
-# legacy np.random.seed among them).
-MAX_SEED = 2**32 - 1
-# Seeds per configuration: a million (seeds = N means 0 .. N − 1).
-MAX_SEEDS = 1_000_000
+@dataclass(frozen=True)
+class Member:
+    """What may differ between the networks of a batch."""
 
+    lr: float
+    init: Choice
+    bias_init: Choice
+    seed: int
 
-def parse_epochs(value: object, key: str = "epochs") -> int:
-    """An epoch budget: an integer from 1 to :data:`MAX_EPOCHS`."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ChoiceError(key, value, f"must be an integer number of epochs from 1 to "
-                          f"{MAX_EPOCHS:,}")
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and 1 <= value <= MAX_EPOCHS:
-            raise ChoiceError(key, value, f"must be an integer number of epochs ≥ 1; "
-                              f"write {int(value)}")
-        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
-    if value < 1:
-        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
-    if value > MAX_EPOCHS:
-        raise ChoiceError(key, value, f"must be at most {MAX_EPOCHS:,} epochs")
-    return value
+    @classmethod
+    def of(cls, config: RunConfig, seed: int) -> Member:
+        return cls(config.lr, config.init, config.bias_init, seed)
 
-
-def parse_seed(value: object, key: str = "seed") -> int:
-    """A seed: an integer from 0 to :data:`MAX_SEED`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ChoiceError(key, value, "seeds must be non-negative integers")
-    if value < 0:
-        raise ChoiceError(key, value, "seeds must be non-negative integers")
-    if value > MAX_SEED:
-        raise ChoiceError(key, value, f"seeds must be at most 2**32 - 1 = {MAX_SEED:,}")
-    return value
+    def config(self, setup: Setup) -> RunConfig:
+        """The full configuration of this member within ``setup``."""
+        shared = {name: getattr(setup, name) for name in Setup.__dataclass_fields__}
+        return RunConfig(**shared, lr=self.lr, init=self.init, bias_init=self.bias_init)
 
 
 def make_config(raw: Mapping[str, object] | None = None, **overrides: object) -> RunConfig:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xorbench.choices import Entry, Param, Table
+from xorbench.config.choices import Entry, Param, Table
 
 
 class Optimizer:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from xorbench.choices import Choice, Entry, Param, Table
+from xorbench.config.choices import Choice, Entry, Param, Table
 
 
 def _uniform(rng, fan_in, fan_out, shape, low, high):

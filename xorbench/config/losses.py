@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xorbench.choices import Entry, Table
+from xorbench.config.choices import Entry, Table
 
 
 @dataclass(frozen=True)

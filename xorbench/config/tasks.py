@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xorbench.choices import Choice, Entry, Param, Table
+from xorbench.config.choices import Choice, Entry, Param, Table
 
 
 @dataclass(frozen=True)

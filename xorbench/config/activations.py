@@ -1,9 +1,8 @@
 """Activation functions, one table entry each: names, parameters, saturation levels.
 
-The arithmetic lives in the compiled kernel (:func:`xorbench.kernel.activate`,
-formulas there), so that training, recorded outputs and decision boundaries all
-use the same bits; an :class:`Activation` evaluates it on any array through the
-kernel (``forward``, ``derivative``), for decision boundaries and tests.
+The arithmetic lives in the compiled kernel (``xorbench.kernel.activate``, formulas
+there), so that training, recorded outputs and decision boundaries all use the same
+bits; ``xorbench.functions.activation_values`` evaluates it on any array.
 """
 
 from __future__ import annotations
@@ -11,9 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import numpy as np
-
-from xorbench.choices import Choice, Entry, Param, Table
+from xorbench.config.choices import Choice, Entry, Param, Table
 
 
 @dataclass(frozen=True)
@@ -34,27 +31,6 @@ class Activation:
             "linear": 0.0,  # never saturates
         }.get(self.name, 1.0)
         return 0.01 * largest
-
-    def values(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """f(z) and f′(z), each shaped like ``z``, in float32 if z is, else float64."""
-        from xorbench import compiled, kernel  # numba loads only when something computes
-
-        compiled.check_compiler()
-        z = np.asarray(z)
-        dtype = np.float32 if z.dtype == np.float32 else np.float64
-        flat = np.ascontiguousarray(z, dtype).ravel()
-        a, fp = np.empty_like(flat), np.empty_like(flat)
-        consts = compiled.activation_constants(self.alpha, flat.dtype)
-        kernel.activation_values(compiled.ACTIVATION_CODES[self.name], consts, flat, a, fp)
-        return a.reshape(z.shape), fp.reshape(z.shape)
-
-    def forward(self, z: np.ndarray, out: np.ndarray) -> None:
-        """out = f(z)."""
-        out[...] = self.values(z)[0]
-
-    def derivative(self, z: np.ndarray, out: np.ndarray) -> None:
-        """out = f′(z)."""
-        out[...] = self.values(z)[1]
 
 
 def _entry(name: str, params: tuple[Param, ...] = (), doc: str = "") -> Entry:

@@ -1,0 +1,35 @@
+"""The training loop's own activations, evaluated on any array (decision boundaries, tests).
+
+:class:`~xorbench.config.activations.Activation` names a function; its arithmetic is
+the compiled kernel's (:func:`xorbench.kernel.activate`), so what a plot or a test
+computes from stored parameters has the bits training had.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xorbench import compiled, kernel
+from xorbench.config.activations import Activation
+
+
+def activation_values(activation: Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(z) and f′(z), each shaped like ``z``, in float32 if z is, else float64."""
+    compiled.check_compiler()
+    z = np.asarray(z)
+    dtype = np.float32 if z.dtype == np.float32 else np.float64
+    flat = np.ascontiguousarray(z, dtype).ravel()
+    a, fp = np.empty_like(flat), np.empty_like(flat)
+    consts = compiled.activation_constants(activation.alpha, flat.dtype)
+    kernel.activation_values(compiled.ACTIVATION_CODES[activation.name], consts, flat, a, fp)
+    return a.reshape(z.shape), fp.reshape(z.shape)
+
+
+def forward(activation: Activation, z: np.ndarray, out: np.ndarray) -> None:
+    """out = f(z), into any buffer (a strided view too)."""
+    out[...] = activation_values(activation, z)[0]
+
+
+def derivative(activation: Activation, z: np.ndarray, out: np.ndarray) -> None:
+    """out = f′(z)."""
+    out[...] = activation_values(activation, z)[1]
