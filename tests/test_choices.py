@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from xorbench.config.choices import Choice, format_number
 from xorbench.config import (
     DEFAULTS,
     TABLES,
@@ -15,6 +14,7 @@ from xorbench.config import (
     parse_hidden,
     parse_lr,
 )
+from xorbench.config.choices import Choice, format_number
 from xorbench.errors import ChoiceError
 
 # A valid example of every entry that has a required parameter.

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from xorbench import compiled, kernel
-from xorbench.config.activations import ACTIVATIONS
 from xorbench.config import make_config
+from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.criteria import CRITERIA
-from xorbench.engine import Setup
 from xorbench.config.losses import LOSSES
-from xorbench.network import n_params
 from xorbench.config.optimizers import OPTIMIZERS
+from xorbench.engine import Setup
+from xorbench.network import n_params
 
 
 def test_layout_gives_every_layer_its_rows_of_theta_and_its_units():

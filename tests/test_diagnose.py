@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from xorbench import diagnose, schema
+from xorbench.config.tasks import TASKS, make_task
 from xorbench.diagnose import classify, layer_flags
 from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
-from xorbench.config.tasks import TASKS, make_task
 
 # ------------------------------------------------------------ classify
 

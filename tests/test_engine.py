@@ -15,14 +15,14 @@ import pytest
 import reference as ref
 
 from xorbench import engine, network
-from xorbench.config.activations import ACTIVATIONS, OUTPUTS
 from xorbench.config import config_problems, make_config
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.config.activations import ACTIVATIONS, OUTPUTS
 from xorbench.config.inits import BIAS_INITS, INITS, draw
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS
-from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 from xorbench.config.tasks import TASKS, make_task
+from xorbench.engine import Member, Setup, train_batch
+from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 
 # Every per-network array a BatchResult records.
 RECORDED = ("solved", "epoch_solved", "final_loss", "accuracy", "grad_norm", "failure",

@@ -13,21 +13,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xorbench.config.choices import Choice
 from xorbench.config import DEFAULTS, config_from_labels, make_config
+from xorbench.config.choices import Choice
 from xorbench.errors import GridError, XorbenchError
 from xorbench.grid import (
     AXES,
     CONFIG_AXES,
     DEFAULT_EPOCHS,
     DEFAULT_SEEDS,
-    _union_size,
     default_grid,
     expand,
     expand_configs,
     format_value,
     load_grid,
     loads_grid,
+    union_size,
 )
 from xorbench.runner import MAX_RUNS_WITHOUT_CONFIRM
 
@@ -328,7 +328,7 @@ boxes = st.lists(
 @settings(max_examples=150, deadline=None)
 def test_union_of_boxes_counts_each_point_once(boxes):
     # both ways of counting: disjoint pieces (≤ 8 boxes) and distinct points (more)
-    assert _union_size(boxes) == len({p for box in boxes for p in product(*box)})
+    assert union_size(boxes) == len({p for box in boxes for p in product(*box)})
 
 
 BAD = [

@@ -26,8 +26,7 @@ from typer.testing import CliRunner
 from xorbench import engine, files
 from xorbench.cli import app
 from xorbench.config import make_config
-from xorbench.grid import loads_grid
-from xorbench.gridparse import default_name
+from xorbench.grid import default_name, loads_grid
 from xorbench.runner import estimated_grid_seconds, run_guard
 
 XORBENCH = shutil.which("xorbench")
@@ -246,13 +245,13 @@ def test_a_grid_that_is_not_a_small_file_is_refused_unread(tmp_path, path, messa
 
 def test_combination_rules_check_their_own_axes_only(monkeypatch):
     """2,000 inits × 10,000 learning rates: the rules see a handful of combinations."""
-    import xorbench.gridparse as gridparse
+    import xorbench.grid.values as grid_values
     from xorbench.config import COMBINATION_RULES, CombinationRule
 
     calls = []
     counted = tuple(CombinationRule(rule.axes, lambda *v, c=rule.check: calls.append(v) or c(*v))
                     for rule in COMBINATION_RULES)
-    monkeypatch.setattr(gridparse, "COMBINATION_RULES", counted)
+    monkeypatch.setattr(grid_values, "COMBINATION_RULES", counted)
     inits = ", ".join(f"'uniform(0,{k})'" for k in range(1, 2001))
     grid = loads_grid(f"[grid]\ninit = [{inits}]\nlr = {{ log = [0.001, 10], num = 10000 }}\n")
     assert grid.n_runs == 2000 * 10000 * 100

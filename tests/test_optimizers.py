@@ -11,8 +11,8 @@ import reference as ref
 
 from xorbench import compiled, kernel
 from xorbench.config import make_config
-from xorbench.engine import Setup
 from xorbench.config.optimizers import OPTIMIZERS
+from xorbench.engine import Setup
 
 VARIANTS = [*OPTIMIZERS, "momentum(0.5)", "nesterov(0.3)", "adam(0.8,0.99)"]
 

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from xorbench.errors import ChoiceError
 from xorbench.config.tasks import TASKS, all_patterns, make_task
+from xorbench.errors import ChoiceError
 
 # Targets over the patterns 00, 01, 10, 11 (first input most significant).
 TRUTH = {
