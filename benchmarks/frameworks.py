@@ -10,7 +10,7 @@ uniform(−1, 1), biases 0, float64, no early stop), so that each target can be
 read as the ratio it stands for:
 
   engine            xorbench's engine, one process (``xorbench bench``'s figure): the
-                    standard workload's build (``xorbench.builds``) trains it
+                    standard workload's build (``xorbench.engine.builds``) trains it
   engine, kernel only  the same without the build: the kernel, which trains any setup
   recipe            issue 7's NumPy recipe, bare (``xorbench.bench.train_recipe``)
   jax               ``jit(vmap(fori_loop(grad)))``, x64 — if jax is installed
@@ -60,8 +60,7 @@ def marginal(train, epochs: int) -> float:
 def engine_rate(hidden: int, networks: int, epochs: int, build: bool = True) -> float:
     """The engine as a long sweep runs it: with the setup's build (compiled first if this
     machine has none yet, outside the timing), or without (the kernel alone)."""
-    from xorbench import builds
-    from xorbench.engine import Setup
+    from xorbench.engine import Setup, builds
 
     if build:
         builds.prepare(Setup.of(standard_config(hidden)))

@@ -143,7 +143,7 @@ def agreement(hidden: int = 2, networks: int = 128, epochs: int = 200) -> float:
     """Largest |Δθ| between this loop and :func:`xorbench.bench.train_recipe` (NumPy)
     after ``epochs`` epochs from the same θ: the prototype trains the same thing."""
     from xorbench.bench import train_recipe
-    from xorbench.network import layer_views, n_params
+    from xorbench.engine.layout import layer_views, n_params
 
     rng = np.random.default_rng(3)
     w1 = rng.uniform(-1, 1, (networks // BLOCK, 3, hidden, BLOCK))

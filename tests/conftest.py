@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory):
-    """Builds (xorbench.builds) go to a folder of this test session, not the user's
+    """Builds (xorbench.engine.builds) go to a folder of this test session, not the user's
     cache: each session compiles the builds it needs, so which ones the engine finds
     ready never depends on earlier sessions (tests that must start with none use their
     own folder). Worker processes inherit the variable."""

@@ -8,7 +8,7 @@ import pytest
 import reference as ref
 
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
-from xorbench.functions import activation_values, derivative, forward
+from xorbench.engine.functions import activation_values, derivative, forward
 
 VARIANTS = [*ACTIVATIONS, "leaky_relu(0.1)", "leaky_relu(0)", "elu(0.5)", "elu(2)"]
 KINKED = {"relu", "leaky_relu", "elu"}  # derivative (or its derivative) jumps at 0

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xorbench import records, schema
+from xorbench import schema
 from xorbench.analysis import (
     curves,
     leaderboard,
@@ -21,7 +21,7 @@ from xorbench.analysis import (
     wilson_interval,
 )
 from xorbench.config import make_config
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, frames, train_batch
 from xorbench.errors import XorbenchError
 from xorbench.schema import (
     CURVE_COLUMNS,
@@ -210,7 +210,7 @@ def trained():
 
 
 def test_read_runs_round_trips_runs_frame(trained, tmp_path):
-    runs = records.runs_frame(trained, "tiny")
+    runs = frames.runs_frame(trained, "tiny")
     runs.loc[0, "final_loss"] = np.nan  # as a diverged run has
     runs.loc[1, "learned"] = ""  # a diverged run computes nothing
     runs.loc[2, ["solved", "failure"]] = [True, "none"]
@@ -415,7 +415,7 @@ def test_varying_axes():
 
 
 def test_summarize_and_curves_of_a_trained_batch(trained):
-    runs = records.runs_frame(trained, "tiny")
+    runs = frames.runs_frame(trained, "tiny")
     summary = summarize(runs)
     assert len(summary) == 4 and (summary["n_runs"] == 20).all()
     raw = runs.groupby(["lr", "epochs"])["solved"].agg(["size", "sum"])
@@ -426,7 +426,7 @@ def test_summarize_and_curves_of_a_trained_batch(trained):
     assert summary["n_solved"].sum() == runs["solved"].sum() > 0
     assert summary[["lr", "epochs"]].values.tolist() == [[1, 10], [1, 100], [5, 10], [5, 100]]
 
-    table = curves(records.curves_frame(trained), runs)
+    table = curves(frames.curves_frame(trained), runs)
     last = table[table["epoch"] == 100].set_index("lr")["frac_solved"]
     at_100 = runs[runs["epochs"] == 100]
     expected = (at_100["epoch_solved"].fillna(10**9) <= 100).groupby(at_100["lr"]).mean()
@@ -440,7 +440,7 @@ def test_summary_and_curves_csv_round_trip_with_their_dtypes(tmp_path):
     from xorbench.analysis import curves, read_curves, read_summary
     from xorbench.config import make_config
     from xorbench.engine import Member, Setup, train_batch
-    from xorbench.records import curves_frame, runs_frame
+    from xorbench.engine.frames import curves_frame, runs_frame
 
     cfg = make_config(hidden=(2,), lr=1.0)
     result = train_batch(Setup.of(cfg), [Member.of(cfg, s) for s in range(12)], [10, 40])

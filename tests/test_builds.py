@@ -1,4 +1,4 @@
-"""Builds (xorbench.builds): compiled once, named by their source and the kernel's,
+"""Builds (xorbench.engine.builds): compiled once, named by their source and the kernel's,
 found again by later processes, never in the way when they cannot be made."""
 
 from __future__ import annotations
@@ -10,17 +10,16 @@ import sys
 
 import numpy as np
 
-from xorbench import builds, fused, kernel
 from xorbench.bench import standard_config
 from xorbench.config import make_config
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, build_source, builds, kernel, train_batch
 
 
 def test_a_build_is_named_by_its_source_and_the_kernels(monkeypatch):
-    spec = fused.spec_for(Setup.of(standard_config(2)))
+    spec = build_source.spec_for(Setup.of(standard_config(2)))
     name, text = builds._module(spec)
     assert "def train(" in text and name.startswith("xorbench_build_")
-    assert builds._module(fused.spec_for(Setup.of(standard_config(3))))[0] != name
+    assert builds._module(build_source.spec_for(Setup.of(standard_config(3))))[0] != name
     builds._module.cache_clear()
     monkeypatch.setattr(kernel, "SOURCE_DIGEST", "an edited kernel")
     try:
@@ -36,7 +35,7 @@ def test_a_build_is_ready_once_compiled_and_in_later_processes(tmp_path, monkeyp
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(builds, "_LOADED", {})
     setup = Setup.of(SMALL)
-    spec = fused.spec_for(setup)
+    spec = build_source.spec_for(setup)
     assert builds.ready(spec, np.float64) is None
     assert list(tmp_path.iterdir()) == []  # asking writes nothing
     said = []
@@ -45,10 +44,11 @@ def test_a_build_is_ready_once_compiled_and_in_later_processes(tmp_path, monkeyp
     assert builds.ready(spec, np.float64) is not None
     assert builds.ready(spec, np.float32) is None  # compiled for float64 only
     assert builds.prepare(setup, announce=said.append) and len(said) == 1
-    code = ("import json; import numpy as np; from xorbench import builds, fused; "
+    code = ("import json; import numpy as np; from xorbench.engine import builds, build_source; "
             "from xorbench.engine import Setup; from tests.test_builds import SMALL; "
             "s = Setup.of(SMALL); said = []; builds.prepare(s, announce=said.append); "
-            "print(json.dumps([builds.ready(fused.spec_for(s), np.float64) is not None, said]))")
+            "ready = builds.ready(build_source.spec_for(s), np.float64) is not None; "
+            "print(json.dumps([ready, said]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=os.path.dirname(os.path.dirname(__file__)))
     assert done.returncode == 0, done.stderr
@@ -64,7 +64,7 @@ def test_no_build_where_nothing_can_be_written(tmp_path, monkeypatch):
     said = []
     assert builds.prepare(setup, announce=said.append) is False
     assert said[-1] == f"{blocker / 'builds'} cannot be written; the kernel trains it"
-    assert builds.ready(fused.spec_for(setup), np.float64) is None
+    assert builds.ready(build_source.spec_for(setup), np.float64) is None
     result = train_batch(setup, [Member.of(SMALL, 0)], [5])  # the kernel trains it
     assert result.epoch_solved.shape == (1, 1)
 

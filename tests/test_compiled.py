@@ -5,28 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xorbench import compiled, kernel
 from xorbench.config import make_config
 from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.criteria import CRITERIA
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS
-from xorbench.engine import Setup
-from xorbench.network import n_params
+from xorbench.engine import Setup, kernel, kernel_args
+from xorbench.engine.layout import n_params
 
 
 def test_layout_gives_every_layer_its_rows_of_theta_and_its_units():
-    layout = compiled.layout((3, 4, 2, 1))
+    layout = kernel_args.layout((3, 4, 2, 1))
     assert layout.tolist() == [[3, 4, 0, 0], [4, 2, 16, 4], [2, 1, 26, 6]]
     last = layout[-1]
     assert last[2] + (last[0] + 1) * last[1] == n_params((3, 4, 2, 1))
 
 
 def test_every_table_entry_has_a_distinct_code():
-    for table, codes in ((ACTIVATIONS, compiled.ACTIVATION_CODES),
-                         (LOSSES, compiled.LOSS_CODES),
-                         (OPTIMIZERS, compiled.OPTIMIZER_CODES),
-                         (CRITERIA, compiled.CRITERION_CODES)):
+    for table, codes in ((ACTIVATIONS, kernel_args.ACTIVATION_CODES),
+                         (LOSSES, kernel_args.LOSS_CODES),
+                         (OPTIMIZERS, kernel_args.OPTIMIZER_CODES),
+                         (CRITERIA, kernel_args.CRITERION_CODES)):
         assert set(codes) == set(table)
         assert len(set(codes.values())) == len(codes)
 
@@ -35,20 +34,20 @@ def test_codes_and_constants_of_a_setup():
     setup = Setup.of(make_config(activation="leaky_relu(0.2)", output="linear", loss="sse",
                                  optimizer="adam(0.8,0.99)", criterion="tolerance(0.3)",
                                  dtype="float32"))
-    codes = compiled.codes(setup)
+    codes = kernel_args.codes(setup)
     assert codes[kernel.HIDDEN] == kernel.LEAKY_RELU
     assert codes[kernel.OUTPUT] == kernel.LINEAR
     assert codes[kernel.LOSS] == kernel.SSE
     assert codes[kernel.OPTIMIZER] == kernel.ADAM
     assert codes[kernel.CRITERION] == kernel.TOLERANCE
-    c = compiled.constants(setup, 4, np.dtype(np.float32))
+    c = kernel_args.constants(setup, 4, np.dtype(np.float32))
     assert c.dtype == np.float32
     assert c[kernel.ALPHA] == np.float32(0.2)
     assert (c[kernel.BETA1], c[kernel.BETA2]) == (np.float32(0.8), np.float32(0.99))
     assert c[kernel.LEVEL] == np.float32(0.3)
     # sse: E = ½ Σ (y − t)², so ∂E/∂y = (y − t) over any number of rows
     assert (c[kernel.SCALE_FULL], c[kernel.FACTOR_FULL], c[kernel.FACTOR_ONE]) == (0.5, 1, 1)
-    mse = compiled.constants(Setup.of(make_config(loss="mse")), 4, np.dtype(np.float64))
+    mse = kernel_args.constants(Setup.of(make_config(loss="mse")), 4, np.dtype(np.float64))
     assert (mse[kernel.SCALE_FULL], mse[kernel.FACTOR_FULL], mse[kernel.FACTOR_ONE]) == (
         0.25, 0.5, 2.0)
 
@@ -57,7 +56,7 @@ def test_codes_and_constants_of_a_setup():
 def test_initial_state(optimizer):
     setup = Setup.of(make_config(optimizer=optimizer))
     theta, lr = np.ones((5, 3)), np.array([0.1, 0.2, 0.3])
-    state = compiled.initial_state(setup, theta, lr)
+    state = kernel_args.initial_state(setup, theta, lr)
     assert state.shape == (2, 5, 3)
     if optimizer == "rprop":  # the first step is the learning rate, no last gradient
         assert np.array_equal(state[0], np.broadcast_to(lr, (5, 3)))
@@ -67,14 +66,14 @@ def test_initial_state(optimizer):
 
 
 def test_a_cached_kernel_is_not_announced(monkeypatch):
-    from xorbench.engine import observe
+    from xorbench.engine import evaluate
 
-    observe(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
-    assert "float64" in compiled.cached_dtypes(kernel.run)  # read from numba's real index
-    assert compiled.uncompiled(["float64"]) == []
-    assert compiled.compile_notice(["float64"]) is None
+    evaluate(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
+    assert "float64" in kernel_args.cached_dtypes(kernel.run)  # read from numba's real index
+    assert kernel_args.uncompiled(["float64"]) == []
+    assert kernel_args.compile_notice(["float64"]) is None
     # an empty cache index: both need compiling, and the notice says so
     monkeypatch.setattr(kernel.run._cache._cache_file, "_load_index", lambda: {})
-    assert compiled.uncompiled(["float64", "float32"]) == ["float32", "float64"]
-    notice = compiled.compile_notice(["float32", "float64"])
-    assert "float32 and float64" in notice and f"{2 * compiled.COMPILE_SECONDS} s" in notice
+    assert kernel_args.uncompiled(["float64", "float32"]) == ["float32", "float64"]
+    notice = kernel_args.compile_notice(["float32", "float64"])
+    assert "float32 and float64" in notice and f"{2 * kernel_args.COMPILE_SECONDS} s" in notice

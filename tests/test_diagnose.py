@@ -7,9 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from xorbench import diagnose, schema
+from xorbench import schema
 from xorbench.config.tasks import TASKS, make_task
-from xorbench.diagnose import classify, layer_flags
+from xorbench.engine import diagnose
+from xorbench.engine.diagnose import classify, layer_flags
 from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 
 # ------------------------------------------------------------ classify

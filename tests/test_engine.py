@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 import reference as ref
 
-from xorbench import engine, network
+from xorbench import engine
 from xorbench.config import config_problems, make_config
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS
 from xorbench.config.inits import BIAS_INITS, INITS, draw
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.config.tasks import TASKS, make_task
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, layout, train_batch
+from xorbench.engine import batch as engine_batch
 from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
 
 # Every per-network array a BatchResult records.
@@ -75,8 +76,8 @@ def _observed_theta(act, output, loss_name, hidden, seed):
     widths = (task.n_inputs, *hidden, 1)
     rng = np.random.default_rng(seed)
     for _ in range(1000):
-        theta = rng.normal(0.0, 1.0, (network.n_params(widths), 4))
-        observed = engine.observe(setup, theta)
+        theta = rng.normal(0.0, 1.0, (layout.n_params(widths), 4))
+        observed = engine.evaluate(setup, theta)
         # hidden pre-activations, layer by layer, from the reference's forward pass
         hidden_z = [np.stack([ref.Net(ref.unflatten(theta[:, s], widths), (act.name, act.args),
                                       output, loss_name).forward(task.inputs)[0][l]
@@ -111,7 +112,7 @@ def test_gradients_match_finite_differences(act_text, output, loss_name, depth):
                                    rtol=1e-13)
 
     def loss_at(th):
-        return engine.observe(setup, th).loss
+        return engine.evaluate(setup, th).loss
 
     # five-point central differences, O(h⁴): error ~1e-12 at h = 1e-4
     h = 1e-4
@@ -143,7 +144,7 @@ def test_one_sgd_step_by_hand(monkeypatch):
     w11, w12, w21, w22, b1, b2 = 0.5, -0.4, 0.3, 0.8, 0.1, -0.2
     v1, v2, c = 0.7, -0.6, 0.05
     theta0 = np.array([w11, w12, w21, w22, b1, b2, v1, v2, c])
-    monkeypatch.setattr(engine, "initial_params", lambda *args: theta0.copy())
+    monkeypatch.setattr(engine_batch, "initial_params", lambda *args: theta0.copy())
 
     def s(z):
         return 1 / (1 + math.exp(-z))
@@ -362,7 +363,7 @@ def test_seed_fixes_initial_weights_whatever_else_changes(monkeypatch):
         drawn.append((tuple(widths), seed, theta))
         return theta
 
-    monkeypatch.setattr(engine, "initial_params", spy)
+    monkeypatch.setattr(engine_batch, "initial_params", spy)
     variants = [
         dict(),
         dict(lr=3.0),
@@ -403,7 +404,7 @@ def test_initial_params_weights_do_not_depend_on_bias_init(init):
     widths = (3, 4, 2, 1)
     mask = weight_rows(widths)
     base = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 5)
-    assert base.shape == (network.n_params(widths),)
+    assert base.shape == (layout.n_params(widths),)
     for bias in BIAS_INITS:
         bias_choice = BIAS_INITS.parse(text.get(bias, bias))
         theta = engine.initial_params(widths, choice, bias_choice, 5)
@@ -535,7 +536,7 @@ def test_a_non_finite_parameter_is_diverged_even_with_a_finite_loss(monkeypatch)
     good = np.array([1.0, 4.0, 1.0, 4.0, 50.0, -6.0, 1.0, 10.0, -6.0])
     bad = good.copy()
     bad[4] = np.inf
-    monkeypatch.setattr(engine, "initial_params",
+    monkeypatch.setattr(engine_batch, "initial_params",
                         lambda widths, init, bias_init, seed: (bad if seed else good).copy())
     cfg = make_config(task="and", hidden=[2], lr=0.1)
     r = _no_warnings_train(cfg, [0, 1], [1, 5])
@@ -694,7 +695,7 @@ def test_recorded_numbers_match_their_definitions(batch):
         assert r.grad_norm[0, s] == pytest.approx(norm, rel=1e-12)
         assert r.solved[0, s] == bool(np.all((y > 0.5) == (task.targets > 0.5)))
     assert r.pattern_names == ["00", "01", "10", "11"]
-    assert r.params.shape == (1, network.n_params(widths), 5)
+    assert r.params.shape == (1, layout.n_params(widths), 5)
     assert r.outputs.shape == (1, 4, 5)
 
 
@@ -728,7 +729,7 @@ def _one_hot_theta(logits):
 
 def _observe_logits(logits, **config):
     setup = engine.Setup.of(make_config(hidden=[4], activation="relu", **config))
-    return engine.observe(setup, _one_hot_theta(logits))
+    return engine.evaluate(setup, _one_hot_theta(logits))
 
 
 @pytest.mark.parametrize(("output", "name"), valid_output_losses())
@@ -802,7 +803,7 @@ def test_recorded_params_are_the_whole_state(dtype):
     cfg = make_config(dtype=dtype, hidden=[3], activation="tanh", lr=0.7)
     r = train(cfg, range(4), [5, 6])
     np_dtype = np.dtype(dtype)
-    grad = engine.observe(engine.Setup.of(cfg), r.params[0]).gradient
+    grad = engine.evaluate(engine.Setup.of(cfg), r.params[0]).gradient
     theta = r.params[0] - np_dtype.type(0.7) * grad
     assert theta.dtype == np_dtype
     assert np.array_equal(theta, r.params[1])

@@ -1,4 +1,4 @@
-"""A build's source (xorbench.fused): the kernel's numbers, bit for bit, from a loop
+"""A build's source (xorbench.engine.build_source): the kernel's numbers, bit for bit, from a loop
 written out for one setup."""
 
 from __future__ import annotations
@@ -8,10 +8,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from xorbench import builds, compiled, fused, kernel
 from xorbench.bench import standard_config
 from xorbench.config import make_config
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, build_source, builds, kernel, kernel_args, train_batch
 
 # Each is compiled once per test session (6–10 s); together they cover both dtypes
 # (float32 with exp-based activations), every loss and criterion, three optimizers,
@@ -82,7 +81,7 @@ def test_a_build_trains_the_kernels_numbers(name):
 def test_each_kind_names_its_function():
     """The builds call the kernel's activation and update of a kind by name."""
     z = np.linspace(-6, 6, 97)
-    c = compiled.activation_constants(0.3, np.dtype(np.float64))
+    c = kernel_args.activation_constants(0.3, np.dtype(np.float64))
     k = kernel.activation_constants(c)
     for code, name in enumerate(kernel.ACTIVATION_FUNCTIONS):
         a, fp = np.empty_like(z), np.empty_like(z)
@@ -90,7 +89,7 @@ def test_each_kind_names_its_function():
         scalar = np.array([getattr(kernel, name)(x, k) for x in z])
         assert np.array_equal(scalar, np.stack([a, fp], axis=1)), name
     config = make_config(optimizer="adam")
-    c = compiled.constants(Setup.of(config), 4, np.dtype(np.float64))
+    c = kernel_args.constants(Setup.of(config), 4, np.dtype(np.float64))
     for code, name in enumerate(kernel.OPTIMIZER_FUNCTIONS):
         theta, grad = np.full((1, kernel.LANES), 0.7), np.full((1, kernel.LANES), -0.2)
         state = np.full((2, 1, kernel.LANES), 0.1)
@@ -101,9 +100,9 @@ def test_each_kind_names_its_function():
 
 
 def test_only_small_full_batch_setups_have_a_build():
-    assert fused.spec_for(Setup.of(make_config(hidden=(8,)))).size == 4 * 9
-    assert fused.spec_for(Setup.of(make_config(hidden=(16,)))) is None  # 68 > 48
-    assert fused.spec_for(Setup.of(make_config(batch="online"))) is None
+    assert build_source.spec_for(Setup.of(make_config(hidden=(8,)))).size == 4 * 9
+    assert build_source.spec_for(Setup.of(make_config(hidden=(16,)))) is None  # 68 > 48
+    assert build_source.spec_for(Setup.of(make_config(batch="online"))) is None
     # setups that differ only in their targets share a build
-    assert (fused.spec_for(Setup.of(make_config(task="and")))
-            == fused.spec_for(Setup.of(make_config(task="xor"))))
+    assert (build_source.spec_for(Setup.of(make_config(task="and")))
+            == build_source.spec_for(Setup.of(make_config(task="xor"))))

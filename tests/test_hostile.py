@@ -382,13 +382,13 @@ def test_numba_switched_off_is_one_line(tmp_path, tiny):
 
 
 def test_a_build_cut_to_python_without_train_falls_back_to_the_kernel(tmp_path, monkeypatch):
-    from xorbench import builds, fused
+    from xorbench.engine import build_source, builds
 
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(builds, "_LOADED", {})
     config = make_config(hidden=(3,), activation="tanh")
     setup = engine.Setup.of(config)
-    spec = fused.spec_for(setup)
+    spec = build_source.spec_for(setup)
     name, _ = builds._module(spec)
     (tmp_path / f"{name}.py").write_text('"""cut short"""\nimport math\n')
     assert builds.ready(spec, "float64") is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xorbench import compiled, kernel
+from xorbench.engine import kernel, kernel_args
 
 
 def kernel_exp(x):
@@ -46,7 +46,7 @@ def test_exp_does_not_depend_on_the_lane():
 def test_activation_values_cover_any_length(dtype):
     z = np.linspace(-5, 5, 3 * kernel.LANES + 5).astype(dtype)
     a, fp = np.empty_like(z), np.empty_like(z)
-    c = compiled.activation_constants(0.0, np.dtype(dtype))
+    c = kernel_args.activation_constants(0.0, np.dtype(dtype))
     kernel.activation_values(kernel.SIGMOID, c, z, a, fp)
     sigma = 1 / (1 + np.exp(-z.astype(float)))
     np.testing.assert_allclose(a, sigma, rtol=1e-15 if dtype == np.float64 else 1e-7)

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 import reference as ref
 
-from xorbench import compiled, kernel
 from xorbench.config import make_config
 from xorbench.config.optimizers import OPTIMIZERS
-from xorbench.engine import Setup
+from xorbench.engine import Setup, kernel, kernel_args
 
 VARIANTS = [*OPTIMIZERS, "momentum(0.5)", "nesterov(0.3)", "adam(0.8,0.99)"]
 
@@ -23,18 +22,18 @@ def make(text):
 
 
 def run(text, theta, grads, lr, with_state=False):
-    """Apply the kernel's update (:func:`xorbench.kernel.step`) to θ (D, N ≤ LANES) for
+    """Apply the kernel's update (:func:`xorbench.engine.kernel.step`) to θ (D, N ≤ LANES) for
     each gradient ∇E in ``grads``, with learning rates ``lr`` (N,)."""
     D, N = theta.shape
     dtype = theta.dtype
     setup = Setup.of(make_config(optimizer=text, dtype=np.dtype(dtype).name))
-    c = compiled.constants(setup, 4, dtype)
-    code = compiled.codes(setup)[kernel.OPTIMIZER]
+    c = kernel_args.constants(setup, 4, dtype)
+    code = kernel_args.codes(setup)[kernel.OPTIMIZER]
     th = np.zeros((D, kernel.LANES), dtype)
     th[:, :N] = theta
     rates = np.zeros(kernel.LANES, dtype)
     rates[:N] = lr
-    state = compiled.initial_state(setup, th, rates)
+    state = kernel_args.initial_state(setup, th, rates)
     grad = np.zeros_like(th)
     for t, g in enumerate(grads, start=1):
         grad[:, :N] = g

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from xorbench.analysis import wilson_interval
 from xorbench.cli import app
 from xorbench.config import make_config
+from xorbench.engine.trial import train
 from xorbench.grid import expand_configs, load_grid
-from xorbench.trial import train
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

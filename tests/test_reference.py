@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 import reference as ref
 
-from xorbench import streams
 from xorbench.config import BATCHES, config_problems, make_config
 from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.config.tasks import make_task
-from xorbench.engine import Member, Setup, train_batch
+from xorbench.engine import Member, Setup, streams, train_batch
 
 EPOCHS = 50
 TOL = 1e-10

@@ -149,14 +149,13 @@ def test_move_aside_keeps_everything_but_the_lock(tmp_path):
 
 def test_real_batch_frames_round_trip_a_shard_exactly(tmp_path):
     """Values and dtypes survive Parquet, so resumed tables equal fresh ones."""
-    from xorbench import records
     from xorbench.config import make_config
-    from xorbench.engine import Member, Setup, train_batch
+    from xorbench.engine import Member, Setup, frames, train_batch
 
     config = make_config(activation="tanh", lr=5.0)  # some runs diverge: NaN, <NA>, ""
     result = train_batch(Setup.of(config), [Member.of(config, s) for s in range(30)], [5, 50])
-    frames = (records.runs_frame(result, "x"), records.curves_frame(result),
-              records.params_frame(result))
+    frames = (frames.runs_frame(result, "x"), frames.curves_frame(result),
+              frames.params_frame(result))
     folder = ResultsDir(tmp_path / "r")
     folder.write_shard(*frames)
     back = folder.read_shards(("runs", "curves", "params"))

@@ -1,12 +1,12 @@
-"""A run's random streams and the pattern orders drawn from them (xorbench.streams)."""
+"""A run's random streams and the pattern orders drawn from them (xorbench.engine.streams)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from xorbench import streams
 from xorbench.config import make_config
+from xorbench.engine import streams
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**40])

@@ -285,15 +285,14 @@ def test_a_sweep_into_a_foreign_folder_is_refused(tmp_path):
 def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, monkeypatch):
     import numpy as np
 
-    from xorbench import compiled
     from xorbench.config import make_config
-    from xorbench.engine import Setup, observe
+    from xorbench.engine import Setup, evaluate, kernel_args
 
-    observe(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
+    evaluate(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
     notes = []
     run_sweep(tiny(), tmp_path / "warm", jobs=1, inform=notes.append)
     assert notes == []
-    monkeypatch.setattr(compiled, "uncompiled", lambda dtypes: sorted(dtypes))
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
     run_sweep(tiny(), tmp_path / "cold", jobs=1, inform=notes.append)
     assert len(notes) == 1 and notes[0].startswith("compiling the training loop for float64")
 
@@ -301,7 +300,8 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
 def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_path,
                                                                           reference,
                                                                           monkeypatch):
-    from xorbench import builds, runner
+    from xorbench import runner
+    from xorbench.engine import builds
 
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path / "builds"))  # nothing built yet
     monkeypatch.setattr(builds, "_LOADED", {})

@@ -47,7 +47,7 @@ def __getattr__(name: str):
 
         return summarize
     if name == "train":
-        from xorbench.trial import train
+        from xorbench.engine.trial import train
 
         return train
     raise AttributeError(f"module 'xorbench' has no attribute {name!r}")

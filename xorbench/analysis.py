@@ -159,7 +159,7 @@ def wilson_interval(
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration × epoch budget (``summary.csv``).
 
-    ``runs`` is a runs table (:func:`xorbench.records.runs_frame` or
+    ``runs`` is a runs table (:func:`xorbench.engine.frames.runs_frame` or
     :func:`read_runs`). Columns: :data:`SUMMARY_KEY_COLUMNS` (config_id, the axes,
     epochs), then
 
@@ -212,7 +212,7 @@ def curves(curve_rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """Learning curves per configuration at the log-spaced epochs (``curves.csv``).
 
     ``curve_rows`` is long form (config_id, seed, epoch, loss), as
-    :func:`xorbench.records.curves_frame` gives; ``runs`` the runs table. Each
+    :func:`xorbench.engine.frames.curves_frame` gives; ``runs`` the runs table. Each
     (config_id, seed) is matched with its run at the largest budget, whose
     ``epoch_solved`` covers every curve epoch; curve rows without a run are
     dropped, repeated (config_id, seed, epoch) rows counted once.

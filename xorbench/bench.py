@@ -16,13 +16,12 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from xorbench import builds
 from xorbench.config import make_config
 from xorbench.config.tasks import all_patterns
-from xorbench.engine import Member, Setup, check_memory, train_batch
+from xorbench.engine import Member, Setup, builds, check_memory, train_batch
+from xorbench.engine.layout import layer_views, n_params
 from xorbench.errors import XorbenchError
 from xorbench.grid import default_grid, loads_grid
-from xorbench.network import layer_views, n_params
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64
     """Measure the engine at each batch size, the kernel alone (no build) and the recipe
     at the largest, the plain loop, and optionally N processes.
 
-    The engine trains the standard workload with its build (:mod:`xorbench.builds`),
+    The engine trains the standard workload with its build (:mod:`xorbench.engine.builds`),
     compiled first if this machine has none yet (said to ``announce``), as a long
     sweep would. Each figure is the epoch loop's own throughput: two trainings of E
     and 3E epochs, timed, and their difference (2E epochs) divided out, so the

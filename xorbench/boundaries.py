@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from xorbench import analysis
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
-from xorbench.functions import forward
-from xorbench.network import n_params
+from xorbench.engine.functions import forward
+from xorbench.engine.layout import n_params
 from xorbench.plotkit import (
     add_titles,
     at_largest_budget,

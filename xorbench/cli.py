@@ -121,7 +121,7 @@ def train(
             --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
     """
     from xorbench.config import make_config, parse_epochs, parse_seed
-    from xorbench.trial import train as train_runs
+    from xorbench.engine.trial import train as train_runs
 
     config = make_config(_config_options(dict(
         task=task, hidden=hidden, activation=activation, output=output, init=init,

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xorbench import analysis, records, schema
+from xorbench import analysis, schema
 from xorbench.config import RunSpec, config_from_labels
+from xorbench.engine import frames
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid
 from xorbench.store import ResultsDir
@@ -31,7 +32,7 @@ def spec_keys(specs: Sequence[RunSpec]) -> list[RunKey]:
     for spec in specs:
         config_id = ids.get(id(spec.config))
         if config_id is None:
-            config_id = ids[id(spec.config)] = records.config_row(spec.config)["config_id"]
+            config_id = ids[id(spec.config)] = frames.config_row(spec.config)["config_id"]
         keys.append((config_id, spec.seed, spec.epochs))
     return keys
 

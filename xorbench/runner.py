@@ -17,20 +17,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xorbench import fused, records
 from xorbench.config import RunConfig, RunSpec, make_config, updates_per_epoch
 from xorbench.config.tasks import make_task
 from xorbench.engine import (
     KERNEL_LANES,
     Member,
     Setup,
+    build_source,
     bytes_per_network,
+    frames,
     train_batch,
     worker_bytes,
 )
+from xorbench.engine.layout import n_params
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid
-from xorbench.network import n_params
 from xorbench.parallel import (
     BACKENDS,
     children_ignore_sigint,
@@ -283,7 +284,7 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 86400:,.0f} days"
 
 
-# A build (xorbench.builds) compiles once per machine, for about builds.BUILD_SECONDS
+# A build (xorbench.engine.builds) compiles once per machine, for about builds.BUILD_SECONDS
 # before the workers start, and then trains its setup's full-batch epochs 1.6–2×
 # faster than the kernel, saving about 40 % of that training's wall time: a sweep
 # builds one for a setup it trains for at least this long per worker (one core's
@@ -299,7 +300,7 @@ def setups_worth_building(plans: Sequence[BatchPlan], n_workers: int = 1) -> lis
     seconds: dict[tuple, float] = {}
     first: dict[tuple, Setup] = {}
     for plan in plans:
-        spec = fused.spec_for(plan.setup)
+        spec = build_source.spec_for(plan.setup)
         if spec is not None:
             key = (spec, plan.setup.dtype)
             first.setdefault(key, plan.setup)
@@ -371,9 +372,9 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     if BATCH_PAUSE_ENV in os.environ:  # tests of interruption: batches that take a while
         time.sleep(float(os.environ[BATCH_PAUSE_ENV]))
     trained = time.perf_counter()
-    runs = records.runs_frame(result, sweep)
-    curves = records.curves_frame(result)
-    params = records.params_frame(result)
+    runs = frames.runs_frame(result, sweep)
+    curves = frames.curves_frame(result)
+    params = frames.params_frame(result)
     framed = time.perf_counter()
     shard_id = None
     if target is not None:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench import analysis, builds, compiled, schema
+from xorbench import analysis, schema
 from xorbench.config import RunSpec
 from xorbench.csvtext import csv_text_in_workers
-from xorbench.engine import ENGINE_NUMERICS
+from xorbench.engine import ENGINE_NUMERICS, builds, kernel_args
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid, expand
 from xorbench.parallel import available_memory, default_jobs, format_bytes
@@ -141,7 +141,7 @@ def run_sweep(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     check_backend(backend)
-    compiled.check_compiler()
+    kernel_args.check_compiler()
     if batch_size is not None and batch_size < 1:
         raise XorbenchError(f"--batch-size {batch_size}: must be at least 1")
     folder = ResultsDir(out if out is not None else default_out(grid))
@@ -233,7 +233,7 @@ def run_sweep(
                 progress(n_done, len(specs))
             target = None if backend == "dask" else ShardTarget(str(folder.path), os.getpid())
             if inform is not None and plans and backend != "dask":
-                from xorbench.compiled import compile_notice
+                from xorbench.engine.kernel_args import compile_notice
 
                 notice = compile_notice({plan.setup.dtype.label for plan in plans})
                 if notice:

@@ -1,8 +1,8 @@
 """Activation functions, one table entry each: names, parameters, saturation levels.
 
-The arithmetic lives in the compiled kernel (``xorbench.kernel.activate``, formulas
+The arithmetic lives in the compiled kernel (``xorbench.engine.kernel.activate``, formulas
 there), so that training, recorded outputs and decision boundaries all use the same
-bits; ``xorbench.functions.activation_values`` evaluates it on any array.
+bits; ``xorbench.engine.functions.activation_values`` evaluates it on any array.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from xorbench.config.choices import Entry, Param, Table
 
 class Criterion:
     """A verdict on a network's outputs y over the patterns, targets t. The kernel
-    (:func:`xorbench.kernel.observe`) computes its score every epoch: solved ⟺ score > 0,
+    (:func:`xorbench.engine.kernel.observe`) computes its score every epoch: solved ⟺ score > 0,
     and a NaN output is never solved."""
 
 

@@ -9,7 +9,7 @@ For a network with output y = f(z) and targets t over P patterns:
 
 Both squared losses are E = c Σ_p (y − t)² with c = 1/P or ½, so one entry shape
 serves all three: ``scale`` is c and ``delta_factor`` the k of dE/dz; the terms
-and dE/dz themselves are computed by the compiled kernel (:mod:`xorbench.kernel`).
+and dE/dz themselves are computed by the compiled kernel (:mod:`xorbench.engine.kernel`).
 """
 
 from __future__ import annotations

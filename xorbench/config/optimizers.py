@@ -1,6 +1,6 @@
 """Optimizers, one table entry each: names, parameters, the constants of each rule.
 
-The update itself is compiled (:func:`xorbench.kernel.step`): every network's θ
+The update itself is compiled (:func:`xorbench.engine.kernel.step`): every network's θ
 is updated from its own gradient, learning rate and state, so a network's
 trajectory never depends on its batch-mates.
 """
@@ -13,7 +13,7 @@ from xorbench.config.choices import Entry, Param, Table
 
 
 class Optimizer:
-    """One update rule; the arithmetic is :func:`xorbench.kernel.step` (formulas there)."""
+    """One update rule; the arithmetic is :func:`xorbench.engine.kernel.step` (formulas there)."""
 
     full_batch_only = False
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from xorbench.config import RunConfig, parse_epochs, parse_seed
 from xorbench.engine import Member, Setup, check_memory, train_batch
-from xorbench.records import runs_frame
+from xorbench.engine.frames import runs_frame
 
 
 def train(config: RunConfig, seeds: Iterable[int] | int = 1,

@@ -1,6 +1,6 @@
 """A setup as the compiled kernel takes it: layout table, run-time codes, constants.
 
-:mod:`xorbench.kernel` knows nothing of the choice tables; this module turns a
+:mod:`xorbench.engine.kernel` knows nothing of the choice tables; this module turns a
 :class:`~xorbench.engine.Setup`'s choices into its integer codes and the numbers
 its arithmetic uses (in the batch's dtype, so float32 networks compute in float32).
 """
@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from xorbench import kernel
 from xorbench.config import Setup
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import Adam, Rprop
+from xorbench.engine import kernel
+from xorbench.engine.layout import layer_rows
 from xorbench.errors import XorbenchError
-from xorbench.network import layer_rows
 
 
 def check_compiler() -> None:

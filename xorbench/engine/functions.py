@@ -1,7 +1,7 @@
 """The training loop's own activations, evaluated on any array (decision boundaries, tests).
 
 :class:`~xorbench.config.activations.Activation` names a function; its arithmetic is
-the compiled kernel's (:func:`xorbench.kernel.activate`), so what a plot or a test
+the compiled kernel's (:func:`xorbench.engine.kernel.activate`), so what a plot or a test
 computes from stored parameters has the bits training had.
 """
 
@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from xorbench import compiled, kernel
 from xorbench.config.activations import Activation
+from xorbench.engine import kernel, kernel_args
 
 
 def activation_values(activation: Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """f(z) and f′(z), each shaped like ``z``, in float32 if z is, else float64."""
-    compiled.check_compiler()
+    kernel_args.check_compiler()
     z = np.asarray(z)
     dtype = np.float32 if z.dtype == np.float32 else np.float64
     flat = np.ascontiguousarray(z, dtype).ravel()
     a, fp = np.empty_like(flat), np.empty_like(flat)
-    consts = compiled.activation_constants(activation.alpha, flat.dtype)
-    kernel.activation_values(compiled.ACTIVATION_CODES[activation.name], consts, flat, a, fp)
+    consts = kernel_args.activation_constants(activation.alpha, flat.dtype)
+    kernel.activation_values(kernel_args.ACTIVATION_CODES[activation.name], consts, flat, a, fp)
     return a.reshape(z.shape), fp.reshape(z.shape)
 
 

@@ -4,7 +4,7 @@ Activation, loss, optimizer, criterion and the architecture are run-time values
 (codes, a layout table), switched outside the loops over networks, so one
 compilation — cached on disk, ~0.3 s to load in a new process — serves every grid.
 
-Layout: θ is (D, N), network index last (:mod:`xorbench.network`), and each call
+Layout: θ is (D, N), network index last (:mod:`xorbench.engine.layout`), and each call
 works through the networks ``LANES`` at a time, copying their columns into small
 local buffers that stay in cache for all the epochs of the call. The innermost
 loops run over the lanes with a constant count and no dependence between lanes,
@@ -43,13 +43,13 @@ from numba.core import types
 from numba.extending import intrinsic, overload
 
 # this file as it was imported: what the functions in memory were compiled from (the
-# builds of xorbench.fused, which call them, are named by it: xorbench.builds)
+# builds of xorbench.engine.build_source, which call them, are named by it: xorbench.engine.builds)
 SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 LANES = 64  # networks per local block; a multiple of every vector width
 CHECK_EVERY = 32  # divergence is checked at epochs 0, 32, 64, ... (see engine)
 
-# run-time codes (xorbench.compiled maps the choice tables' names to these)
+# run-time codes (xorbench.engine.kernel_args maps the choice tables' names to these)
 SIGMOID, TANH, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SIN, LINEAR = range(9)
 MSE, SSE, BCE = range(3)
 SGD, MOMENTUM, NESTEROV, ADAM, RPROP = range(5)
@@ -226,7 +226,7 @@ def linear(z, k):
     return z, k[1]
 
 
-# each kind's function by its code, for the builds of xorbench.fused
+# each kind's function by its code, for the builds of xorbench.engine.build_source
 ACTIVATION_FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus",
                         "sin", "linear")
 
@@ -412,7 +412,7 @@ def rprop(theta, g, step_size, g_prev, eta, q):
     return theta - sign * step_size, step_size, g
 
 
-# each optimizer's function by its code, for the builds of xorbench.fused
+# each optimizer's function by its code, for the builds of xorbench.engine.build_source
 OPTIMIZER_FUNCTIONS = ("sgd", "momentum", "nesterov", "adam", "rprop")
 
 

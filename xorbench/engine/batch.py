@@ -1,11 +1,11 @@
 """The batched training engine: N small networks of one shape trained at once.
 
-:mod:`xorbench.network` holds the layout (θ as one (D, N) array, the network
-index last) and :mod:`xorbench.kernel` the compiled epoch loop (forward and
+:mod:`xorbench.engine.layout` holds the layout (θ as one (D, N) array, the network
+index last) and :mod:`xorbench.engine.kernel` the compiled epoch loop (forward and
 backward passes, optimizer steps, criterion, losses, divergence), or for a
-full-batch setup its build (:mod:`xorbench.builds`), which trains the same bits;
+full-batch setup its build (:mod:`xorbench.engine.builds`), which trains the same bits;
 this module prepares a batch — initial weights from each run's seed, pattern
-orders for online and sampled training (:mod:`xorbench.streams`) — runs the
+orders for online and sampled training (:mod:`xorbench.engine.streams`) — runs the
 training from budget to budget, and at every epoch budget records how each network
 ended (solved, epoch_solved, loss, outputs, failure label).
 
@@ -28,22 +28,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xorbench import builds, compiled, diagnose, fused, kernel
-from xorbench.config import DTYPES, Member, Setup, updates_per_epoch
+from xorbench.config import DTYPES, Member, Setup
 from xorbench.config.activations import ACTIVATIONS, make_activation
 from xorbench.config.choices import Choice
 from xorbench.config.inits import BIAS_INITS, INITS, draw
 from xorbench.config.tasks import make_task
-from xorbench.errors import XorbenchError
-from xorbench.network import layer_rows, layer_views, n_params
-from xorbench.numerics import sum_leading_inplace
-from xorbench.parallel import available_memory, format_bytes
-from xorbench.streams import DRAW_BLOCK_UPDATES, PatternOrders, stream
+from xorbench.engine import build_source, builds, diagnose, kernel, kernel_args
+from xorbench.engine.layout import layer_rows, layer_views, n_params
+from xorbench.engine.numerics import sum_leading_inplace
+from xorbench.engine.streams import PatternOrders, stream
 
 # Which rounding the engine's arithmetic follows: bumped whenever a change makes some
 # run's numbers differ in the last bits, so that a sweep never resumes shards of
 # another numerics into one table. 1: until η moved into the backward pass; 2: until
-# the compiled kernel (xorbench.kernel); 3: now.
+# the compiled kernel (xorbench.engine.kernel); 3: now.
 ENGINE_NUMERICS = 3
 
 def log_epochs(max_epoch: int) -> list[int]:
@@ -89,78 +87,24 @@ class BatchResult:
     curve_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (K, N)
 
 
-def bytes_per_network(setup: Setup) -> int:
-    """About how many bytes one network of ``setup`` occupies in a batch's arrays.
-
-    θ, ∇E and the optimizer's two states (4 D); every unit's activation and
-    derivative on every pattern at a record (2 P units); the losses kept, the
-    outputs and θ recorded per budget (bounded here by 3 budgets). The runner sizes
-    batches by it (:func:`xorbench.runner.memory_batch_size`).
-    """
-    task = make_task(setup.task)
-    widths = setup.widths
-    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
-    elements = 4 * n_theta + 2 * n_patterns * n_units + 32 + 3 * (n_theta + n_patterns)
-    return elements * np.dtype(DTYPES.impl(setup.dtype)).itemsize
-
-
-# The kernel's lanes (xorbench.kernel.LANES): buffers sized for this many networks.
-KERNEL_LANES = 64
-
-
-def lane_bytes(setup: Setup) -> int:
-    """Bytes of the kernel's (or a build's) own buffers, whatever the batch size: every
-    lane's θ, gradient and optimizer state (4 D), each unit's pre-activation, activation
-    and derivative on every pattern (3 P units), and the patterns themselves."""
-    task = make_task(setup.task)
-    widths = setup.widths
-    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
-    elements = 4 * n_theta + 3 * n_patterns * n_units + n_patterns * (task.n_inputs + 1)
-    itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
-    return KERNEL_LANES * (elements + 4 * n_units + 16) * itemsize
-
-
-def worker_bytes(setup: Setup, n_networks: int, n_budgets: int = 1) -> int:
-    """About the most memory a worker holds to train ``n_networks`` networks of
-    ``setup`` recorded at ``n_budgets`` budgets: the kernel's buffers, each network's
-    arrays (θ, its state and initial draw, what is observed at a record, the losses
-    kept, the pattern orders drawn ahead for online and sampled batches) and its tidy
-    rows (runs, curves, final parameters as a frame: float64, a few copies while they
-    are built and written)."""
-    task = make_task(setup.task)
-    widths = setup.widths
-    n_theta, n_units, n_patterns = n_params(widths), sum(widths[1:]), task.n_patterns
-    itemsize = np.dtype(DTYPES.impl(setup.dtype)).itemsize
-    arrays = (4 + n_budgets) * n_theta + n_budgets * n_patterns + 2 * n_patterns * n_units + 64
-    frames = 3 * 8 * n_budgets * (n_theta + n_patterns + 32) + 8 * 64
-    orders = 0
-    if setup.batch.name != "full":
-        per_epoch = updates_per_epoch(setup.batch, n_patterns)
-        orders = 3 * max(DRAW_BLOCK_UPDATES, per_epoch)  # one byte an update, drawn twice
-    per_network = arrays * itemsize + 8 * n_theta + frames + orders
-    return lane_bytes(setup) + n_networks * per_network
-
-
-def check_memory(setup: Setup, n_networks: int, n_budgets: int = 1) -> None:
-    """XorbenchError (one line: how much, and how much is free) unless training
-    ``n_networks`` networks of ``setup`` at once fits in this process's free memory."""
-    need, free = worker_bytes(setup, n_networks, n_budgets), available_memory()
-    if need > free:
-        arch = setup.arch
-        raise XorbenchError(f"training {n_networks:,} {arch} network{'s' if n_networks > 1 else ''}"
-                            f" at once needs about {format_bytes(need)}, more than the "
-                            f"{format_bytes(free)} free here; train fewer or smaller networks")
-
-
 def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
     """One network's initial θ column (D,), from its seed's init stream.
 
     All weight matrices are drawn first (layer by layer, (fan_in, fan_out) in C
     order), then all biases, so the weights do not depend on the bias init.
-    Cached: a seed's weights recur in every configuration that shares its
-    architecture and inits.
+    Cached for small networks: a seed's weights recur in every configuration that
+    shares its architecture and inits (large ones are drawn each time, so the cache
+    stays small).
     """
-    return _initial_params(tuple(widths), init, bias_init, int(seed))
+    widths = tuple(widths)
+    if n_params(widths) > CACHED_PARAMS:
+        return _initial_params.__wrapped__(widths, init, bias_init, int(seed))
+    return _initial_params(widths, init, bias_init, int(seed))
+
+
+# Initial weights of networks up to this many parameters are cached (2¹⁶ of them:
+# at most 2 GB, ~40 MB for 2-2-1).
+CACHED_PARAMS = 4096
 
 
 @functools.lru_cache(maxsize=2**16)
@@ -183,7 +127,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     The state after E epochs does not depend on the budget, so each budget's
     record equals what training to that budget alone would give.
     """
-    compiled.check_compiler()
+    kernel_args.check_compiler()
     budgets = tuple(sorted(set(int(b) for b in budgets)))
     if not budgets or budgets[0] < 1:
         raise ValueError("epoch budgets must be positive")
@@ -205,7 +149,7 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         columns.append(cache[key])
     theta = np.array(np.stack(columns, axis=1), dtype=dtype)
     lr = np.array([m.lr for m in members], dtype=dtype)
-    state = compiled.initial_state(setup, theta, lr)  # the optimizer's, per parameter
+    state = kernel_args.initial_state(setup, theta, lr)  # the optimizer's, per parameter
     if setup.batch.name == "full":
         orders = None
     else:
@@ -234,12 +178,12 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     epoch_solved = np.full(n_nets, -1, np.int64)
     diverged = np.zeros(n_nets, bool)
     observed = Observed.empty(n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
-    args = (compiled.layout(widths), task.inputs, task.targets.astype(dtype),
-            compiled.codes(setup), compiled.constants(setup, n_patterns, dtype))
+    args = (kernel_args.layout(widths), task.inputs, task.targets.astype(dtype),
+            kernel_args.codes(setup), kernel_args.constants(setup, n_patterns, dtype))
     no_orders = np.zeros((1, 0, n_nets), np.uint8)
 
-    # this setup's build, if one is compiled (xorbench.fused): the same numbers, faster
-    spec = fused.spec_for(setup)
+    # this setup's build, if one is compiled (build_source): the same numbers, faster
+    spec = build_source.spec_for(setup)
     build = builds.ready(spec, dtype) if spec is not None else None
 
     epoch = 0
@@ -282,7 +226,7 @@ class Observed:
 
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """In the order :func:`xorbench.kernel.run` takes them."""
+        """In the order :func:`xorbench.engine.kernel.run` takes them."""
         return self.outputs, self.derivatives, self.gradient, self.loss, self.score
 
     @classmethod
@@ -303,11 +247,11 @@ def _stops(budgets: tuple[int, ...], orders: PatternOrders | None) -> list[int]:
     return sorted(stops)
 
 
-def observe(setup: Setup, theta: np.ndarray) -> Observed:
+def evaluate(setup: Setup, theta: np.ndarray) -> Observed:
     """Outputs, derivatives, ∇E, E and the criterion's score of networks θ (D, N) of
     ``setup``, from the same arithmetic as training (nothing is trained). As in
     training at epoch 0, a network whose loss is not finite is frozen: NaN gradient."""
-    compiled.check_compiler()
+    kernel_args.check_compiler()
     task = make_task(setup.task)
     dtype = np.dtype(DTYPES.impl(setup.dtype))
     widths = setup.widths
@@ -315,8 +259,8 @@ def observe(setup: Setup, theta: np.ndarray) -> Observed:
     n_nets = theta.shape[1]
     observed = Observed.empty(task.n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
     kernel.run(theta, np.zeros((2, *theta.shape), dtype), np.zeros(n_nets, dtype),
-               compiled.layout(widths), task.inputs, task.targets.astype(dtype),
-               compiled.codes(setup), compiled.constants(setup, task.n_patterns, dtype),
+               kernel_args.layout(widths), task.inputs, task.targets.astype(dtype),
+               kernel_args.codes(setup), kernel_args.constants(setup, task.n_patterns, dtype),
                np.full(n_nets, -1, np.int64), np.zeros(n_nets, bool), np.zeros((1, n_nets), dtype),
                np.zeros(1, np.int64), 0, 0, False, np.zeros((1, 0, n_nets), np.uint8), 0, True,
                observed.outputs, observed.derivatives, observed.gradient, observed.loss,

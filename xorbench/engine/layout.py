@@ -3,7 +3,7 @@
 Structure of arrays, the network index last: all parameters of a batch are one
 array θ of shape (D, N); layer l's weights *and* bias are the view
 W_l (fan_in + 1, fan_out, N) of its rows, the last row being the bias. The
-compiled kernel (:mod:`xorbench.kernel`) trains θ in this layout.
+compiled kernel (:mod:`xorbench.engine.kernel`) trains θ in this layout.
 """
 
 from __future__ import annotations

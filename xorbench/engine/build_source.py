@@ -1,6 +1,6 @@
 """A build's source: the full-batch epoch written out for one setup.
 
-The kernel (:mod:`xorbench.kernel`) serves every setup from one compilation; its
+The kernel (:mod:`xorbench.engine.kernel`) serves every setup from one compilation; its
 loops over units and patterns have run-time lengths, so each step of an epoch is a
 pass over 64 lanes through memory. A build writes the epoch out for one setup —
 widths, input patterns, activations, loss, criterion and optimizer fixed — as
@@ -10,7 +10,7 @@ the kernel's, in the kernel's order: a build calls the kernel's ``exp``,
 activations and updates, and adds every sum as the kernel does, so a network's
 numbers are the same bits whichever of the two trains it (tests/test_fused.py
 compares them) — all but the optimizer state of a network frozen for diverging,
-which is never used again. :mod:`xorbench.builds` compiles, caches and finds them.
+which is never used again. :mod:`xorbench.engine.builds` compiles, caches and finds them.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from xorbench import compiled, kernel
 from xorbench.config import Setup
 from xorbench.config.tasks import make_task
-from xorbench.network import layer_rows
+from xorbench.engine import kernel, kernel_args
+from xorbench.engine.layout import layer_rows
 
 # Builds larger than this (patterns × units, each a written-out activation) take too
 # long to compile and spill registers; their setups stay with the kernel.
@@ -54,7 +54,7 @@ def spec_for(setup: Setup) -> Spec | None:
     if setup.batch.name != "full":
         return None
     task = make_task(setup.task)
-    codes = compiled.codes(setup)
+    codes = kernel_args.codes(setup)
     spec = Spec(setup.widths,
                 tuple(tuple(bool(x != 0) for x in row) for row in task.inputs),
                 int(codes[kernel.HIDDEN]), int(codes[kernel.OUTPUT]), int(codes[kernel.LOSS]),
@@ -66,24 +66,24 @@ def source(spec: Spec) -> str:
     """The build's module: one function, ``train``."""
     lines = _Lines()
     emit = lines.emit
-    emit(f'"""Built by xorbench.fused for {spec!r}: do not edit."""')
+    emit(f'"""Built by xorbench.engine.build_source for {spec!r}: do not edit."""')
     emit("import math")
     emit("")
     emit("import numba as nb")
     emit("import numpy as np")
     names = {kernel.ACTIVATION_FUNCTIONS[kind] for kind in (spec.hidden, spec.output)}
     names.add(kernel.OPTIMIZER_FUNCTIONS[spec.optimizer])
-    emit("from xorbench.kernel import (CHECK_EVERY, FACTOR_FULL, HALF, LANES, LEVEL, MEAN_FULL,")
-    emit("                             ONE, SCALE_FULL, TWO, ZERO, activation_constants, exp,")
-    emit("                             like, step_constants)")
-    emit(f"from xorbench.kernel import {', '.join(sorted(names))}")
+    emit("from xorbench.engine.kernel import (CHECK_EVERY, FACTOR_FULL, HALF, LANES, LEVEL,")
+    emit("                                    MEAN_FULL, ONE, SCALE_FULL, TWO, ZERO,")
+    emit("                                    activation_constants, exp, like, step_constants)")
+    emit(f"from xorbench.engine.kernel import {', '.join(sorted(names))}")
     emit("")
     emit("")
     emit('@nb.njit(cache=True, error_model="numpy")')
     emit("def train(theta, state, lr, targets, c, epoch_solved, diverged, losses, kept,")
     emit("          first_epoch, stop_epoch):")
     emit('    """Full-batch epochs [first_epoch, stop_epoch) of every network (column) of')
-    emit("    theta, as xorbench.kernel.run trains them when no epoch was seen already and")
+    emit("    theta, as xorbench.engine.kernel.run trains them when no epoch was seen already and")
     emit('    nothing is recorded: the same numbers."""')
     with lines.indented():
         _prologue(spec, emit)

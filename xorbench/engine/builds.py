@@ -1,6 +1,6 @@
-"""Builds (:mod:`xorbench.fused`): compiled once per machine, used when compiled.
+"""Builds (:mod:`xorbench.engine.build_source`): compiled once per machine, used when compiled.
 
-A build is Python source generated from its :class:`~xorbench.fused.Spec`, written
+A build is Python source generated from its :class:`~xorbench.engine.build_source.Spec`, written
 once into the user's cache directory (:func:`cache_dir`) and compiled by numba,
 whose disk cache keeps it: 6–10 s the first time, well under a second to load
 later. The file's name is a digest of its source and of the kernel's, so that a
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from xorbench import compiled, kernel
 from xorbench.config import DTYPES, Setup
-from xorbench.fused import Spec, source, spec_for
-from xorbench.network import layer_rows
+from xorbench.engine import kernel, kernel_args
+from xorbench.engine.build_source import Spec, source, spec_for
+from xorbench.engine.layout import layer_rows
 
 # Measured on this project's 2-vCPU Xeon: compiling one build, 2-1-1 to 3-4-1.
 BUILD_SECONDS = 10
@@ -38,7 +38,7 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     """Compile this setup's build unless it is compiled already (slow: about
     :data:`BUILD_SECONDS`, said first to ``announce``); whether the engine now has one
     for it."""
-    compiled.check_compiler()
+    kernel_args.check_compiler()
     spec = spec_for(setup)
     if spec is None:
         return False
@@ -165,7 +165,7 @@ def ready(spec: Spec, dtype: np.dtype) -> Callable | None:
     name = np.dtype(dtype).name
     if any(str(signature[0].dtype) == name for signature in train.signatures):
         return train  # compiled in this process
-    cached = compiled.cached_dtypes(train)
+    cached = kernel_args.cached_dtypes(train)
     return train if cached is not None and name in cached else None
 
 
