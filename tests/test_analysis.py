@@ -15,7 +15,6 @@ from xorbench.analysis import (
     leaderboard,
     natural_key,
     natural_sort,
-    read_runs,
     summarize,
     varying_axes,
     wilson_interval,
@@ -23,6 +22,7 @@ from xorbench.analysis import (
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, frames, train_batch
 from xorbench.errors import XorbenchError
+from xorbench.results import read_runs
 from xorbench.schema import (
     CURVE_COLUMNS,
     FAILURE_LABELS,
@@ -437,10 +437,11 @@ def test_summarize_and_curves_of_a_trained_batch(trained):
 def test_summary_and_curves_csv_round_trip_with_their_dtypes(tmp_path):
     """summary.csv and curves.csv read back equal to what summarize/curves wrote, labels
     as text (a hidden width "2" or an all-digit config_id never becomes a number)."""
-    from xorbench.analysis import curves, read_curves, read_summary
+    from xorbench.analysis import curves
     from xorbench.config import make_config
     from xorbench.engine import Member, Setup, train_batch
     from xorbench.engine.frames import curves_frame, runs_frame
+    from xorbench.results import read_curves, read_summary
 
     cfg = make_config(hidden=(2,), lr=1.0)
     result = train_batch(Setup.of(cfg), [Member.of(cfg, s) for s in range(12)], [10, 40])

@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 
 import xorbench
 from xorbench import schema
-from xorbench.analysis import read_runs
 from xorbench.cli import app
-from xorbench.lock import LOCK
+from xorbench.results import read_runs
+from xorbench.results.folder import RESULTS_FORMAT, ResultsDir
+from xorbench.results.lock import LOCK
 from xorbench.runner import BATCH_PAUSE_ENV
-from xorbench.store import RESULTS_FORMAT, ResultsDir
 from xorbench.sweep import run_sweep
 
 XORBENCH = shutil.which("xorbench")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xorbench.csvtext import csv_text
+from xorbench.results.csvtext import csv_text
 
 EDGE_FLOATS = [0.1, 100.0, 1e-5, 1.5e-7, 1e16, 1e15, 123456789012345.6, -0.0, 0.0, 5e-324,
                1e-300, 2.5, math.inf, -math.inf, math.nan, 0.0001, 1 / 3, 0.24977430181957944]

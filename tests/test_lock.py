@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from xorbench.errors import LockedError
-from xorbench.lock import LOCK, FolderLock
-from xorbench.store import ResultsDir
+from xorbench.results.folder import ResultsDir
+from xorbench.results.lock import LOCK, FolderLock
 
 
 def test_the_lock_refuses_a_second_holder_and_names_the_pid(tmp_path):
@@ -49,7 +49,8 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
 def test_a_lock_held_by_another_live_process_is_respected(tmp_path):
     folder = tmp_path / "r"
     folder.mkdir()
-    code = ("import sys, time; from xorbench.lock import FolderLock; from pathlib import Path;"
+    code = ("import sys, time; from pathlib import Path; "
+            "from xorbench.results.lock import FolderLock; "
             "FolderLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE,
                               text=True)

@@ -15,6 +15,7 @@ import pytest
 from xorbench.engine import Setup
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, loads_grid
+from xorbench.results.folder import ResultsDir
 from xorbench.runner import (
     COST_PER_SECOND_RANGE,
     ShardTarget,
@@ -24,7 +25,6 @@ from xorbench.runner import (
     plan_batches,
     run_batch,
 )
-from xorbench.store import ResultsDir
 
 GRID = """
 name = "runner"
@@ -146,11 +146,11 @@ print("trained anyway")
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_csv_formatted_in_workers_is_the_same_text(specs, monkeypatch, jobs):
-    import xorbench.csvtext
-    from xorbench.csvtext import csv_text, csv_text_in_workers
+    import xorbench.results.csvtext
+    from xorbench.results.csvtext import csv_text, csv_text_in_workers
 
     runs = _rows(execute(plan_batches(specs), "runner", jobs=1))
-    monkeypatch.setattr(xorbench.csvtext, "PARALLEL_CSV_ROWS", 10)
+    monkeypatch.setattr(xorbench.results.csvtext, "PARALLEL_CSV_ROWS", 10)
     with csv_text_in_workers(runs, jobs=jobs) as text:
         assert text() == csv_text(runs)
     with csv_text_in_workers(runs.head(0), jobs=jobs) as text:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xorbench.csvtext import csv_text
 from xorbench.errors import ResultsError
-from xorbench.lock import LOCK
-from xorbench.store import RESULTS_FORMAT, ResultsDir, atomic_write_text
+from xorbench.results.csvtext import csv_text
+from xorbench.results.folder import RESULTS_FORMAT, ResultsDir, atomic_write_text
+from xorbench.results.lock import LOCK
 
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path):

@@ -10,13 +10,12 @@ import sys
 import pytest
 
 from xorbench import schema
-from xorbench.analysis import read_runs
 from xorbench.engine import ENGINE_NUMERICS
 from xorbench.errors import LockedError, ResultsError
 from xorbench.grid import loads_grid
-from xorbench.lock import LOCK
-from xorbench.results import load_runs, sweep_status
-from xorbench.store import RESULTS_FORMAT, ResultsDir
+from xorbench.results import load_runs, read_runs, sweep_status
+from xorbench.results.folder import RESULTS_FORMAT, ResultsDir
+from xorbench.results.lock import LOCK
 from xorbench.sweep import SweepInterrupted, run_sweep
 
 TABLES = ("runs.csv", "summary.csv", "curves.csv")

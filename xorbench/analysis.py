@@ -1,6 +1,5 @@
 """From the tidy runs table to the numbers that answer the question.
 
-* :func:`read_runs` reads ``runs.csv`` back with the documented dtypes;
 * :func:`summarize` gives one row per configuration × epoch budget: the
   convergence rate with its Wilson interval, how fast the solved runs got there
   and why the others failed (``summary.csv``);
@@ -17,8 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from os import PathLike
-from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -31,22 +28,15 @@ from xorbench.schema import (
     CONFIG_KEY_COLUMNS,
     CURVE_COLUMNS,
     CURVE_INPUT_COLUMNS,
-    CURVE_STAT_COLUMNS,
     CURVE_STAT_DTYPES,
     FAILURE_COUNT_COLUMNS,
     FAILURE_LABELS,
     LEADERBOARD_STAT_COLUMNS,
-    RUN_DTYPES,
     SETTING_COLUMNS,
     SUMMARY_COLUMNS,
     SUMMARY_KEY_COLUMNS,
     SUMMARY_STAT_DTYPES,
 )
-
-# pandas < 3.1 parses floats exactly only when asked; 3.1 always does and deprecates asking.
-_PANDAS_VERSION = tuple(int(p) for p in re.findall(r"\d+", pd.__version__)[:2])
-_EXACT_FLOATS = {"float_precision": "round_trip"} if _PANDAS_VERSION < (3, 1) else {}
-
 
 # --- Natural order ---------------------------------------------------------------
 
@@ -381,71 +371,6 @@ def leaderboard(
     return table[columns].reset_index(drop=True)
 
 
-def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``runs.csv`` with the documented dtypes (:data:`xorbench.schema.RUN_DTYPES`).
-
-    ``y_*`` columns are float64; other extra columns are inferred. Empty fields are
-    missing values in numeric columns (NaN, <NA>) and empty strings in text
-    columns (a diverged run's ``learned`` is ""). Floats are parsed exactly, so a
-    frame written with ``to_csv(index=False)`` reads back equal.
-    """
-    frame = _read_typed(path, {"y_": "float64"}, "runs")
-    _require_read(frame, ["config_id", *SETTING_COLUMNS, "seed", "solved", "epoch_solved"],
-                  path, "runs")
-    return frame
-
-
-def read_summary(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text)."""
-    frame = _read_typed(path, {}, "summary",
-                        {**SUMMARY_STAT_DTYPES, "median_epoch_solved": "float64"})
-    _require_read(frame, SUMMARY_KEY_COLUMNS, path, "summary")
-    return frame
-
-
-def read_curves(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``curves.csv`` with the dtypes :func:`curves` gives (labels stay text)."""
-    stats = {c: "float64" for c in CURVE_STAT_COLUMNS} | {"n_runs": "int64", "epoch": "int64"}
-    frame = _read_typed(path, {}, "curves", stats)
-    _require_read(frame, [*CONFIG_KEY_COLUMNS, "epoch"], path, "curves")
-    return frame
-
-
-def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
-                extra: dict[str, str] | None = None) -> pd.DataFrame:
-    """A CSV with the schema's dtypes: axis labels as text (a hex config_id or a
-    hidden width "2" never becomes a number), numbers parsed exactly."""
-    path = Path(path)
-    if not path.is_file():
-        raise XorbenchError(f"no {what} file at {path}")
-    try:
-        header = pd.read_csv(path, nrows=0).columns
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
-        raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
-    dtypes = {c: RUN_DTYPES[c] for c in header if c in RUN_DTYPES} | {
-        c: t for c, t in (extra or {}).items() if c in header}
-    for prefix, dtype in prefixes.items():
-        dtypes |= {c: dtype for c in header if c.startswith(prefix) and c not in dtypes}
-    text = {c for c, t in dtypes.items() if t == "string"}
-    try:
-        return pd.read_csv(
-            path,
-            dtype=dtypes,
-            keep_default_na=False,
-            na_values={c: [""] for c in header if c not in text},
-            **_EXACT_FLOATS,
-        )
-    except (ValueError, TypeError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        # pandas' EmptyDataError and ParserError are ValueErrors too
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
-        raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
-
-
-class DamagedTableError(XorbenchError):
-    """A table on disk that cannot be read as what it should be."""
-
-
 # --- Helpers ---------------------------------------------------------------------
 
 
@@ -454,14 +379,6 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if missing:
         raise XorbenchError(f"{what} lacks column(s) {', '.join(missing)}; "
                             f"it has: {', '.join(map(str, frame.columns))}")
-
-
-def _require_read(frame: pd.DataFrame, columns: Sequence[str], path: PathLike[str] | str,
-                  what: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        shown = ", ".join(missing[:4]) + (", …" if len(missing) > 4 else "")
-        raise DamagedTableError(f"{path}: damaged {what} table (no column {shown})")
 
 
 def _floats(values: pd.Series) -> np.ndarray:

@@ -45,8 +45,8 @@ def load_plot_data(folder: str | Path) -> PlotData:
     folder. A complete sweep's CSVs are read as written; for a partial one the
     tables are rebuilt from the finished shards.
     """
-    from xorbench.results import load_runs, read_table
-    from xorbench.store import ResultsDir
+    from xorbench.results import load_runs, read_curves, read_summary, read_table
+    from xorbench.results.folder import ResultsDir
 
     results = ResultsDir(folder)
     results.check()
@@ -55,11 +55,11 @@ def load_plot_data(folder: str | Path) -> PlotData:
     complete = manifest.get("status") == "complete"
     summary_csv, curves_csv = results.path / "summary.csv", results.path / "curves.csv"
     if complete and summary_csv.is_file():
-        summary = read_table(results, analysis.read_summary, "summary.csv")
+        summary = read_table(results, read_summary, "summary.csv")
     else:
         summary = analysis.summarize(runs)
     if complete and curves_csv.is_file():
-        curves = read_table(results, analysis.read_curves, "curves.csv")
+        curves = read_table(results, read_curves, "curves.csv")
     elif runs.empty:
         curves = pd.DataFrame()
     else:
@@ -76,7 +76,7 @@ def read_params(folder: str | Path, wanted: pd.DataFrame | None = None) -> pd.Da
     million-run sweep is never held in memory at once. Missing or unreadable
     parts are skipped (those runs simply have no boundary to draw).
     """
-    from xorbench.store import ResultsDir
+    from xorbench.results.folder import ResultsDir
 
     results = ResultsDir(folder)
     key = ["config_id", "seed", "epochs"]

@@ -264,7 +264,7 @@ def write_report(folder: str | Path, data: PlotData | None = None,
     Raises :class:`xorbench.errors.ResultsError` when ``folder`` is not a results folder.
     Returns the two paths.
     """
-    from xorbench.store import ResultsDir, atomic_write_text
+    from xorbench.results.folder import ResultsDir, atomic_write_text
 
     folder = Path(folder)
     data = data if data is not None else load_plot_data(folder)

@@ -340,7 +340,7 @@ class ShardTarget:
     def owner_alive(self) -> bool:
         """The lock is held by the sweep — or held by someone whose pid cannot be read
         (mid-write): a live sweep's worker must never take itself for an orphan."""
-        from xorbench.store import ResultsDir
+        from xorbench.results.folder import ResultsDir
 
         holder = ResultsDir(self.folder).lock_holder()
         return holder is not None and holder.get("pid") in (self.owner_pid, "?", None)
@@ -363,7 +363,7 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     """
     import time
 
-    from xorbench.store import ResultsDir
+    from xorbench.results.folder import ResultsDir
 
     if target is not None and target.orphaned():
         os._exit(0)

@@ -4,7 +4,7 @@ This is the one place that ties the stages together; the CLI calls it, and so ca
 a notebook: ``run_sweep(load_grid("sweeps/quick.toml"))``.
 
 A sweep is crash-safe and resumable: every finished batch is a shard on disk
-(:mod:`xorbench.store`), a run is done when its key (config_id, seed, epoch
+(:mod:`xorbench.results.folder`), a run is done when its key (config_id, seed, epoch
 budget) is in a shard, and rerunning trains only the runs that are not. The
 tables are rebuilt from all shards in grid order, so a resumed, re-batched or
 changed-then-restored sweep writes the same bytes as one uninterrupted run.
@@ -26,12 +26,13 @@ import pandas as pd
 
 from xorbench import analysis, schema
 from xorbench.config import RunSpec
-from xorbench.csvtext import csv_text_in_workers
 from xorbench.engine import ENGINE_NUMERICS, builds, kernel_args
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid, expand
 from xorbench.parallel import available_memory, default_jobs, format_bytes
 from xorbench.results import RunKey, key_set, select_runs, spec_keys
+from xorbench.results.csvtext import csv_text_in_workers
+from xorbench.results.folder import MANIFEST, RESULTS_FORMAT, ResultsDir, atomic_write_text
 from xorbench.runner import (
     PROCESS_BYTES,
     ShardTarget,
@@ -42,7 +43,6 @@ from xorbench.runner import (
     plan_batches,
     setups_worth_building,
 )
-from xorbench.store import MANIFEST, RESULTS_FORMAT, ResultsDir, atomic_write_text
 
 
 @dataclass

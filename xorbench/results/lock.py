@@ -13,11 +13,11 @@ import errno
 import json
 import os
 import platform
-from datetime import UTC, datetime
 from pathlib import Path
 
 from xorbench.errors import LockedError
 from xorbench.files import refuse_link
+from xorbench.results.manifest import now
 
 try:  # POSIX: the lock is an flock, released by the kernel when its process dies
     import fcntl
@@ -26,9 +26,6 @@ except ImportError:  # pragma: no cover - Windows: fall back to the pid in the f
 
 LOCK = ".lock"
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class FolderLock:
@@ -48,7 +45,7 @@ class FolderLock:
 
         Raises LockedError when a live process holds it.
         """
-        info = {"pid": os.getpid(), "host": platform.node(), "since": _now()}
+        info = {"pid": os.getpid(), "host": platform.node(), "since": now()}
         if fcntl is None:  # pragma: no cover
             return self._acquire_by_pid(info)
         while True:

@@ -5,7 +5,7 @@ Layout of ``results/<name>/``::
     grid.toml        a copy of the grid that was run
     manifest.json    results format, versions, grid hash, run counts, status and
                      every start, stop and resume
-    .lock            while a sweep writes the folder: its pid (:mod:`xorbench.lock`)
+    .lock            while a sweep writes the folder: its pid (:mod:`xorbench.results.lock`)
     shards/          one set of Parquet files per finished batch:
                      runs-<id>.parquet (rows of runs.csv), curves-<id>.parquet
                      (loss at log-spaced epochs), params-<id>.parquet (final θ)
@@ -32,7 +32,6 @@ from pathlib import Path
 import pandas as pd
 
 from xorbench import schema
-from xorbench.csvtext import csv_text
 from xorbench.errors import ResultsError
 from xorbench.files import (
     atomic_write_text,
@@ -41,10 +40,15 @@ from xorbench.files import (
     read_text,
     refuse_link,
 )
-from xorbench.lock import LOCK, FolderLock
+from xorbench.results.csvtext import csv_text
+from xorbench.results.lock import LOCK, FolderLock
+from xorbench.results.manifest import (
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    RESULTS_FORMAT,
+    manifest_problems,
+)
 
-RESULTS_FORMAT = 1  # bump when the on-disk layout changes incompatibly
-MANIFEST = "manifest.json"
 SHARD_PARTS = ("curves", "params", "runs")  # written in this order; runs last
 CORRUPT = "corrupt"  # shards/corrupt/: unreadable shards, set aside
 # Columns a shard part must have to be usable.
@@ -55,47 +59,11 @@ REQUIRED_COLUMNS = {
 }
 
 
-MAX_MANIFEST_BYTES = 64 * 2**20  # a manifest is kilobytes; its events grow by a line a run
-
-# The manifest's fields that xorbench reads, and the types they must have.
-MANIFEST_FIELDS: dict[str, tuple[type, ...]] = {
-    "results_format": (int,),
-    "engine_numerics": (int,),
-    "sweep": (str,),
-    "grid_hash": (str,),
-    "n_runs": (int,),
-    "n_done": (int,),
-    "status": (str,),
-    "host": (str,),
-    "versions": (dict,),
-    "events": (list,),
-    "timings": (dict,),
-    "worker_seconds": (dict,),
-    "seconds": (int, float),
-}
 
 
-def manifest_problems(manifest: dict) -> list[str]:
-    """What is wrong with a manifest's known fields (hand edits, damage), or nothing."""
-    problems = []
-    for key, types in MANIFEST_FIELDS.items():
-        if key not in manifest:
-            continue
-        value = manifest[key]
-        if isinstance(value, bool) or not isinstance(value, types):
-            kind = " or ".join("a number" if t is float else _TYPE_WORDS[t] for t in types
-                               if not (t is int and float in types))
-            problems.append(f"{key} = {json.dumps(value)[:40]} should be {kind}")
-    if isinstance(manifest.get("events"), list) and not all(
-            isinstance(e, dict) for e in manifest["events"]):
-        problems.append("events should be a list of objects")
-    for key in ("n_runs", "n_done"):
-        if isinstance(manifest.get(key), int) and manifest[key] < 0:
-            problems.append(f"{key} = {manifest[key]} should not be negative")
-    return problems
 
 
-_TYPE_WORDS = {int: "an integer", str: "a string", dict: "an object", list: "a list"}
+
 
 
 # --- atomic files ----------------------------------------------------------------

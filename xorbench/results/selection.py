@@ -1,28 +1,24 @@
-"""Reading a results folder: its runs in grid order, finished or partial, and its status.
+"""Which stored rows are the runs of a grid, each once, in the grid's order.
 
-Read-only and light: plots, reports and the summary command use it without
-importing the runner or the engine. The sweep uses the same selection to write
-runs.csv.
+A folder's shards may hold runs of an earlier grid, or a run twice; the tables hold
+exactly the current grid's runs in its expansion order, so a resumed, re-batched or
+changed-then-restored sweep writes the same bytes as one uninterrupted run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from xorbench import analysis, schema
+from xorbench import schema
 from xorbench.config import RunSpec, config_from_labels
-from xorbench.engine import frames
-from xorbench.errors import ResultsError, XorbenchError
+from xorbench.errors import XorbenchError
 from xorbench.grid import Grid
-from xorbench.store import ResultsDir
 
 RunKey = tuple[str, int, int]  # (config_id, seed, epochs)
-KEY_COLUMNS = ["config_id", "seed", "epochs"]
+KEY_COLUMNS = schema.KEY_COLUMNS
 
 
 def spec_keys(specs: Sequence[RunSpec]) -> list[RunKey]:
@@ -32,7 +28,7 @@ def spec_keys(specs: Sequence[RunSpec]) -> list[RunKey]:
     for spec in specs:
         config_id = ids.get(id(spec.config))
         if config_id is None:
-            config_id = ids[id(spec.config)] = frames.config_row(spec.config)["config_id"]
+            config_id = ids[id(spec.config)] = spec.config.config_id
         keys.append((config_id, spec.seed, spec.epochs))
     return keys
 
@@ -86,49 +82,6 @@ def _empty_runs() -> pd.DataFrame:
                          for c in columns})
 
 
-def load_runs(folder: str | Path) -> pd.DataFrame:
-    """The runs of a results folder as a tidy DataFrame, finished or not.
-
-    A complete sweep's runs.csv is read as is; for a partial sweep the finished
-    runs of the folder's grid are read from the shards (in grid order).
-    """
-    results = ResultsDir(folder)
-    results.check()
-    manifest = results.read_manifest()
-    runs_csv = results.path / "runs.csv"
-    if manifest.get("status") == "complete" and runs_csv.is_file():
-        runs = read_table(results, analysis.read_runs, "runs.csv")
-        if "n_done" in manifest and len(runs) != manifest["n_done"]:
-            raise ResultsError(f"{runs_csv}: holds {len(runs):,} runs, the manifest says "
-                               f"{manifest['n_done']:,}; {rebuild_hint(results)}")
-        return runs
-    return partial_runs(results)
-
-
-def read_table(results: ResultsDir, reader, name: str) -> pd.DataFrame:
-    """``reader(folder / name)``; a damaged table is a one-line error saying how to get
-    it back (the shards hold every run, so a sweep rebuilds the tables)."""
-    try:
-        return reader(results.path / name)
-    except analysis.DamagedTableError as e:
-        raise ResultsError(f"{e}; {rebuild_hint(results)}") from None
-
-
-def rebuild_hint(results: ResultsDir) -> str:
-    return (f"rerun the sweep that wrote it (xorbench sweep GRID --out {results.path}): it "
-            f"rebuilds the tables from the shards")
-
-
-def partial_runs(results: ResultsDir) -> pd.DataFrame:
-    """The finished runs (from the shards) that belong to the folder's current grid.
-
-    Unreadable shards are skipped here (the next sweep sets them aside and
-    retrains their runs); the count of runs done says what is missing.
-    """
-    grid = _folder_grid(results)
-    return grid_runs(results.read_part("runs"), grid)
-
-
 def grid_runs(runs: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     """The rows of ``runs`` that are runs of ``grid``, each once, in its expansion order —
     found without expanding the grid, so a partial sweep of a huge grid reads in the
@@ -163,48 +116,3 @@ def grid_runs(runs: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
 
 
-def _folder_grid(results: ResultsDir) -> Grid:
-    from xorbench.grid import load_grid
-
-    path = results.path / "grid.toml"
-    if not path.is_file():
-        raise XorbenchError(f"{results.path}: has no grid.toml; rerun the sweep to rebuild it")
-    return load_grid(path)
-
-
-@dataclass(frozen=True)
-class SweepStatus:
-    """How far a results folder's sweep got."""
-
-    path: Path
-    n_runs: int  # runs in the folder's grid
-    n_done: int  # of them finished (in the shards)
-    status: str  # complete | running | interrupted | failed
-    writer: dict | None  # the sweep writing the folder now (pid, host, since), if any
-
-    @property
-    def partial(self) -> bool:
-        return self.n_done < self.n_runs
-
-    def describe(self) -> str:
-        """One line for a partial sweep, e.g. ``partial sweep: 120 of 400 runs done …``."""
-        if not self.partial:
-            return f"complete sweep: {self.n_runs:,} runs"
-        if self.writer:
-            state = f"a sweep is still writing it (pid {self.writer.get('pid', '?')})"
-        else:
-            state = "rerun the sweep to finish it"
-        return (f"partial sweep: {self.n_done:,} of {self.n_runs:,} runs done "
-                f"({self.n_done / max(self.n_runs, 1):.0%}); {state}")
-
-
-def sweep_status(folder: str | Path, runs: pd.DataFrame | None = None) -> SweepStatus:
-    """Runs done out of the grid's, from ``runs`` (as load_runs gives) or the folder."""
-    results = ResultsDir(folder)
-    results.check()
-    manifest = results.read_manifest()
-    if runs is None:
-        runs = load_runs(folder)
-    n_runs = int(manifest.get("n_runs") or len(runs))
-    return SweepStatus(results.path, n_runs, len(runs), str(manifest.get("status", "unknown")),
-                       results.lock_holder())
