@@ -8,8 +8,8 @@ import pandas as pd
 import plot_sweeps
 import pytest
 
-from xorbench.findings import budget_effect, findings
-from xorbench.formatting import percent
+from xorbench.analysis.findings import budget_effect, findings
+from xorbench.analysis.text import percent
 from xorbench.plots import load_plot_data
 
 

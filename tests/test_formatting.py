@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from xorbench.formatting import leaderboard_rows, percent, seeds_text, value_text
+from xorbench.analysis.text import leaderboard_rows, percent, seed_list_text, value_text
 
 
 def test_percent_and_missing():
@@ -16,8 +16,8 @@ def test_percent_and_missing():
 
 
 def test_seeds_text():
-    assert seeds_text(range(100)) == "0..99 (100 seeds)"
-    assert seeds_text([3, 5, 8]) == "3, 5, 8"
+    assert seed_list_text(range(100)) == "0..99 (100 seeds)"
+    assert seed_list_text([3, 5, 8]) == "3, 5, 8"
 
 
 def test_value_text_numbers_in_shortest_form():

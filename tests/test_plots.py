@@ -16,9 +16,10 @@ from matplotlib.patches import Rectangle
 from typer.testing import CliRunner
 
 from xorbench import analysis, plots, schema
+from xorbench.analysis.design import Baseline, at_largest_budget, config_axes, is_sparse
 from xorbench.boundaries import gallery_runs, network_output
 from xorbench.cli import app
-from xorbench.plotkit import Baseline, at_largest_budget, config_axes, format_rate, is_sparse, roles
+from xorbench.plotkit import format_rate, roles
 
 KINDS = ["quick", "one_axis", "never", "diverged"]
 UNION_ROWS = ["baseline", "activation = tanh", "init = xavier", "loss = bce", "epochs = 400"]

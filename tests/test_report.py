@@ -16,7 +16,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from xorbench import findings, report
+from xorbench import report
+from xorbench.analysis import findings
 from xorbench.cli import app
 from xorbench.plots import PLOT_NAMES, load_plot_data
 

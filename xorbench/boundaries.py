@@ -19,18 +19,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from xorbench import analysis
+from xorbench.analysis.design import at_largest_budget, config_axes, setting_namer, task_name
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine.functions import forward
 from xorbench.engine.layout import n_params
-from xorbench.plotkit import (
-    add_titles,
-    at_largest_budget,
-    config_axes,
-    quiet_layout,
-    setting_namer,
-    task_name,
-)
+from xorbench.plotkit import add_titles, quiet_layout
 
 
 def network_output(theta: np.ndarray, arch: str, activation: str, output: str,

@@ -120,6 +120,7 @@ def train(
         xorbench train --hidden 2 --init "uniform(0,1)" --bias-init "uniform(0,1)"
             --lr 1 --batch "sampled(1000)" --epochs 10 --seed 1
     """
+    from xorbench.analysis.text import decimal_text
     from xorbench.config import make_config, parse_epochs, parse_seed
     from xorbench.engine.trial import train as train_runs
 
@@ -149,13 +150,13 @@ def train(
         table.add_column("output", justify="right")
         targets = _targets(config)
         for col, target in zip(y_cols, targets, strict=True):
-            table.add_row(" ".join(col[2:]), str(int(target)), _fmt(row[col]))
+            table.add_row(" ".join(col[2:]), str(int(target)), decimal_text(row[col]))
         out.print(table)
         solved_at = row["epoch_solved"]
         solved_text = "—" if solved_at is None or _isna(solved_at) else str(solved_at)
         out.print(f"solved: {'yes' if row['solved'] else 'no'} · epoch_solved: {solved_text}"
                   f" · failure: {row['failure']} · learned: {row['learned'] or '—'}"
-                  f" · final loss {_fmt(row['final_loss'], 4)}", markup=False)
+                  f" · final loss {decimal_text(row['final_loss'], 4)}", markup=False)
 
 
 def _targets(config) -> list[float]:
@@ -168,10 +169,6 @@ def _isna(x) -> bool:
     import pandas as pd
 
     return bool(pd.isna(x))
-
-
-def _fmt(x: float, digits: int = 3) -> str:
-    return "nan" if x is None or _isna(x) else f"{x:.{digits}f}"
 
 
 def _jsonable(row: dict) -> dict:
@@ -202,9 +199,9 @@ def _load(path: Path | None):
 @_guard
 def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
-    from xorbench.formatting import seeds_text
+    from xorbench.analysis.text import duration_text, seed_list_text
     from xorbench.grid import format_value
-    from xorbench.runner import estimated_grid_seconds, format_duration, run_guard
+    from xorbench.runner import estimated_grid_seconds, run_guard
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -214,12 +211,12 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     table.add_column("values")
     for axis, values in grid.axes().items():
         table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
-    table.add_row("seeds", seeds_text(grid.seeds))
+    table.add_row("seeds", seed_list_text(grid.seeds))
     out.print(table)
     # the planner's cost model, at the range of rates measured on whole example grids
     fast, slow = estimated_grid_seconds(grid)
-    span = format_duration(slow) if format_duration(fast) == format_duration(slow) else \
-        f"{format_duration(fast)} to {format_duration(slow)}"
+    fast_text, slow_text = duration_text(fast, rough=True), duration_text(slow, rough=True)
+    span = slow_text if fast_text == slow_text else f"{fast_text} to {slow_text}"
     out.print(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → "
               f"{grid.n_runs:,} runs (one per budget); training takes roughly {span} on one "
               f"core", markup=False)
@@ -398,7 +395,7 @@ class _progress:
 def _print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
                        all_budgets: bool = False) -> None:
     from xorbench.analysis import leaderboard
-    from xorbench.formatting import leaderboard_rows
+    from xorbench.analysis.text import leaderboard_rows
 
     board = leaderboard(summary, top=top, sort=sort, where=where,
                         largest_budget=not all_budgets)

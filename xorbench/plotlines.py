@@ -22,22 +22,24 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from xorbench import analysis, schema
+from xorbench.analysis.design import (
+    at_largest_budget,
+    config_axes,
+    setting_namer,
+    sparse_design,
+    sparse_rows,
+    task_name,
+)
+from xorbench.analysis.text import seed_count_text
 from xorbench.plotkit import (
     LINE_PALETTE,
     add_titles,
-    at_largest_budget,
     axis_title,
-    config_axes,
     facet_titles,
     legend_right,
     plain_log_ticks,
     quiet_layout,
     roles,
-    seed_text,
-    setting_namer,
-    sparse_design,
-    sparse_rows,
-    task_name,
     text_role,
     with_labels,
 )
@@ -265,7 +267,7 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
     else:
         data = summary
         xlabel = "epoch budget"
-        caption = (f"Share of {seed_text(summary)} that solve {task} within each budget; "
+        caption = (f"Share of {seed_count_text(summary)} that solve {task} within each budget; "
                    "bands: Wilson 95 % confidence interval.")
     data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
                        _high=data["ci_high"] * 100)

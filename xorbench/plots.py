@@ -33,6 +33,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from xorbench import analysis, schema
+from xorbench.analysis.design import (
+    at_largest_budget,
+    config_axes,
+    ordered,
+    sparse_design,
+    sparse_rows,
+    task_name,
+)
+from xorbench.analysis.text import budget_text, seed_count_text, value_text
 from xorbench.boundaries import decision_boundaries, gallery_runs, network_output
 from xorbench.files import atomic_write_bytes, ensure_folder
 from xorbench.plotdata import PLOT_NAMES, PlotData, load_plot_data, read_params
@@ -42,22 +51,13 @@ from xorbench.plotkit import (
     OUTCOME_NAMES,
     RATE_CMAP,
     add_titles,
-    at_largest_budget,
     axis_title,
-    budget_text,
-    config_axes,
     facet_titles,
     format_rate,
     legend_right,
-    ordered,
     quiet_layout,
     roles,
-    seed_text,
-    sparse_design,
-    sparse_rows,
-    task_name,
     text_role,
-    value_text,
     with_labels,
 )
 from xorbench.plotlines import (
@@ -95,7 +95,7 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None) -> Figure:
     """
     data = at_largest_budget(summary)
     axes = config_axes(data)
-    task, seeds, budget = task_name(data), seed_text(data), budget_text(data)
+    task, seeds, budget = task_name(data), seed_count_text(data), budget_text(data)
     title = f"Which settings learn {task} reliably?"
     if len(axes) <= 1:
         return _rate_bars(data, axes, title, seeds, budget, note)
@@ -144,7 +144,7 @@ def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | No
     """One heatmap: a row per setting (named by its change from the baseline), a column
     per architecture, each cell annotated with its rate; grey cells were not run."""
     column, row_axes, baseline = design
-    task, seeds = task_name(summary), seed_text(summary)
+    task, seeds = task_name(summary), seed_count_text(summary)
     data = summary if "epochs" in row_axes else at_largest_budget(summary)
     data = sparse_rows(data, row_axes, baseline, "_row")
     row_order = list(dict.fromkeys(data["_row"]))
@@ -304,7 +304,7 @@ def failure_modes(summary: pd.DataFrame, note: str | None = None) -> Figure:
                       # a long bar-axis name would run into the next row's: the caption names it
                       bars if row is None else "")
     add_titles(g.figure, "Why do the other runs fail?" + selection,
-            f"How the {seed_text(summary)} of each setting end at its largest budget "
+            f"How the {seed_count_text(summary)} of each setting end at its largest budget "
             f"({budget_text(summary)}): solved, or the failure label of the run "
             f"(first match of {', '.join(f for f in FAILURE_LABELS if f != 'none')})."
             + (f" Bars: {bars}." if row is not None and bars else ""), note)
@@ -346,7 +346,7 @@ def _sparse_failures(summary: pd.DataFrame, design: tuple, note: str | None) -> 
     budget = ("at the budget its row names" if "epochs" in row_axes
               else f"at its largest budget ({budget_text(summary)})")
     add_titles(g.figure, "Why do the other runs fail?",
-               f"How the {seed_text(summary)} of each setting end {budget}: solved, or the "
+               f"How the {seed_count_text(summary)} of each setting end {budget}: solved, or the "
                f"failure label of the run (first match of "
                f"{', '.join(f for f in FAILURE_LABELS if f != 'none')}). Rows as in the "
                f"reliability map: what each setting changes from the baseline "

@@ -2,7 +2,7 @@
 
 Both are rendered from one list of blocks (:func:`build_report`): the status
 and run counts, findings in plain language generated from the data
-(:func:`xorbench.findings.findings`), the grid, the leaderboard and the six plots. The HTML
+(:func:`xorbench.analysis.findings.findings`), the grid, the leaderboard and the six plots. The HTML
 embeds every image as base64 and loads nothing from outside, so it opens
 offline and can be mailed as one file.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xorbench import analysis
-from xorbench.findings import findings, target_name
-from xorbench.formatting import leaderboard_rows, seeds_text
+from xorbench.analysis.findings import findings, target_name
+from xorbench.analysis.text import duration_text, leaderboard_rows, seed_list_text
 from xorbench.plotdata import PlotData, load_plot_data
 from xorbench.plotjobs import save_plots
 
@@ -50,16 +50,6 @@ class Block:
 
 
 # --- Training time ----------------------------------------------------------------------
-
-
-def duration_text(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 def training_time(manifest: dict) -> tuple[float, int, float] | None:
@@ -134,7 +124,7 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> lis
     if grid is not None:
         rows = [[axis, ", ".join(_format(axis, v) for v in values)]
                 for axis, values in grid.axes().items()]
-        rows.append(["seeds", seeds_text(grid.seeds)])
+        rows.append(["seeds", seed_list_text(grid.seeds)])
         blocks.append(Block("table", header=["axis", "values"], rows=rows))
     source = data.folder / "grid.toml"
     if source.is_file():

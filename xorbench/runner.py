@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from xorbench.analysis.text import duration_text
 from xorbench.config import RunConfig, RunSpec, make_config, updates_per_epoch
 from xorbench.config.tasks import make_task
 from xorbench.engine import (
@@ -268,20 +269,10 @@ def run_guard(grid: Grid) -> str | None:
         return f"{grid.n_runs:,} runs is over the guard of {MAX_RUNS_WITHOUT_CONFIRM:,}"
     slow = estimated_grid_seconds(grid)[1]
     if slow > MAX_SECONDS_WITHOUT_CONFIRM:
-        return (f"its training is estimated at up to {format_duration(slow)} of one core, over "
-                f"the guard of {format_duration(MAX_SECONDS_WITHOUT_CONFIRM)}")
+        guard = duration_text(MAX_SECONDS_WITHOUT_CONFIRM, rough=True)
+        return (f"its training is estimated at up to {duration_text(slow, rough=True)} of one "
+                f"core, over the guard of {guard}")
     return None
-
-
-def format_duration(seconds: float) -> str:
-    """``42 s``, ``12 min``, ``3.5 h``, ``12 days``: one unit, for estimates."""
-    if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 72 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.0f} days"
 
 
 # A build (xorbench.engine.builds) compiles once per machine, for about builds.BUILD_SECONDS

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from xorbench import analysis, schema
+from xorbench import schema
+from xorbench.analysis.design import at_largest_budget, config_axes, sparse_design
+from xorbench.analysis.order import natural_ranks, natural_sort
+from xorbench.analysis.text import percent, value_text
 from xorbench.config.tasks import TASKS, make_task
-from xorbench.formatting import percent
-from xorbench.plotkit import at_largest_budget, config_axes, sparse_design, value_text
 from xorbench.schema import FAILURES, function_name
 
 FAILURE_MEANINGS = dict(FAILURES)
@@ -102,7 +103,7 @@ def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
 
 def _ranked(board: pd.DataFrame) -> pd.DataFrame:
     """Settings best first: rate, then the interval's lower end, then speed."""
-    return analysis.natural_sort(board, ["rate", "ci_low", "median_epoch_solved",
+    return natural_sort(board, ["rate", "ci_low", "median_epoch_solved",
                                          *schema.CONFIG_COLUMNS], descending=("rate", "ci_low"))
 
 
@@ -146,7 +147,7 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
     Returns the config_ids named, and the sentences: each setting's dominant
     failure mode with its meaning and its most common learned function.
     """
-    never = analysis.natural_sort(board[board["rate"] == 0], schema.CONFIG_COLUMNS)
+    never = natural_sort(board[board["rate"] == 0], schema.CONFIG_COLUMNS)
     if never.empty:
         chosen = _ranked(board).iloc[::-1].head(3)
         chosen = chosen[chosen["rate"] < 1]
@@ -229,7 +230,7 @@ def _changes(summary: pd.DataFrame, design: tuple, n: int = 4) -> list[str]:
         if part.empty:
             continue
         pairs = [(c, base[c], r) for c, r in zip(part["_col"], part["rate"], strict=True)]
-        pairs = [pairs[i] for i in analysis.natural_ranks(pd.Series([p[0] for p in pairs]))
+        pairs = [pairs[i] for i in natural_ranks(pd.Series([p[0] for p in pairs]))
                  .argsort()]
         effects.append((float(np.mean([r - b for _, b, r in pairs])), label, pairs))
     if not effects:
@@ -272,7 +273,7 @@ def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
     lines = []
     for axis in axes:
         means = board.groupby(axis, sort=False)["rate"].mean()
-        means = means.iloc[analysis.natural_ranks(pd.Series(means.index)).argsort()]
+        means = means.iloc[natural_ranks(pd.Series(means.index)).argsort()]
         spread = means.max() - means.min()
         parts = ", ".join(f"{value_text(axis, v)} {percent(r)}" for v, r in means.items())
         lines.append((f"{axis}: {parts}", spread))

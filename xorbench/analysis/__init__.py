@@ -1,0 +1,24 @@
+"""From tidy tables to answers: summaries, intervals, the leaderboard, findings, text.
+
+What lives here: natural order of labels (:mod:`~xorbench.analysis.order`), the
+statistics (:mod:`~xorbench.analysis.stats`), ``summary.csv`` and ``curves.csv``
+(:mod:`~xorbench.analysis.summary`), the leaderboard
+(:mod:`~xorbench.analysis.leaderboard`), the design of a sweep and how a setting is
+named (:mod:`~xorbench.analysis.design`), findings in plain words
+(:mod:`~xorbench.analysis.findings`) and one text format for every number shown to
+people (:mod:`~xorbench.analysis.text`).
+
+Pandas and NumPy only: this package never imports the engine, numba or matplotlib.
+A new summary statistic goes into :mod:`~xorbench.analysis.summary` and its column
+into :mod:`xorbench.schema`.
+"""
+
+from xorbench.analysis.leaderboard import leaderboard
+from xorbench.analysis.order import natural_key, natural_ranks, natural_sort, varying_axes
+from xorbench.analysis.stats import group_median_quartiles, wilson_interval
+from xorbench.analysis.summary import curves, summarize
+
+__all__ = [
+    "curves", "group_median_quartiles", "leaderboard", "natural_key", "natural_ranks",
+    "natural_sort", "summarize", "varying_axes", "wilson_interval",
+]

@@ -1,0 +1,101 @@
+"""Text for people — one format for every number shown: percentages, rates, axis values,
+seeds, budgets, durations and leaderboard rows, shared by the command line, the plots,
+the findings and the report so that all say the same thing the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from xorbench.config.choices import format_number
+from xorbench.schema import LEADERBOARD_STAT_COLUMNS
+
+
+def percent(x: float, sep: str = " ", missing: str = "—") -> str:
+    """``0.61`` → ``"61 %"`` (``sep=""``: ``"61%"``, as heatmap cells write a rate);
+    missing → ``missing``."""
+    return missing if pd.isna(x) else f"{x:.0%}".replace("%", f"{sep}%")
+
+
+def decimal_text(x: float | None, digits: int = 3) -> str:
+    """``0.2531`` → ``"0.253"``: an output or a loss at a fixed number of decimals."""
+    return "nan" if x is None or pd.isna(x) else f"{x:.{digits}f}"
+
+
+def seed_list_text(seeds: Sequence[int]) -> str:
+    """``0..99 (100 seeds)`` for a range from 0, else the seeds listed."""
+    if tuple(seeds) == tuple(range(len(seeds))):
+        return f"0..{len(seeds) - 1} ({len(seeds)} seeds)"
+    return ", ".join(str(s) for s in seeds)
+
+
+def seed_count_text(summary: pd.DataFrame) -> str:
+    """``100 seeds``, or ``50–3200 seeds`` where settings have different counts."""
+    counts = summary["n_runs"]
+    if counts.empty:
+        return "0 seeds"
+    low, high = int(counts.min()), int(counts.max())
+    return f"{high} seeds" if low == high else f"{low}–{high} seeds"
+
+
+def budget_text(frame: pd.DataFrame) -> str:
+    """``5000 epochs``, or ``100–5000 epochs``: each setting's largest budget."""
+    budgets = frame.groupby("config_id")["epochs"].max()
+    low, high = int(budgets.min()), int(budgets.max())
+    return f"{high} epochs" if low == high else f"{low}–{high} epochs"
+
+
+def duration_text(seconds: float, rough: bool = False) -> str:
+    """A measured duration (``3.2 s``, ``4 min 5 s``, ``1 h 2 min``), or with ``rough`` an
+    estimate in one unit (``42 s``, ``12 min``, ``3.5 h``, ``12 days``)."""
+    if rough:
+        if seconds < 90:
+            return f"{max(seconds, 1):.0f} s"
+        if seconds < 5400:
+            return f"{seconds / 60:.0f} min"
+        if seconds < 72 * 3600:
+            return f"{seconds / 3600:.1f} h"
+        return f"{seconds / 86400:,.0f} days"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def value_text(axis: str, value: object) -> str:
+    """An axis value as its label: numbers in their shortest form, missing as ``—``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, float | np.floating) and not isinstance(value, bool):
+        return format_number(float(value))
+    return str(value)
+
+
+def leaderboard_rows(board: pd.DataFrame, sep: str = " ") -> tuple[list[str], list[list[str]]]:
+    """Header and text rows of an :func:`xorbench.analysis.leaderboard` table.
+
+    The setting's columns first (as the board has them, a ranking column that is
+    not a statistic last), then rate, its Wilson interval, solved/runs, the median
+    epoch solved and the most common failure.
+    """
+    stats = set(LEADERBOARD_STAT_COLUMNS)
+    columns = list(board.columns)
+    first_stat = min(columns.index(c) for c in stats if c in columns)
+    axes = columns[:first_stat]
+    ranking = [c for c in columns[first_stat:] if c not in stats]
+    header = [*axes, "rate", f"95{sep}% CI", "solved", "median epoch", "top failure", *ranking]
+    rows = []
+    for row in board.to_dict(orient="records"):
+        cells = [value_text(a, row[a]) for a in axes]
+        cells += [percent(row["rate"], sep),
+                  f"{percent(row['ci_low'], sep)}–{percent(row['ci_high'], sep)}",
+                  f"{row['n_solved']}/{row['n_runs']}",
+                  value_text("", row["median_epoch_solved"]), row["top_failure"] or "—"]
+        cells += [value_text(c, row[c]) for c in ranking]
+        rows.append(cells)
+    return header, rows
