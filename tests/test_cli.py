@@ -28,8 +28,8 @@ from xorbench.cli import app
 from xorbench.results import read_runs
 from xorbench.results.folder import RESULTS_FORMAT, ResultsDir
 from xorbench.results.lock import LOCK
-from xorbench.runner import BATCH_PAUSE_ENV
 from xorbench.sweep import run_sweep
+from xorbench.sweep.batches import BATCH_PAUSE_ENV
 
 XORBENCH = shutil.which("xorbench")
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
@@ -131,9 +131,9 @@ def test_missing_file_and_directory_are_user_errors(tmp_path, tiny):
 
 
 def test_a_grid_over_the_run_guard_needs_yes(tmp_path, tiny, monkeypatch):
-    import xorbench.runner
+    import xorbench.sweep.cost
 
-    monkeypatch.setattr(xorbench.runner, "MAX_RUNS_WITHOUT_CONFIRM", 50)
+    monkeypatch.setattr(xorbench.sweep.cost, "MAX_RUNS_WITHOUT_CONFIRM", 50)
     result = invoke("sweep", tiny, "--out", tmp_path / "out", "--no-plots")
     assert result.exit_code == 1
     assert "80 runs is over the guard of 50; add --yes" in result.output

@@ -25,11 +25,12 @@ import pytest
 from typer.testing import CliRunner
 
 from xorbench.cli import app
-from xorbench.cluster import COST_PER_SECOND, DASK_TASK_SECONDS, dask_tasks
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, load_grid, loads_grid
-from xorbench.runner import BATCH_PAUSE_ENV, BatchPlan, estimated_cost, plan_batches
 from xorbench.sweep import run_sweep
+from xorbench.sweep.batches import BATCH_PAUSE_ENV
+from xorbench.sweep.cluster import COST_PER_SECOND, DASK_TASK_SECONDS, dask_tasks
+from xorbench.sweep.plan import BatchPlan, estimated_cost, plan_batches
 
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                        reason="dask[distributed] is not installed")

@@ -29,7 +29,7 @@ from xorbench.grid import (
     loads_grid,
     union_size,
 )
-from xorbench.runner import MAX_RUNS_WITHOUT_CONFIRM
+from xorbench.sweep.cost import MAX_RUNS_WITHOUT_CONFIRM
 
 SWEEPS = Path(__file__).resolve().parent.parent / "sweeps"
 

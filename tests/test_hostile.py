@@ -27,7 +27,7 @@ from xorbench import engine, files
 from xorbench.cli import app
 from xorbench.config import make_config
 from xorbench.grid import default_name, loads_grid
-from xorbench.runner import estimated_grid_seconds, run_guard
+from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
 XORBENCH = shutil.which("xorbench")
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
@@ -196,7 +196,7 @@ def test_workers_are_capped_at_the_batches_there_are(tmp_path, tiny):
 
 
 def test_batches_of_large_networks_are_sized_to_memory():
-    from xorbench.runner import PROCESS_BYTES, networks_that_fit
+    from xorbench.sweep.plan import PROCESS_BYTES, networks_that_fit
 
     setup = engine.Setup.of(make_config(hidden=(1024, 1024)))
     memory = 4 * 2**30

@@ -16,15 +16,10 @@ from xorbench.engine import Setup
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, loads_grid
 from xorbench.results.folder import ResultsDir
-from xorbench.runner import (
-    COST_PER_SECOND_RANGE,
-    ShardTarget,
-    estimated_cost,
-    estimated_seconds,
-    execute,
-    plan_batches,
-    run_batch,
-)
+from xorbench.sweep.batches import ShardTarget, run_batch
+from xorbench.sweep.cost import estimated_seconds
+from xorbench.sweep.execute import execute
+from xorbench.sweep.plan import COST_PER_SECOND_RANGE, estimated_cost, plan_batches
 
 GRID = """
 name = "runner"
@@ -133,7 +128,8 @@ def test_an_orphaned_worker_exits_without_training_or_storing(tmp_path, specs):
     code = f"""
 import os, sys
 from xorbench.grid import expand, loads_grid
-from xorbench.runner import ShardTarget, plan_batches, run_batch
+from xorbench.sweep.batches import ShardTarget, run_batch
+from xorbench.sweep.plan import plan_batches
 plan = plan_batches(expand(loads_grid({GRID!r})), batch_size=3)[0]
 run_batch(plan, "runner", ShardTarget({str(folder)!r}, os.getppid()))  # its sweep: pytest
 print("trained anyway")
@@ -170,7 +166,7 @@ def test_time_estimate_is_the_cost_at_the_measured_range_of_rates(specs):
 
 
 def test_builds_are_chosen_for_setups_trained_long_enough(monkeypatch):
-    from xorbench import runner
+    from xorbench.sweep import compiling
 
     grid = loads_grid("""
 name = "builds"
@@ -183,15 +179,15 @@ batch = ["full", "online"]
 hidden = [[2], [16]]
 """)
     plans = plan_batches(expand(grid))
-    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", 0.0)
-    chosen = runner.setups_worth_building(plans)
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", 0.0)
+    chosen = compiling.setups_worth_building(plans)
     # full batch only, and small enough (2-16-1 is not); xor and share one build
     assert [(s.batch.name, s.hidden) for s in chosen] == [("full", (2,))]
-    assert runner.setups_worth_building(plans[:0]) == []
+    assert compiling.setups_worth_building(plans[:0]) == []
     spent = sum(estimated_seconds([p])[1] for p in plans
                 if p.setup.batch.name == "full" and p.setup.hidden == (2,))
-    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", spent * 1.01)
-    assert runner.setups_worth_building(plans) == []  # the xor and and batches together
-    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", spent * 0.99)
-    assert len(runner.setups_worth_building(plans)) == 1
-    assert runner.setups_worth_building(plans, n_workers=2) == []  # half as long each
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", spent * 1.01)
+    assert compiling.setups_worth_building(plans) == []  # the xor and and batches together
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", spent * 0.99)
+    assert len(compiling.setups_worth_building(plans)) == 1
+    assert compiling.setups_worth_building(plans, n_workers=2) == []  # half as long each

@@ -299,12 +299,12 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
 def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_path,
                                                                           reference,
                                                                           monkeypatch):
-    from xorbench import runner
     from xorbench.engine import builds
+    from xorbench.sweep import compiling
 
     monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path / "builds"))  # nothing built yet
     monkeypatch.setattr(builds, "_LOADED", {})
-    monkeypatch.setattr(runner, "BUILD_WORTH_SECONDS", 0.0)
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", 0.0)
     used = []
     real_ready = builds.ready
     monkeypatch.setattr(builds, "ready", lambda *a: used.append(real_ready(*a)) or used[-1])

@@ -201,7 +201,7 @@ def grid_cmd(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) ->
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
     from xorbench.analysis.text import duration_text, seed_list_text
     from xorbench.grid import format_value
-    from xorbench.runner import estimated_grid_seconds, run_guard
+    from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
     grid = _load(path)
     out.print(f"{grid.name}: {grid.description}" if grid.description else grid.name,
@@ -265,8 +265,8 @@ def sweep(
 
     Example:  xorbench sweep sweeps/quick.toml --jobs 2
     """
-    from xorbench.runner import run_guard
     from xorbench.sweep import default_out, run_sweep
+    from xorbench.sweep.cost import run_guard
 
     backend = backend.value
     if scheduler is not None and backend != "dask":

@@ -24,7 +24,7 @@ def bytes_per_network(setup: Setup) -> int:
     θ, ∇E and the optimizer's two states (4 D); every unit's activation and
     derivative on every pattern at a record (2 P units); the losses kept, the
     outputs and θ recorded per budget (bounded here by 3 budgets). The runner sizes
-    batches by it (:func:`xorbench.runner.memory_batch_size`).
+    batches by it (:func:`xorbench.sweep.plan.memory_batch_size`).
     """
     task = make_task(setup.task)
     widths = setup.widths

@@ -1,6 +1,6 @@
 """Batches on a Dask cluster: the scheduler, its workers, and tasks sized for them.
 
-``xorbench sweep --backend dask`` trains the runner's batches through joblib's
+``xorbench sweep --backend dask`` trains the planner's batches through joblib's
 dask backend, on a LocalCluster of this machine's cores or on the workers of a
 running scheduler (``--scheduler tcp://HOST:8786``). Workers must run the same
 xorbench, NumPy and engine numerics, or the numbers could differ; batches are
@@ -14,14 +14,9 @@ from collections.abc import Iterator, Sequence
 
 from xorbench.errors import XorbenchError
 from xorbench.parallel import children_ignore_sigint, drain
-from xorbench.runner import (
-    COST_PER_SECOND_RANGE,
-    FIXED_COST_NETWORKS,
-    BatchOutput,
-    BatchPlan,
-    estimated_cost,
-    run_batch,
-)
+from xorbench.sweep.batches import BatchOutput, run_batch
+from xorbench.sweep.cost import COST_PER_SECOND_RANGE, FIXED_COST_NETWORKS, estimated_cost
+from xorbench.sweep.plan import BatchPlan
 
 
 def execute_dask(plans: Sequence[BatchPlan], sweep: str, jobs: int,

@@ -1,0 +1,124 @@
+"""Running batches on this machine: one batch → tidy frames → a shard, in loky processes or
+threads, outputs as they finish.
+
+Workers write their shards themselves (in parallel, and the final parameters need not
+travel back); the sweep's process only counts. Closing the output generator early
+(Ctrl-C) cancels the batches in flight and shuts the workers down.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from xorbench.engine import frames
+from xorbench.engine.batch import train_batch
+from xorbench.errors import XorbenchError
+from xorbench.parallel import BACKENDS, children_ignore_sigint, default_jobs, drain
+from xorbench.results import ResultsDir
+from xorbench.sweep.plan import BatchPlan
+
+
+@dataclass
+class BatchOutput:
+    """What a worker sends back for one batch: tidy frames, ready for a shard."""
+
+    runs: pd.DataFrame
+    curves: pd.DataFrame
+    params: pd.DataFrame | None  # None once the worker stored the shard itself
+    seconds: float  # in the worker, all of run_batch
+    engine_seconds: float  # of which inside the engine (training proper)
+    store_seconds: float = 0.0  # of which writing the shard
+    shard_id: str | None = None  # set when the worker stored the shard
+
+
+@dataclass(frozen=True)
+class ShardTarget:
+    """Where workers store their batches themselves: a results folder, and whose it is.
+
+    Workers on this machine write their shard (in parallel, and the final
+    parameters need not travel back); the sweep's process only counts. The
+    sweep holds the folder's lock while it trains: a worker whose sweep died
+    (kill -9 leaves its workers running) sees the lock free, or held by a new
+    sweep, and writes nothing.
+    """
+
+    folder: str
+    owner_pid: int
+
+    def owner_alive(self) -> bool:
+        """The lock is held by the sweep — or held by someone whose pid cannot be read
+        (mid-write): a live sweep's worker must never take itself for an orphan."""
+        holder = ResultsDir(self.folder).lock_holder()
+        return holder is not None and holder.get("pid") in (self.owner_pid, "?", None)
+
+    def orphaned(self) -> bool:
+        """True in a worker process whose sweep is gone (never in the sweep's own process)."""
+        return os.getpid() != self.owner_pid and not self.owner_alive()
+
+
+# Seconds every batch waits after training. Only the interruption tests set it: a
+# sweep they kill mid-way must still be running, however fast the machine.
+BATCH_PAUSE_ENV = "XORBENCH_TEST_BATCH_PAUSE"
+
+
+def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) -> BatchOutput:
+    """Train one batch, turn it into tidy frames and, given a target, store it as a shard.
+
+    A worker left behind by a killed sweep exits instead of training or storing:
+    nobody will read its results.
+    """
+    if target is not None and target.orphaned():
+        os._exit(0)
+    start = time.perf_counter()
+    result = train_batch(plan.setup, plan.members, plan.budgets)
+    if BATCH_PAUSE_ENV in os.environ:  # tests of interruption: batches that take a while
+        time.sleep(float(os.environ[BATCH_PAUSE_ENV]))
+    trained = time.perf_counter()
+    runs = frames.runs_frame(result, sweep)
+    curves = frames.curves_frame(result)
+    params = frames.params_frame(result)
+    framed = time.perf_counter()
+    shard_id = None
+    if target is not None:
+        shard_id = ResultsDir(target.folder).write_shard(runs, curves, params,
+                                                        still_wanted=target.owner_alive)
+        if shard_id is None and target.orphaned():
+            os._exit(0)
+        if shard_id is not None:
+            params = None  # stored: no need to send the parameters back
+    end = time.perf_counter()
+    return BatchOutput(runs, curves, params, end - start, trained - start, end - framed, shard_id)
+
+
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise XorbenchError(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
+
+
+def execute_local(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = None,
+                  backend: str = "loky",
+                  target: ShardTarget | None = None) -> Iterator[BatchOutput]:
+    """Run batches in loky processes or threads (one at a time with one job), yielding each
+    batch's output as soon as it is done; with a ``target``, workers store their shards.
+
+    Closing the generator early (``close()``, or an exception such as Ctrl-C while it
+    waits) cancels the batches in flight and shuts the workers down: nothing keeps
+    computing after the sweep stops.
+    """
+    import joblib
+
+    jobs = jobs or default_jobs()
+    if jobs == 1:
+        for plan in plans:
+            yield run_batch(plan, sweep, target)
+        return
+    parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
+                               return_as="generator_unordered")
+    with children_ignore_sigint():  # the call starts the worker processes
+        outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
+    yield from drain(outputs)

@@ -1,0 +1,90 @@
+"""What a sweep will cost, before it runs: one core's time per batch, per grid, and the guard.
+
+The cost model (:func:`estimated_cost`) is relative work — updates × (a fixed cost
+per batch update + networks × layer sizes) — turned into seconds by rates measured
+on whole example grids. It orders batches longest first, sizes Dask tasks, decides
+which setups are worth a build, estimates a grid in ``xorbench grid`` and guards a
+sweep (:func:`run_guard`), all without listing a grid's runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from xorbench.analysis.text import duration_text
+from xorbench.config import Setup, make_config, updates_per_epoch
+from xorbench.engine.layout import n_params
+from xorbench.grid import Grid
+from xorbench.sweep.plan import (
+    COST_PER_SECOND_RANGE,
+    FIXED_COST_NETWORKS,
+    BatchPlan,
+    estimated_cost,
+    memory_batch_size,
+)
+
+
+def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
+    """About how long ``plans`` train on one core: (fast end, slow end) of the range."""
+    cost = sum(estimated_cost(plan) for plan in plans)
+    fast, slow = COST_PER_SECOND_RANGE
+    return cost / slow, cost / fast
+
+
+# A grid with more setups than this is estimated setup-group by setup-group (the
+# axes a network-epoch's cost depends on), with fewer batches than it will have.
+MAX_SETUPS_ESTIMATED = 10_000
+
+
+def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float]:
+    """:func:`estimated_seconds` of the whole grid, from its counts alone (no run is
+    expanded, so a grid of a billion runs is estimated as fast as a small one): the
+    same cost model, every setup's networks in batches as full as the planner makes."""
+    n_networks = grid.networks_where({})
+    fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
+    axes = tuple(Setup.__dataclass_fields__)
+    combinations = grid.combinations(axes)
+    if len(combinations) > MAX_SETUPS_ESTIMATED:
+        axes = ("task", "hidden", "batch")  # what a network-epoch's cost depends on
+        combinations = grid.combinations(axes)
+    cost = 0.0
+    for values in combinations:
+        fixed = dict(zip(axes, values, strict=True))
+        networks = grid.networks_where(fixed)
+        if not networks:
+            continue
+        network_epochs = grid.network_epochs_where(fixed)
+        setup = Setup.of(make_config(**fixed))
+        n_inputs = setup.widths[0]
+        n_patterns = 2**n_inputs
+        rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
+        weights = n_params(setup.widths)
+        batches = math.ceil(networks / min(memory_batch_size(setup), fair_share, networks))
+        mean_epochs = network_epochs / networks
+        cost += updates_per_epoch(setup.batch, n_patterns) * (
+            network_epochs * rows * weights / 9 + batches * mean_epochs * FIXED_COST_NETWORKS)
+    fast, slow = COST_PER_SECOND_RANGE
+    return cost / slow, cost / fast
+
+
+# Grids above either guard need --yes: so many runs make tables of gigabytes, and so
+# much work (one core's time, the estimate's slow end) takes more than a day.
+MAX_RUNS_WITHOUT_CONFIRM = 1_000_000
+MAX_SECONDS_WITHOUT_CONFIRM = 24 * 3600
+
+
+def run_guard(grid: Grid) -> str | None:
+    """Why ``grid`` needs the user's confirmation (``--yes``), or None: more runs than
+    :data:`MAX_RUNS_WITHOUT_CONFIRM`, or more estimated work than
+    :data:`MAX_SECONDS_WITHOUT_CONFIRM` of one core. Counted without expanding."""
+    if grid.n_runs > MAX_RUNS_WITHOUT_CONFIRM:
+        return f"{grid.n_runs:,} runs is over the guard of {MAX_RUNS_WITHOUT_CONFIRM:,}"
+    slow = estimated_grid_seconds(grid)[1]
+    if slow > MAX_SECONDS_WITHOUT_CONFIRM:
+        guard = duration_text(MAX_SECONDS_WITHOUT_CONFIRM, rough=True)
+        return (f"its training is estimated at up to {duration_text(slow, rough=True)} of one "
+                f"core, over the guard of {guard}")
+    return None
+
+

@@ -1,0 +1,378 @@
+"""A whole sweep: grid → runs still to do → parallel batches → shards → tidy CSVs.
+
+This is the one place that ties the stages together; the CLI calls it, and so can a
+notebook: ``run_sweep(load_grid("sweeps/quick.toml"))``. :func:`run_sweep` reads as
+its steps, each a method of :class:`_Sweep` that holds what the steps learn.
+
+A sweep is crash-safe and resumable: every finished batch is a shard on disk
+(:mod:`xorbench.results.folder`), a run is done when its key (config_id, seed, epoch
+budget) is in a shard, and rerunning trains only the runs that are not. The tables are
+rebuilt from all shards in grid order, so a resumed, re-batched or changed-then-restored
+sweep writes the same bytes as one uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import platform
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xorbench.engine import ENGINE_NUMERICS, builds, kernel_args
+from xorbench.errors import XorbenchError
+from xorbench.files import atomic_write_text
+from xorbench.grid import Grid, expand
+from xorbench.parallel import available_memory, default_jobs, format_bytes
+from xorbench.results import RESULTS_FORMAT, ResultsDir, key_set, spec_keys
+from xorbench.results.manifest import now
+from xorbench.sweep.batches import (
+    BatchOutput,
+    ShardTarget,
+    check_backend,
+)
+from xorbench.sweep.compiling import setups_worth_building
+from xorbench.sweep.execute import execute
+from xorbench.sweep.plan import PROCESS_BYTES, BatchPlan, fit_workers, grid_setups, plan_batches
+from xorbench.sweep.resume import check_numerics, versions
+from xorbench.sweep.tables import write_tables
+
+
+@dataclass
+class SweepOutcome:
+    """What a finished sweep did and where its files are."""
+
+    path: Path
+    n_runs: int  # runs in the grid
+    n_reused: int  # runs found in the shards, not retrained
+    n_trained: int  # runs trained now
+    seconds: float  # wall time of the sweep
+    train_seconds: float  # time spent inside batches (all workers, summed)
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    engine_seconds: float = 0.0  # of train_seconds, inside the engine (training proper)
+    store_seconds: float = 0.0  # of train_seconds, writing shards (workers, summed)
+    n_workers: int = 1
+    # this process's wall seconds per stage: expand, scan (read the shards), plan,
+    # build, train (the parallel part; of which startup = until the first batch began,
+    # e.g. starting worker processes, and store = writing shards here, with dask
+    # only), tables (runs/summary/curves.csv), total
+    timings: dict[str, float] = field(default_factory=dict)
+    moved_aside: Path | None = None  # where --fresh put the old results
+    warnings: list[str] = field(default_factory=list)
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a sweep; the finished batches are saved."""
+
+    def __init__(self, path: Path, n_done: int, n_runs: int):
+        super().__init__(f"{path}: {n_done} of {n_runs} runs saved")
+        self.path, self.n_done, self.n_runs = path, n_done, n_runs
+
+
+Progress = Callable[[int, int], None]  # (runs done, runs total)
+Notify = Callable[[str], None]  # a warning or a note for the user, one line
+
+
+def default_out(grid: Grid, root: str | Path = "results") -> Path:
+    return Path(root) / grid.name
+
+
+def grid_hash(grid: Grid) -> str:
+    """A short hash of the grid file's text (recorded in the manifest)."""
+    return hashlib.sha256(grid.source.encode()).hexdigest()[:16]
+
+
+def run_sweep(
+    grid: Grid,
+    out: str | Path | None = None,
+    jobs: int | None = None,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+    fresh: bool = False,
+    notify: Notify | None = None,
+    inform: Notify | None = None,
+) -> SweepOutcome:
+    """Train every run of ``grid`` not already in ``out``'s shards, then write the CSVs.
+
+    Finished batches are stored as they arrive, so an interrupted sweep resumes
+    where it stopped when called again (with the same grid or a changed one: runs
+    the grids share are reused). ``fresh`` first moves the folder's old contents
+    to ``<out>.old-<timestamp>``. ``batch_size`` caps the networks per engine
+    batch. ``notify`` receives warnings (a stale lock taken over, a corrupt shard
+    set aside), ``inform`` notes (the training loop being compiled first). Raises
+    LockedError if another sweep writes the folder, and SweepInterrupted (a
+    KeyboardInterrupt) if interrupted.
+    """
+    sweep = _Sweep.checked(grid, out, jobs, backend, scheduler, batch_size, progress,
+                           notify, inform)
+    with sweep.folder.locked() as stale:
+        sweep.open_folder(stale, fresh)
+        sweep.find_work()
+        sweep.plan()
+        sweep.record_start()
+        try:
+            sweep.prepare_training()
+            sweep.train()
+            sweep.write_tables()
+        except BaseException as e:
+            sweep.record_stop(e)
+            raise
+        sweep.record_completion()
+    return sweep.outcome()
+
+
+@dataclass
+class _Sweep:
+    """One call of :func:`run_sweep`: its options, and what each step learns."""
+
+    grid: Grid
+    folder: ResultsDir
+    jobs: int | None  # as asked (None: all cores)
+    backend: str
+    scheduler: str | None
+    batch_size: int | None
+    progress: Progress | None
+    notify: Notify | None
+    inform: Notify | None
+    memory: int | None  # bytes free for the workers (None: they run elsewhere, on Dask)
+    n_workers: int
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+    moved: Path | None = None
+    specs: list = field(default_factory=list)
+    keys: list = field(default_factory=list)
+    stored: dict[str, pd.DataFrame] = field(default_factory=dict)
+    shards_before: list[str] = field(default_factory=list)
+    todo: list = field(default_factory=list)
+    plans: list[BatchPlan] = field(default_factory=list)
+    n_done: int = 0
+    worker_seconds: float = 0.0
+    engine_seconds: float = 0.0
+    worker_store_seconds: float = 0.0
+    new_runs: list[pd.DataFrame] = field(default_factory=list)
+    new_curves: list[pd.DataFrame] = field(default_factory=list)
+    runs: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+
+    @classmethod
+    def checked(cls, grid: Grid, out: str | Path | None, jobs: int | None, backend: str,
+                scheduler: str | None, batch_size: int | None, progress: Progress | None,
+                notify: Notify | None, inform: Notify | None) -> _Sweep:
+        """What can be refused is refused here, before anything is written: an unknown
+        backend, numba switched off, a bad batch size, a folder that is not ours, and
+        networks that do not fit in memory."""
+        check_backend(backend)
+        kernel_args.check_compiler()
+        if batch_size is not None and batch_size < 1:
+            raise XorbenchError(f"--batch-size {batch_size}: must be at least 1")
+        folder = ResultsDir(out if out is not None else default_out(grid))
+        folder.check_target()
+        memory = available_memory() if backend != "dask" else None
+        n_workers = jobs or default_jobs()
+        if memory is not None:
+            try:
+                n_workers = fit_workers(grid_setups(grid), n_workers, memory)
+            except XorbenchError as e:
+                raise XorbenchError(f"{grid.path}: {e}") from None
+        return cls(grid, folder, jobs, backend, scheduler, batch_size, progress, notify,
+                   inform, memory, n_workers)
+
+    # --- the steps -------------------------------------------------------------------
+
+    def open_folder(self, stale: dict | None, fresh: bool) -> None:
+        """Take over a stale lock, move old results aside (``fresh``), check that the
+        folder's runs can be resumed, and clean up what a killed writer left half-done."""
+        if stale:
+            self._warn(f"{self.folder.path}: took over the lock of pid {stale.get('pid', '?')},"
+                       f" which is no longer running")
+            self.events.append({"event": "stale_lock", "time": now(), "pid": stale.get("pid"),
+                                "since": stale.get("since")})
+        self.moved = self.folder.move_aside() if fresh else None
+        if self.moved is not None:
+            self.events.append({"event": "fresh", "time": now(), "moved_to": str(self.moved)})
+        self.folder.check_format()
+        self.manifest = self.folder.read_manifest() if self.folder.exists() else {}
+        check_numerics(self.folder, self.manifest)
+        self.folder.remove_partial_writes()
+
+    def find_work(self) -> None:
+        """Every run of the grid, the shards already on disk, and the runs still to do."""
+        with self._timed("expand"):
+            self.specs = expand(self.grid)
+            self.keys = spec_keys(self.specs)
+        with self._timed("scan"):
+            self.stored = self.folder.read_shards(("runs", "curves"), check=("params",),
+                                                  on_corrupt=self._corrupt, set_aside=True)
+            done = key_set(self.stored["runs"])
+            self.shards_before = self.folder.shard_ids()
+        self.todo = [s for s, key in zip(self.specs, self.keys, strict=True) if key not in done]
+        self.n_done = len(self.specs) - len(self.todo)
+
+    def plan(self) -> None:
+        """Batches sized for the cache and each worker's memory; as many workers as fit
+        and as there are batches (a note says so when ``--jobs`` asked for more)."""
+        with self._timed("plan"):
+            worker_memory = (None if self.memory is None
+                             else self.memory // self.n_workers - PROCESS_BYTES)
+            self.plans = plan_batches(self.todo, n_workers=self.n_workers,
+                                      batch_size=self.batch_size, worker_memory=worker_memory)
+        if self.backend != "dask" and self.plans and self.n_workers > len(self.plans):
+            self.n_workers = len(self.plans)  # more would only start and wait
+        asked = self.jobs
+        if self.inform is not None and asked is not None and self.n_workers < asked \
+                and self.plans:
+            n = len(self.plans)
+            why = (f"{n} batch{'es' if n > 1 else ''} to train" if self.n_workers == n else
+                   f"as many as fit in the {format_bytes(self.memory)} of memory free")
+            self.inform(f"--jobs {asked}: {self.n_workers} "
+                        f"worker{'s' if self.n_workers > 1 else ''} ({why})")
+
+    def record_start(self) -> None:
+        """The manifest says "running", with this start (or resume) among its events; the
+        grid is copied beside the results."""
+        hash_now = grid_hash(self.grid)
+        event = {
+            "event": "resume" if self.manifest.get("events") else "start", "time": now(),
+            "pid": os.getpid(), "grid_hash": hash_now, "runs_in_grid": len(self.specs),
+            "runs_done": self.n_done, "runs_to_train": len(self.todo),
+            "jobs": self.n_workers, "backend": self.backend,
+        }
+        if self.manifest.get("grid_hash") not in (None, hash_now):
+            event["grid_changed_from"] = self.manifest["grid_hash"]
+        self.manifest.update(
+            results_format=RESULTS_FORMAT, engine_numerics=ENGINE_NUMERICS,
+            sweep=self.grid.name, grid_hash=hash_now, versions=versions(),
+            host=platform.node(), n_runs=len(self.specs), n_done=self.n_done,
+            status="running",
+        )
+        self.manifest.setdefault("events", []).extend([*self.events, event])
+        self.folder.write_manifest(self.manifest)
+        atomic_write_text(self.folder.path / "grid.toml", self.grid.source)
+
+    def prepare_training(self) -> None:
+        """Say when the training loop must be compiled first, and compile the builds of
+        setups trained long enough to pay for them (into this machine's cache)."""
+        if self.progress:
+            self.progress(self.n_done, len(self.specs))
+        if self.backend == "dask" or not self.plans:
+            return
+        if self.inform is not None:
+            notice = kernel_args.compile_notice({p.setup.dtype.label for p in self.plans})
+            if notice:
+                self.inform(notice)
+        with self._timed("build"):
+            for setup in setups_worth_building(self.plans, self.n_workers):
+                builds.prepare(setup, announce=self.inform)
+
+    def train(self) -> None:
+        """Every batch, in parallel; each output stored (by its worker, or here for Dask)
+        and counted as it arrives."""
+        target = (None if self.backend == "dask"
+                  else ShardTarget(str(self.folder.path), os.getpid()))
+        jobs = self.jobs if self.backend == "dask" else self.n_workers
+        train_start = time.perf_counter()
+        with self._timed("train"), contextlib.closing(
+                execute(self.plans, self.grid.name, jobs=jobs, backend=self.backend,
+                        scheduler=self.scheduler, target=target)) as outputs:
+            for output in outputs:
+                if "startup" not in self.timings:  # until the first batch began training
+                    self.timings["startup"] = max(
+                        0.0, time.perf_counter() - train_start - output.seconds)
+                self._take(output)
+
+    def write_tables(self) -> None:
+        with self._timed("tables"):
+            self.runs, self.summary = write_tables(
+                self.folder, self.specs, self.grid.name,
+                runs=[self.stored["runs"], *self.new_runs],
+                curves=[self.stored["curves"], *self.new_curves], keys=self.keys,
+                jobs=self.n_workers, backend=self.backend)
+
+    def record_stop(self, error: BaseException) -> None:
+        """The manifest says how far the sweep got and why it stopped; Ctrl-C becomes
+        :class:`SweepInterrupted`, which says how many runs are saved."""
+        interrupted = isinstance(error, KeyboardInterrupt)
+        # Workers store their own shards: count what reached the disk, which may be
+        # more than the results that reached us before the workers were stopped.
+        new_shards = set(self.folder.shard_ids()) - set(self.shards_before)
+        n_reused = len(self.specs) - len(self.todo)
+        self.n_done = max(self.n_done, n_reused + self.folder.count_runs(new_shards))
+        self.manifest.update(status="interrupted" if interrupted else "failed",
+                             n_done=self.n_done)
+        self.manifest["events"].append({
+            "event": "stop", "time": now(), "runs_done": self.n_done,
+            "reason": "interrupted" if interrupted else f"{type(error).__name__}: {error}"})
+        # best effort: on a full disk the manifest may not be writable either (it then
+        # stays "running", which with no lock holder reads as interrupted)
+        with contextlib.suppress(OSError):
+            self.folder.write_manifest(self.manifest)
+        if interrupted and not isinstance(error, SweepInterrupted):
+            raise SweepInterrupted(self.folder.path, self.n_done, len(self.specs)) from None
+
+    def record_completion(self) -> None:
+        self.timings.setdefault("store", 0.0)
+        self.timings["total"] = time.perf_counter() - self.started
+        self.timings = {k: round(v, 3) for k, v in self.timings.items()}
+        workers = {"batches": round(self.worker_seconds, 3),
+                   "engine": round(self.engine_seconds, 3),
+                   "store": round(self.worker_store_seconds, 3)}
+        self.manifest.update(status="complete", n_done=len(self.runs),
+                             seconds=self.timings["total"], timings=self.timings,
+                             worker_seconds=workers)
+        self.manifest["events"].append({
+            "event": "complete", "time": now(), "runs_done": len(self.runs),
+            "runs_trained": len(self.todo), "seconds": self.timings["total"]})
+        self.folder.write_manifest(self.manifest)
+
+    def outcome(self) -> SweepOutcome:
+        return SweepOutcome(
+            self.folder.path, len(self.specs), len(self.specs) - len(self.todo),
+            len(self.todo), time.perf_counter() - self.started, self.worker_seconds,
+            self.runs, self.summary, engine_seconds=self.engine_seconds,
+            store_seconds=self.worker_store_seconds, n_workers=self.n_workers,
+            timings=self.timings, moved_aside=self.moved, warnings=self.notes)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _take(self, output: BatchOutput) -> None:
+        if output.shard_id is None:
+            with self._timed("store"):
+                self.folder.write_shard(output.runs, output.curves, output.params)
+        self.new_runs.append(output.runs)
+        self.new_curves.append(output.curves)
+        self.n_done += len(output.runs)
+        self.worker_seconds += output.seconds
+        self.engine_seconds += output.engine_seconds
+        self.worker_store_seconds += output.store_seconds
+        if self.progress:
+            self.progress(self.n_done, len(self.specs))
+
+    def _warn(self, message: str) -> None:
+        self.notes.append(message)
+        if self.notify is not None:
+            self.notify(message)
+
+    def _corrupt(self, shard_id: str, reason: str) -> None:
+        self._warn(f"{self.folder.shards}: shard {shard_id} set aside in corrupt/ ({reason}); "
+                   f"its runs are trained again")
+        self.events.append({"event": "corrupt_shard", "time": now(), "shard": shard_id,
+                            "reason": reason})
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
