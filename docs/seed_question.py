@@ -464,7 +464,7 @@ def boundaries_figure(folder: Path, failed: pd.DataFrame):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from xorbench.boundaries import boundary_panel, network_output
+    from xorbench.plots.boundaries import boundary_panel, network_output
     from xorbench.plots import read_params
     from xorbench.results import load_runs
 

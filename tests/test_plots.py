@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from xorbench import analysis, plots, schema
 from xorbench.analysis.design import Baseline, at_largest_budget, config_axes, is_sparse
-from xorbench.boundaries import gallery_runs, network_output
 from xorbench.cli import app
-from xorbench.plotkit import format_rate, roles
+from xorbench.plots.boundaries import gallery_runs, network_output
+from xorbench.plots.kit import format_rate, roles
 
 KINDS = ["quick", "one_axis", "never", "diverged"]
 UNION_ROWS = ["baseline", "activation = tanh", "init = xavier", "loss = bce", "epochs = 400"]
@@ -335,7 +335,7 @@ def test_plot_command(sweeps, tmp_path):
 def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch):
     import shutil
 
-    from xorbench.plotjobs import save_plots
+    from xorbench.plots.jobs import save_plots
 
     data = sweeps["quick"]
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
@@ -357,7 +357,7 @@ def test_reading_a_folder_for_its_plots_needs_no_matplotlib(sweeps):
     import subprocess
     import sys
 
-    code = ("import sys; from xorbench.plotdata import load_plot_data; "
+    code = ("import sys; from xorbench.plots.data import load_plot_data; "
             f"data = load_plot_data({str(sweeps['quick'].folder)!r}); "
             "print(len(data.runs), 'matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -366,13 +366,13 @@ def test_reading_a_folder_for_its_plots_needs_no_matplotlib(sweeps):
 
 
 def test_ctrl_c_while_plotting_is_one_line_and_exit_130(sweeps, monkeypatch):
-    import xorbench.plotjobs
+    import xorbench.plots.jobs
     import xorbench.report
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(xorbench.plotjobs, "save_plots", interrupted)  # plot
+    monkeypatch.setattr(xorbench.plots.jobs, "save_plots", interrupted)  # plot
     monkeypatch.setattr(xorbench.report, "save_plots", interrupted)  # report
     for command in ("plot", "report"):
         result = CliRunner().invoke(app, [command, str(sweeps["one_axis"].folder)])

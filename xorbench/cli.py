@@ -463,14 +463,14 @@ def plot(
 ) -> None:
     """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
     from xorbench.parallel import default_jobs
-    from xorbench.plotdata import load_plot_data
+    from xorbench.plots.data import load_plot_data
 
     _draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs())
 
 
 def _draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> None:
-    from xorbench.plotdata import load_plot_data
-    from xorbench.plotjobs import save_plots
+    from xorbench.plots.data import load_plot_data
+    from xorbench.plots.jobs import save_plots
 
     data = data if data is not None else load_plot_data(folder)
     if data.note:
@@ -492,7 +492,7 @@ def report(folder: FolderArg, jobs: PlotJobs = None) -> None:
     the plots and the grid; the HTML opens offline. Works on a partial sweep.
     """
     from xorbench.parallel import default_jobs
-    from xorbench.plotdata import load_plot_data
+    from xorbench.plots.data import load_plot_data
     from xorbench.report import write_report
 
     data = load_plot_data(folder)

@@ -18,20 +18,9 @@ from pathlib import Path
 from xorbench import analysis
 from xorbench.analysis.findings import findings, target_name
 from xorbench.analysis.text import duration_text, leaderboard_rows, seed_list_text
-from xorbench.plotdata import PlotData, load_plot_data
-from xorbench.plotjobs import save_plots
-
-# The plots in the order the report shows them, with a short heading each (the
-# question each answers is its title, inside the image).
-PLOT_SECTIONS = {
-    "reliability": "Reliability map",
-    "rate-vs-budget": "Convergence rate against the epoch budget",
-    "ecdf": "Speed: when the successful runs solve {task}",
-    "failures": "Failure modes",
-    "curves": "Learning curves",
-    "boundaries": "Decision boundaries",
-}
-
+from xorbench.plots.catalogue import PLOTS
+from xorbench.plots.data import PlotData, load_plot_data
+from xorbench.plots.jobs import save_plots
 
 # --- Blocks --------------------------------------------------------------------------
 
@@ -115,11 +104,11 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> lis
     blocks.append(Block("heading", "Plots"))
     tasks = summary["task"].unique() if not summary.empty else []
     task = target_name(str(tasks[0]))[0] if len(tasks) == 1 else "the task"
-    for key, question in PLOT_SECTIONS.items():
-        title = question.format(task=task)
-        if key in images:
+    for plot in PLOTS:  # in the catalogue's order, each under its heading
+        title = plot.heading.format(task=task)
+        if plot.name in images:
             blocks.append(Block("heading", title, level=3))
-            blocks.append(Block("image", title, path=images[key]))
+            blocks.append(Block("image", title, path=images[plot.name]))
     blocks.append(Block("heading", "The grid"))
     if grid is not None:
         rows = [[axis, ", ".join(_format(axis, v) for v in values)]

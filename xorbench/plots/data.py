@@ -1,7 +1,7 @@
 """What the plots of a results folder need, read without importing matplotlib.
 
 Importing matplotlib and seaborn takes ~2 s: a process that only hands the
-plots to workers (:mod:`xorbench.plotjobs`) reads the folder here and never
+plots to workers (:mod:`xorbench.plots.jobs`) reads the folder here and never
 pays it.
 """
 
@@ -13,8 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from xorbench import analysis
-
-PLOT_NAMES = ("reliability", "rate-vs-budget", "ecdf", "failures", "curves", "boundaries")
 
 
 @dataclass

@@ -1,12 +1,5 @@
-"""The line plots of a sweep, and the facet and hue roles they share.
-
-:func:`rate_vs_budget` (rate against the epoch budget, Wilson bands),
-:func:`epoch_solved_ecdf` (how fast the runs that succeed get there) and
-:func:`learning_curves` (median loss with its interquartile band) draw one line
-per setting; :func:`line_roles` decides which axes become hue, dashes, columns
-and rows, and falls back to :func:`settings_of_interest` when there would be too
-many lines. :mod:`xorbench.plots` draws the other pictures and saves them all.
-"""
+"""What the line plots share: which axes become hue, dashes, columns and rows, and when
+there are too many lines, the settings of interest; the facet grid and its bands."""
 
 from __future__ import annotations
 
@@ -17,8 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib import ticker
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from xorbench import analysis, schema
@@ -28,17 +19,12 @@ from xorbench.analysis.design import (
     setting_namer,
     sparse_design,
     sparse_rows,
-    task_name,
 )
-from xorbench.analysis.text import seed_count_text
-from xorbench.plotkit import (
+from xorbench.plots.kit import (
     LINE_PALETTE,
-    add_titles,
     axis_title,
     facet_titles,
     legend_right,
-    plain_log_ticks,
-    quiet_layout,
     roles,
     text_role,
     with_labels,
@@ -46,9 +32,6 @@ from xorbench.plotkit import (
 
 # A line plot shows at most this many settings before it picks settings of interest.
 MAX_LINES_PER_FACET, MAX_FACETS = 10, 16
-
-
-# --- 2. Rate against the epoch budget ----------------------------------------------------
 
 
 @dataclass
@@ -243,168 +226,3 @@ def bands(g: sns.FacetGrid, lines: Lines, x: str, low: str, high: str,
             part = part.sort_values(x)
             ax.fill_between(part[x], part[low], part[high], color=color, alpha=alpha,
                             linewidth=0)
-
-
-@quiet_layout
-def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
-                   note: str | None = None) -> Figure:
-    """Convergence rate against the epoch budget, one line per setting, Wilson 95 % bands.
-
-    With a single budget in ``summary`` the rate is drawn from ``curves`` instead
-    (the share of seeds solved by each log-spaced epoch), if given.
-    """
-    task = task_name(summary)
-    single_budget = summary["epochs"].nunique() < 2
-    title = "Does a longer training budget help?"
-    if single_budget and curves is not None and not curves.empty:
-        data = curves.copy()
-        data["n_solved"] = np.round(data["frac_solved"] * data["n_runs"])
-        low, high = analysis.wilson_interval(data["n_solved"], data["n_runs"])
-        data = data.assign(rate=data["frac_solved"], ci_low=low, ci_high=high, epochs=data["epoch"])
-        xlabel = "epoch"
-        caption = (f"Share of seeds that had solved {task} by each epoch (one training budget "
-                   "in this sweep); bands: Wilson 95 % confidence interval.")
-    else:
-        data = summary
-        xlabel = "epoch budget"
-        caption = (f"Share of {seed_count_text(summary)} that solve {task} within each budget; "
-                   "bands: Wilson 95 % confidence interval.")
-    data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
-                       _high=data["ci_high"] * 100)
-    configs = None
-    if not single_budget and sparse_design(summary) is not None:
-        # a union of sub-grids: the settings trained at one budget say nothing here
-        n_budgets = summary.groupby("config_id")["epochs"].nunique()
-        configs = list(n_budgets.index[n_budgets > 1])
-        n_left = int((n_budgets == 1).sum())
-        if n_left:
-            caption += (f" The {n_left} settings trained at a single budget are left out "
-                        "(the reliability map shows them).")
-    lines = line_roles(data, summary, n_gain=0 if single_budget else 4, configs=configs)
-    g = relplot(lines, x="epochs", y="_pct", marker="o" if not single_budget else None,
-                 markersize=4)
-    bands(g, lines, "epochs", "_low", "_high")
-    budgets = sorted(data["epochs"].unique())
-    for ax in g.axes.flat:
-        ax.set_xscale("log")
-        plain_log_ticks(ax)
-        ax.set_ylim(-3, 103)
-        if not single_budget:
-            ax.set_xticks(budgets, [str(b) for b in budgets])
-            ax.minorticks_off()
-    g.set_axis_labels(xlabel, "seeds solved (%)")
-    if lines.selection:
-        title += f" ({lines.selection})"
-    add_titles(g.figure, title, caption, note)
-    return g.figure
-
-
-# --- 3. ECDF of the epoch solved -----------------------------------------------------------
-
-
-def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
-    """Step points of each configuration's ECDF of ``epoch_solved`` over all its seeds.
-
-    Uses each configuration's runs at its largest budget. Columns: config_id,
-    the axes, ``epoch`` (≥ 1: a run solved at initialisation counts at epoch 1)
-    and ``share`` (% of all seeds solved by then). Each curve starts at (1, 0) and
-    ends at (budget, rate): the seeds that never solve keep it below 100 %.
-    """
-    last = at_largest_budget(runs)
-    keep = ["config_id", *[c for c in schema.CONFIG_COLUMNS if c in last.columns]]
-    pieces = []
-    for _config_id, part in last.groupby("config_id", sort=False):
-        n = len(part)
-        solved = part.loc[part["solved"].astype(bool), "epoch_solved"]
-        epochs = np.sort(np.maximum(pd.to_numeric(solved).to_numpy(np.float64), 1))
-        budget = int(part["epochs"].iloc[0])
-        xs = np.concatenate([[1.0], epochs, [budget]])
-        ys = np.concatenate([[0.0], np.arange(1, len(epochs) + 1) / n, [len(epochs) / n]])
-        piece = pd.DataFrame({"epoch": xs, "share": ys * 100})
-        for column in keep:
-            piece[column] = part[column].iloc[0]
-        pieces.append(piece)
-    if not pieces:
-        return pd.DataFrame(columns=[*keep, "epoch", "share"])
-    return pd.concat(pieces, ignore_index=True)[[*keep, "epoch", "share"]]
-
-
-@quiet_layout
-def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
-                      note: str | None = None) -> Figure:
-    """ECDF of ``epoch_solved`` per setting on a log epoch axis, as a share of all seeds."""
-    task = task_name(summary)
-    data = ecdf_frame(runs)
-    lines = line_roles(data, summary)
-    g = relplot(lines, x="epoch", y="share", drawstyle="steps-post")
-    for ax in g.axes.flat:
-        ax.set_xscale("log")
-        plain_log_ticks(ax)
-        ax.set_ylim(-3, 103)
-    g.set_axis_labels("epoch", "seeds solved by then (%)")
-    title = "How fast do the runs that succeed get there?"
-    if lines.selection:
-        title += f" ({lines.selection})"
-    nothing = not runs["solved"].astype(bool).any()
-    caption = (f"Empirical CDF of the epoch at which each seed first solved {task}, as a share "
-               "of all seeds (runs at each setting's largest budget): a curve ends at its "
-               "convergence rate; a run solved at initialisation counts at epoch 1.")
-    if nothing:
-        caption += " No run solved the task, so every curve stays at 0."
-        for ax in g.axes.flat:
-            ax.text(0.5, 0.55, f"no seed solved {task}", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=10, color="0.35")
-    add_titles(g.figure, title, caption, note)
-    return g.figure
-
-
-# --- 5. Learning curves --------------------------------------------------------------------
-
-
-@quiet_layout
-def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
-                    note: str | None = None) -> Figure:
-    """Median loss over seeds with its interquartile band, on log-spaced epochs (log–log)."""
-    data = curves.dropna(subset=["loss_median"])
-    data = data[data["loss_median"] > 0] if not data.empty else data
-    lines = line_roles(data, summary)
-    g = relplot(lines, x="epoch", y="loss_median")
-    bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1)  # bands overlap a lot
-    clipped = False
-    if not data.empty:
-        positive = pd.concat([data["loss_q25"], data["loss_median"]])
-        low = max(float(positive[positive > 0].min()), 1e-12)
-        high = float(np.nanmax(data["loss_q75"]))
-        # room for every curve's start, then diverging curves leave through the top
-        first = data[data["epoch"] == data["epoch"].min()]["loss_median"]
-        cap = max(100 * float(first.min()), 10 * float(first.max()))
-        if np.isfinite(cap) and high > cap:
-            high, clipped = cap, True
-        for ax in g.axes.flat:
-            ax.set_xscale("log")
-            plain_log_ticks(ax)
-            ax.set_yscale("log")
-            ax.set_ylim(low / 2, high * 2)
-            decades = np.log10(high * 2) - np.log10(low / 2)
-            subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)
-            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-    g.set_axis_labels("epoch", f"{_loss_name(summary)} loss")
-    title = "How does the loss fall during training?"
-    if lines.selection:
-        title += f" ({lines.selection})"
-    caption = ("Median loss over seeds at log-spaced epochs; bands: interquartile range "
-               "(25th–75th percentile). Diverged runs (non-finite loss) are left out.")
-    if clipped:
-        caption += (" The loss axis is cut: curves that leave through the top are "
-                    "diverging.")
-    if data.empty:
-        caption += " No finite loss was recorded."
-    add_titles(g.figure, title, caption, note)
-    return g.figure
-
-
-def _loss_name(summary: pd.DataFrame) -> str:
-    losses = summary["loss"].unique() if "loss" in summary.columns else []
-    return str(losses[0]) if len(losses) == 1 else "training"

@@ -24,7 +24,8 @@ from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine.functions import forward
 from xorbench.engine.layout import n_params
-from xorbench.plotkit import add_titles, quiet_layout
+from xorbench.plots.data import PlotData, read_params
+from xorbench.plots.kit import add_titles, quiet_layout
 
 
 def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
@@ -211,3 +212,12 @@ def _panel_title(run: pd.Series, name: Callable[[pd.Series], str]) -> str:
     verdict = "solved" if bool(run["solved"]) else (
         f"learned {run['learned'] or '—'} · {run['failure']}")
     return f"{textwrap.fill(setting, 36)}\nseed {run['seed']}: {verdict}"
+
+
+def draw_boundaries(data: PlotData, note: str | None) -> Figure | None:
+    """The gallery of a folder, its parameters read from the shards; None when no run
+    of a two-input task has finished."""
+    chosen = gallery_runs(data.runs, data.summary)
+    if chosen.empty:
+        return None
+    return decision_boundaries(data.runs, data.summary, read_params(data.folder, chosen), note)

@@ -14,13 +14,8 @@ import contextlib
 from pathlib import Path
 
 from xorbench.parallel import children_ignore_sigint, drain
-from xorbench.plotdata import PLOT_NAMES, PlotData, load_plot_data
-
-# Rough seconds to draw and save each plot (quick grid, this machine): the plots are
-# dealt to the workers longest first, each to the least loaded.
-PLOT_COST = {"rate-vs-budget": 1.8, "ecdf": 1.8, "curves": 1.75, "reliability": 1.6,
-             "failures": 1.2, "boundaries": 0.9}
-
+from xorbench.plots.catalogue import PLOT_BY_NAME, PLOT_NAMES
+from xorbench.plots.data import PlotData, load_plot_data
 
 # Above this many runs the plots are drawn here: sending the runs table to each
 # worker costs about what drawing side by side saves (a million runs: 15 s either way;
@@ -30,7 +25,7 @@ PARALLEL_PLOT_RUNS = 250_000
 
 def save_plots(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
                dpi: int = 120, jobs: int = 1) -> list[Path]:
-    """:func:`xorbench.plots.save_all` in up to ``jobs`` loky processes at once.
+    """:func:`xorbench.plots.save.save_all` in up to ``jobs`` loky processes at once.
 
     Every figure is drawn exactly as in one process (the same files, byte for
     byte); returns the paths written, in :data:`PLOT_NAMES` order. Sweeps of
@@ -39,17 +34,18 @@ def save_plots(folder: str | Path, data: PlotData | None = None, fmt: str = "png
     data = data if data is not None else load_plot_data(folder)
     jobs = max(1, min(jobs, len(PLOT_NAMES)))
     if jobs == 1 or data.runs.empty or len(data.runs) > PARALLEL_PLOT_RUNS:
-        from xorbench.plots import save_all
+        from xorbench.plots.save import save_all
 
         return save_all(folder, data, fmt=fmt, dpi=dpi)
     import joblib
 
     shares: list[list[str]] = [[] for _ in range(jobs)]
     load = [0.0] * jobs
-    for name in sorted(PLOT_NAMES, key=PLOT_COST.__getitem__, reverse=True):
+    # dealt longest first, each to the least loaded worker
+    for name in sorted(PLOT_NAMES, key=lambda n: PLOT_BY_NAME[n].seconds, reverse=True):
         least = load.index(min(load))
         shares[least].append(name)
-        load[least] += PLOT_COST[name]
+        load[least] += PLOT_BY_NAME[name].seconds
     parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
     with children_ignore_sigint():  # Ctrl-C stops this process, which stops the workers
         pending = parallel(joblib.delayed(_save_share)(folder, data, fmt, dpi, share)
@@ -61,6 +57,6 @@ def save_plots(folder: str | Path, data: PlotData | None = None, fmt: str = "png
 
 def _save_share(folder: str | Path, data: PlotData, fmt: str, dpi: int,
                 names: list[str]) -> list[Path]:
-    from xorbench.plots import save_all
+    from xorbench.plots.save import save_all
 
     return save_all(folder, data, fmt=fmt, dpi=dpi, names=names)
