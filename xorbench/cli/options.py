@@ -1,0 +1,46 @@
+"""Options shared by commands, their defaults and allowed values read from the tables.
+
+A choice option's help lists what its table allows (``TABLES[key].allowed()``) and its
+default is the configuration's (``DEFAULTS[key]``), so adding an activation to its
+table adds it to ``xorbench train --help`` with nothing to change here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xorbench.config import DEFAULTS, TABLES
+from xorbench.parallel import BACKENDS
+
+
+def choice_help(key: str, what: str) -> str:
+    """``What: allowed, allowed(p=1), …`` for a choice option."""
+    return f"{what}: {TABLES[key].allowed()}."
+
+
+def default(key: str) -> str:
+    """The configuration's default for ``key``, as the command line writes it."""
+    value = DEFAULTS[key]
+    if key == "hidden":
+        return "-".join(str(w) for w in value) or "0"
+    return str(value)
+
+
+Backend = StrEnum("Backend", {name: name for name in BACKENDS})
+DEFAULT_BACKEND = Backend(BACKENDS[0])
+
+
+class PlotFormat(StrEnum):
+    png = "png"
+    svg = "svg"
+
+
+GridArg = Annotated[Path | None, typer.Argument(
+    help="Grid file (TOML). Default: the built-in quick grid.", show_default=False)]
+FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name>).")]
+PlotJobs = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Processes drawing the plots at once. Default: all cores.", min=1)]

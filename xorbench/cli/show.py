@@ -1,0 +1,68 @@
+"""``xorbench summary``, ``plot`` and ``report``: a finished or partial sweep, shown."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from xorbench.cli.app import app, guarded, say
+from xorbench.cli.display import draw_plots, print_leaderboard
+from xorbench.cli.options import FolderArg, PlotFormat, PlotJobs
+
+
+@app.command("summary")
+@guarded
+def summary_command(
+    folder: FolderArg,
+    top: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 10,
+    sort: Annotated[str, typer.Option(help="Column to rank by (descending).")] = "rate",
+    where: Annotated[str | None, typer.Option(
+        help="""pandas query to filter settings, e.g. 'activation == "tanh"'.""")] = None,
+    all_budgets: Annotated[bool, typer.Option(
+        "--all-budgets", help="Rank every epoch budget, not only each setting's largest.")]
+    = False,
+) -> None:
+    """The leaderboard of a finished or partial sweep."""
+    from xorbench.analysis import summarize
+    from xorbench.results import load_runs, sweep_status
+
+    runs = load_runs(folder)
+    status = sweep_status(folder, runs)
+    if status.partial:
+        say(status.describe())
+    print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
+                      all_budgets=all_budgets)
+
+
+@app.command("plot")
+@guarded
+def plot_command(
+    folder: FolderArg,
+    fmt: Annotated[PlotFormat, typer.Option("--format", help="Image format.")] = PlotFormat.png,
+    jobs: PlotJobs = None,
+) -> None:
+    """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
+    from xorbench.parallel import default_jobs
+    from xorbench.plots.data import load_plot_data
+
+    draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs())
+
+
+@app.command("report")
+@guarded
+def report_command(folder: FolderArg, jobs: PlotJobs = None) -> None:
+    """Write DIR/report.md and a self-contained DIR/report.html (plots embedded).
+
+    The report holds the run counts, plain-language findings, the leaderboard,
+    the plots and the grid; the HTML opens offline. Works on a partial sweep.
+    """
+    from xorbench.parallel import default_jobs
+    from xorbench.plots.data import load_plot_data
+    from xorbench.report import write_report
+
+    data = load_plot_data(folder)
+    if data.note:
+        say(data.note)
+    md_path, html_path = write_report(folder, data, jobs=jobs or default_jobs())
+    say(f"report: {md_path}  {html_path}")

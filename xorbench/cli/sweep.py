@@ -1,0 +1,203 @@
+"""``xorbench grid`` and ``xorbench sweep``: a grid described, then trained."""
+
+from __future__ import annotations
+
+import math
+import shlex
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from xorbench.cli.app import app, err, fail, guarded, note, out, say, warn
+from xorbench.cli.display import draw_plots, print_leaderboard
+from xorbench.cli.options import DEFAULT_BACKEND, Backend, GridArg
+
+
+def _load(path: Path | None):
+    from xorbench.grid import default_grid, load_grid
+
+    return default_grid() if path is None else load_grid(path)
+
+
+@app.command("grid")
+@guarded
+def grid_command(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
+    """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
+    from xorbench.analysis.text import duration_text, seed_list_text
+    from xorbench.grid import format_value
+    from xorbench.sweep.cost import estimated_grid_seconds, run_guard
+
+    grid = _load(path)
+    say(f"{grid.name}: {grid.description}" if grid.description else grid.name)
+    table = RichTable(box=None, pad_edge=False)
+    table.add_column("axis")
+    table.add_column("values")
+    for axis, values in grid.axes().items():
+        table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
+    table.add_row("seeds", seed_list_text(grid.seeds))
+    out.print(table)
+    # the planner's cost model, at the range of rates measured on whole example grids
+    fast, slow = estimated_grid_seconds(grid)
+    fast_text, slow_text = duration_text(fast, rough=True), duration_text(slow, rough=True)
+    span = slow_text if fast_text == slow_text else f"{fast_text} to {slow_text}"
+    say(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → {grid.n_runs:,} runs "
+        f"(one per budget); training takes roughly {span} on one core")
+    guard = run_guard(grid)
+    if guard:
+        say(f"{grid.path}: {guard}: a sweep of it needs --yes")
+
+
+@app.command("sweep")
+@guarded
+def sweep_command(
+    path: GridArg = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder. Default: results/<grid name>.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", help="Parallel workers. Default: all cores.", min=1)] = None,
+    backend: Annotated[Backend, typer.Option(
+        help="loky (processes), threading or dask.")] = DEFAULT_BACKEND,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Run grids above the run guard.")]
+    = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip drawing the plots.")]
+    = False,
+    top: Annotated[int, typer.Option(help="Rows of the leaderboard to print.", min=1)] = 10,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Start over: move the folder's old results to <out>.old-<time> first.")]
+    = False,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="Advanced: networks per engine batch (default: sized "
+        "for cache). Smaller batches mean more, smaller shards.")] = None,
+) -> None:
+    """Train every run of a grid, in parallel, and write tidy results.
+
+    Writes results/<name>/ (or --out): runs.csv, summary.csv, curves.csv,
+    manifest.json, grid.toml and shards/. Finished batches are saved as they
+    come: rerunning the same command (after Ctrl-C, a crash, or with a changed
+    grid) trains only the runs not yet done. --fresh starts over.
+
+    Example:  xorbench sweep sweeps/quick.toml --jobs 2
+    """
+    from xorbench.sweep import default_out, run_sweep
+    from xorbench.sweep.cost import run_guard
+
+    backend = backend.value
+    if scheduler is not None and backend != "dask":
+        raise fail(f"--scheduler {scheduler}: needs --backend dask")
+    grid = _load(path)
+    guard = None if yes else run_guard(grid)
+    if guard:
+        raise fail(f"{grid.path}: {guard}; add --yes to run it anyway")
+    folder = out_dir or default_out(grid)
+    resume = _resume_command(path, folder, jobs=jobs, backend=backend, scheduler=scheduler,
+                             yes=yes, batch_size=batch_size)
+    try:
+        with _sigterm_as_interrupt(), _Progress(quiet) as progress:
+            outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
+                                scheduler=scheduler, progress=progress, batch_size=batch_size,
+                                fresh=fresh, notify=warn, inform=note)
+    except KeyboardInterrupt as e:
+        saved = (f"{e.n_done:,} of {e.n_runs:,} runs are saved" if hasattr(e, "n_done")
+                 else "finished batches are saved")
+        err.print(f"interrupted: {saved}; resume with: {resume}", markup=False)
+        raise typer.Exit(130) from None
+    if outcome.moved_aside is not None:
+        say(f"--fresh: moved the old results to {outcome.moved_aside}/")
+    reused = f", {outcome.n_reused} reused from earlier" if outcome.n_reused else ""
+    say(f"{outcome.n_trained} runs trained{reused} in {outcome.seconds:.1f} s "
+        f"({outcome.n_runs} in the grid)")
+    print_leaderboard(outcome.summary, top=top)
+    say(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)")
+    if not no_plots:
+        try:
+            with _sigterm_as_interrupt():
+                # in the sweep's own worker processes, while they are still up
+                draw_plots(outcome.path, jobs=outcome.n_workers if backend == "loky" else 1)
+        except KeyboardInterrupt:
+            err.print("interrupted: the results are complete, the plots are not; draw them "
+                      f"with: xorbench plot {shlex.quote(str(outcome.path))}", markup=False)
+            raise typer.Exit(130) from None
+
+
+def _resume_command(path: Path | None, folder: Path, **options) -> str:
+    """The command that resumes this sweep (never --fresh, which would start over)."""
+    words = ["xorbench", "sweep", *([str(path)] if path is not None else []),
+             "--out", str(folder)]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            words.append(flag)
+        elif value not in (None, False) and not (name == "backend" and value == "loky"):
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (kill, a job scheduler) stops a sweep like Ctrl-C: saved, exit 130."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Progress:
+    """A rich progress bar fed by run_sweep's callback (nothing when quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("runs"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=err, transient=False,
+        )
+        self.bar.__enter__()
+        self.start = time.perf_counter()
+        self.first = None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.bar.add_task("sweep", total=total, completed=done, rate="")
+            self.first = done
+            return
+        elapsed = time.perf_counter() - self.start
+        rate = (done - self.first) / elapsed if elapsed > 0 else math.nan
+        self.bar.update(self.task, completed=done, rate=f"{rate:,.0f} runs/s")
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
