@@ -825,9 +825,9 @@ def test_a_budget_on_a_divergence_check_does_not_change_the_losses_kept(monkeypa
     labels a budget's failure and, at curve epochs, is curve_loss."""
     kept = {}
 
-    def capture(*args):
-        kernel_run(*args)
-        kept["losses"], kept["epochs"] = args[10], args[11]
+    def capture(**arguments):
+        kernel_run(**arguments)
+        kept["losses"], kept["epochs"] = arguments["losses"], arguments["kept"]
 
     kernel_run = engine.kernel.run
     monkeypatch.setattr(engine.kernel, "run", capture)

@@ -23,7 +23,7 @@ weights whatever the bias init, learning rate, optimizer or loss.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,85 +133,124 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
         raise ValueError("epoch budgets must be positive")
     if not members:
         raise ValueError("a batch needs at least one network")
-    task = make_task(setup.task)
-    dtype = np.dtype(DTYPES.impl(setup.dtype))
-    widths = setup.widths
-    n_nets, n_patterns, max_epoch = len(members), task.n_patterns, budgets[-1]
-    hidden_act = make_activation(setup.activation, ACTIVATIONS)
-
-    # θ (D, N): each distinct (init, bias_init, seed) is drawn once
-    cache: dict[tuple, np.ndarray] = {}
-    columns = []
-    for m in members:
-        key = (m.init, m.bias_init, m.seed)
-        if key not in cache:
-            cache[key] = initial_params(widths, m.init, m.bias_init, m.seed)
-        columns.append(cache[key])
-    theta = np.array(np.stack(columns, axis=1), dtype=dtype)
-    lr = np.array([m.lr for m in members], dtype=dtype)
-    state = kernel_args.initial_state(setup, theta, lr)  # the optimizer's, per parameter
-    if setup.batch.name == "full":
-        orders = None
-    else:
-        orders = PatternOrders(setup.batch, n_patterns, [m.seed for m in members])
-
-    curve_epochs = tuple(log_epochs(max_epoch))
-    kept = kept_epochs(budgets)  # row k of `losses`: the loss after kept[k] epochs
-    losses = np.zeros((len(kept), n_nets), dtype)
-    n_budgets = len(budgets)
-    result = BatchResult(
-        setup=setup,
-        members=list(members),
-        budgets=budgets,
-        pattern_names=task.pattern_names,
-        solved=np.zeros((n_budgets, n_nets), bool),
-        epoch_solved=np.full((n_budgets, n_nets), -1, np.int64),
-        final_loss=np.zeros((n_budgets, n_nets), dtype),
-        accuracy=np.zeros((n_budgets, n_nets)),
-        grad_norm=np.zeros((n_budgets, n_nets), dtype),
-        failure=np.zeros((n_budgets, n_nets), np.int8),
-        diverged=np.zeros((n_budgets, n_nets), bool),
-        outputs=np.zeros((n_budgets, n_patterns, n_nets), dtype),
-        params=np.zeros((n_budgets, theta.shape[0], n_nets), dtype),
-        curve_epochs=curve_epochs,
-    )
-    epoch_solved = np.full(n_nets, -1, np.int64)
-    diverged = np.zeros(n_nets, bool)
-    observed = Observed.empty(n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
-    args = (kernel_args.layout(widths), task.inputs, task.targets.astype(dtype),
-            kernel_args.codes(setup), kernel_args.constants(setup, n_patterns, dtype))
-    no_orders = np.zeros((1, 0, n_nets), np.uint8)
-
+    batch = _Batch.start(setup, members, budgets)
+    result = batch.empty_result(members, budgets)
     # this setup's build, if one is compiled (build_source): the same numbers, faster
     spec = build_source.spec_for(setup)
-    build = builds.ready(spec, dtype) if spec is not None else None
+    build = builds.ready(spec, batch.dtype) if spec is not None else None
 
     epoch = 0
-    for stop in _stops(budgets, orders):
-        block, block_start = orders.block_at(epoch) if orders and epoch < stop else (no_orders, 0)
+    for stop in _stops(budgets, batch.orders):
         recording = stop in budgets
         # a budget's epoch was observed when it was recorded: its books are kept
         seen = epoch in budgets
         if build is not None and epoch < stop:
             if seen:  # the kernel redoes only its forward pass
-                kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, kept,
-                           epoch, epoch + 1, True, block, block_start, False, *observed.arrays)
+                batch.kernel(epoch, epoch + 1, seen=True, record=False)
                 epoch, seen = epoch + 1, False
-            build(theta, state, lr, args[2], args[4], epoch_solved, diverged, losses, kept,
-                  epoch, stop)
+            batch.build(build, epoch, stop)
             epoch = stop
         if epoch < stop or recording:
-            kernel.run(theta, state, lr, *args, epoch_solved, diverged, losses, kept, epoch,
-                       stop, seen, block, block_start, recording, *observed.arrays)
+            batch.kernel(epoch, stop, seen=seen, record=recording)
         if recording:
             with np.errstate(all="ignore"):  # diverged networks: inf and NaN are expected
-                _record(result, budgets.index(stop), widths, theta, observed, epoch_solved,
-                        diverged, losses[np.searchsorted(kept, stop // 2)], task.targets,
-                        hidden_act)
+                batch.record(result, budgets.index(stop), stop)
         epoch = stop
-
-    result.curve_loss = losses[np.searchsorted(kept, curve_epochs)]
+    result.curve_loss = batch.losses[np.searchsorted(batch.kept, result.curve_epochs)]
     return result
+
+
+@dataclass
+class _Batch:
+    """The arrays of one batch in training, in the layout the kernel takes them."""
+
+    setup: Setup
+    dtype: np.dtype
+    targets: np.ndarray  # (P,) the task's, float64
+    theta: np.ndarray  # (D, N) parameters
+    state: np.ndarray  # (2, D, N) the optimizer's
+    lr: np.ndarray  # (N,)
+    orders: PatternOrders | None  # online / sampled pattern orders; None: full batch
+    kept: np.ndarray  # the epochs whose loss is kept, ascending
+    losses: np.ndarray  # (len(kept), N)
+    epoch_solved: np.ndarray  # (N,) first epoch the criterion held, −1 if not yet
+    diverged: np.ndarray  # (N,)
+    observed: Observed
+    kernel_setup: dict  # the kernel's arguments that describe the setup
+
+    @classmethod
+    def start(cls, setup: Setup, members: Sequence[Member], budgets: tuple[int, ...]) -> _Batch:
+        task = make_task(setup.task)
+        dtype = np.dtype(DTYPES.impl(setup.dtype))
+        n_nets, n_patterns = len(members), task.n_patterns
+        # θ (D, N): each distinct (init, bias_init, seed) is drawn once
+        cache: dict[tuple, np.ndarray] = {}
+        for m in members:
+            key = (m.init, m.bias_init, m.seed)
+            if key not in cache:
+                cache[key] = initial_params(setup.widths, m.init, m.bias_init, m.seed)
+        theta = np.array(np.stack([cache[(m.init, m.bias_init, m.seed)] for m in members],
+                                  axis=1), dtype=dtype)
+        lr = np.array([m.lr for m in members], dtype=dtype)
+        orders = (None if setup.batch.name == "full" else
+                  PatternOrders(setup.batch, n_patterns, [m.seed for m in members]))
+        kept = kept_epochs(budgets)
+        kernel_setup = dict(
+            layout=kernel_args.layout(setup.widths), inputs=task.inputs,
+            targets=task.targets.astype(dtype), codes=kernel_args.codes(setup),
+            c=kernel_args.constants(setup, n_patterns, dtype))
+        return cls(setup, dtype, task.targets, theta,
+                   kernel_args.initial_state(setup, theta, lr), lr, orders, kept,
+                   np.zeros((len(kept), n_nets), dtype), np.full(n_nets, -1, np.int64),
+                   np.zeros(n_nets, bool),
+                   Observed.empty(n_patterns, sum(setup.widths[1:]), theta.shape[0], n_nets,
+                                  dtype),
+                   kernel_setup)
+
+    def empty_result(self, members: Sequence[Member], budgets: tuple[int, ...]) -> BatchResult:
+        (n_params, n_nets), n_budgets = self.theta.shape, len(budgets)
+        n_patterns = self.targets.shape[0]
+        return BatchResult(
+            setup=self.setup, members=list(members), budgets=budgets,
+            pattern_names=make_task(self.setup.task).pattern_names,
+            solved=np.zeros((n_budgets, n_nets), bool),
+            epoch_solved=np.full((n_budgets, n_nets), -1, np.int64),
+            final_loss=np.zeros((n_budgets, n_nets), self.dtype),
+            accuracy=np.zeros((n_budgets, n_nets)),
+            grad_norm=np.zeros((n_budgets, n_nets), self.dtype),
+            failure=np.zeros((n_budgets, n_nets), np.int8),
+            diverged=np.zeros((n_budgets, n_nets), bool),
+            outputs=np.zeros((n_budgets, n_patterns, n_nets), self.dtype),
+            params=np.zeros((n_budgets, n_params, n_nets), self.dtype),
+            curve_epochs=tuple(log_epochs(budgets[-1])),
+        )
+
+    def kernel(self, first: int, stop: int, seen: bool, record: bool) -> None:
+        """Epochs [first, stop) by the kernel; with ``record``, observe epoch ``stop``."""
+        if self.orders is not None and first < stop:
+            orders, orders_start = self.orders.block_at(first)
+        else:
+            orders, orders_start = np.zeros((1, 0, self.theta.shape[1]), np.uint8), 0
+        o = self.observed
+        kernel.run(
+            theta=self.theta, state=self.state, lr=self.lr, **self.kernel_setup,
+            epoch_solved=self.epoch_solved, diverged=self.diverged, losses=self.losses,
+            kept=self.kept, first_epoch=first, stop_epoch=stop, seen_first=seen,
+            orders=orders, orders_start=orders_start, record=record, outputs=o.outputs,
+            derivatives=o.derivatives, gradients=o.gradient, final_loss=o.loss,
+            scores=o.score)
+
+    def build(self, train: Callable, first: int, stop: int) -> None:
+        """Full-batch epochs [first, stop) by the setup's build: the kernel's numbers."""
+        train(self.theta, self.state, self.lr, self.kernel_setup["targets"],
+              self.kernel_setup["c"], self.epoch_solved, self.diverged, self.losses, self.kept,
+              first, stop)
+
+    def record(self, result: BatchResult, b: int, stop: int) -> None:
+        """Budget b's row of ``result``, from the state observed at epoch ``stop``."""
+        _record(result, b, self.setup.widths, self.theta, self.observed, self.epoch_solved,
+                self.diverged, self.losses[np.searchsorted(self.kept, stop // 2)],
+                self.targets, make_activation(self.setup.activation, ACTIVATIONS))
 
 
 @dataclass
@@ -258,13 +297,17 @@ def evaluate(setup: Setup, theta: np.ndarray) -> Observed:
     theta = np.array(theta, dtype=dtype, order="C")
     n_nets = theta.shape[1]
     observed = Observed.empty(task.n_patterns, sum(widths[1:]), theta.shape[0], n_nets, dtype)
-    kernel.run(theta, np.zeros((2, *theta.shape), dtype), np.zeros(n_nets, dtype),
-               kernel_args.layout(widths), task.inputs, task.targets.astype(dtype),
-               kernel_args.codes(setup), kernel_args.constants(setup, task.n_patterns, dtype),
-               np.full(n_nets, -1, np.int64), np.zeros(n_nets, bool), np.zeros((1, n_nets), dtype),
-               np.zeros(1, np.int64), 0, 0, False, np.zeros((1, 0, n_nets), np.uint8), 0, True,
-               observed.outputs, observed.derivatives, observed.gradient, observed.loss,
-               observed.score)
+    kernel.run(
+        theta=theta, state=np.zeros((2, *theta.shape), dtype), lr=np.zeros(n_nets, dtype),
+        layout=kernel_args.layout(widths), inputs=task.inputs,
+        targets=task.targets.astype(dtype), codes=kernel_args.codes(setup),
+        c=kernel_args.constants(setup, task.n_patterns, dtype),
+        epoch_solved=np.full(n_nets, -1, np.int64), diverged=np.zeros(n_nets, bool),
+        losses=np.zeros((1, n_nets), dtype), kept=np.zeros(1, np.int64), first_epoch=0,
+        stop_epoch=0, seen_first=False, orders=np.zeros((1, 0, n_nets), np.uint8),
+        orders_start=0, record=True, outputs=observed.outputs,
+        derivatives=observed.derivatives, gradients=observed.gradient,
+        final_loss=observed.loss, scores=observed.score)
     return observed
 
 

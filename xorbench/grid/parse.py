@@ -46,46 +46,16 @@ def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
 
     ``path`` names the file in messages; its stem is the default name.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise GridError(path, [_toml_problem(e, text)]) from None
-    except RecursionError:
-        raise GridError(path, ["invalid TOML: arrays or tables nested too deeply (a grid "
-                               "needs two levels, as in hidden = [[2], [2, 2]])"]) from None
+    data = _toml(text, path)
     problems: list[str] = []
-    name = "grid" if path == "<string>" else default_name(Path(path).stem)
-    description = ""
-    for key, value in data.items():
-        if key == "name":
-            if _check_name(value, problems):
-                name = value
-        elif key == "description":
-            if isinstance(value, str):
-                description = value
-            else:
-                problems.append(f"description = {show(value)}: must be a string")
-        elif key not in TOP_KEYS:
-            problems.append(_unknown_top_key(key, value))
-
+    name, description = _top_keys(data, path, problems)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         problems.append(f"defaults = {show(defaults)}: must be a table; write [defaults] "
                         "and key = value lines below it")
         defaults = {}
     default_axes, default_seeds = parse_section("[defaults]", defaults, problems)
-
-    raw_grid = data.get("grid")
-    sections: list[tuple[str, dict]] = []
-    if raw_grid is None:
-        sections = [("[defaults]", {})]
-    elif isinstance(raw_grid, dict):
-        sections = [("[grid]", raw_grid)]
-    elif isinstance(raw_grid, list) and raw_grid and all(isinstance(g, dict) for g in raw_grid):
-        sections = [(f"[[grid]] #{i}", g) for i, g in enumerate(raw_grid, 1)]
-    else:
-        problems.append(f"grid = {show(raw_grid)}: must be a table [grid] or a non-empty "
-                        "array of tables [[grid]], each holding key = value lines")
+    sections = _sections(data.get("grid"), problems)
 
     subgrids: list[dict[str, tuple]] = []
     seeds_of: list[tuple[str, str, object, tuple[int, ...] | None]] = []
@@ -111,6 +81,47 @@ def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
         raise GridError(path, problems)
     return ParsedGrid(name, description,
                       tuple({axis: sub[axis] for axis in AXES} for sub in subgrids), seeds or ())
+
+
+def _toml(text: str, path: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise GridError(path, [_toml_problem(e, text)]) from None
+    except RecursionError:
+        raise GridError(path, ["invalid TOML: arrays or tables nested too deeply (a grid "
+                               "needs two levels, as in hidden = [[2], [2, 2]])"]) from None
+
+
+def _top_keys(data: dict, path: str, problems: list[str]) -> tuple[str, str]:
+    """The grid's name (by default its file's stem, made safe) and description."""
+    name = "grid" if path == "<string>" else default_name(Path(path).stem)
+    description = ""
+    for key, value in data.items():
+        if key == "name":
+            if _check_name(value, problems):
+                name = value
+        elif key == "description":
+            if isinstance(value, str):
+                description = value
+            else:
+                problems.append(f"description = {show(value)}: must be a string")
+        elif key not in TOP_KEYS:
+            problems.append(_unknown_top_key(key, value))
+    return name, description
+
+
+def _sections(raw_grid: object, problems: list[str]) -> list[tuple[str, dict]]:
+    """The sub-grids' sections, labelled for messages: ``[grid]``, ``[[grid]] #2``."""
+    if raw_grid is None:
+        return [("[defaults]", {})]
+    if isinstance(raw_grid, dict):
+        return [("[grid]", raw_grid)]
+    if isinstance(raw_grid, list) and raw_grid and all(isinstance(g, dict) for g in raw_grid):
+        return [(f"[[grid]] #{i}", g) for i, g in enumerate(raw_grid, 1)]
+    problems.append(f"grid = {show(raw_grid)}: must be a table [grid] or a non-empty "
+                    "array of tables [[grid]], each holding key = value lines")
+    return []
 
 
 def _check_name(value: object, problems: list[str]) -> bool:

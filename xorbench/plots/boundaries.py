@@ -9,7 +9,6 @@ learned OR instead of XOR" becomes a picture.
 
 from __future__ import annotations
 
-import itertools
 import textwrap
 from collections.abc import Callable
 
@@ -23,7 +22,7 @@ from xorbench.analysis.design import at_largest_budget, config_axes, setting_nam
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine.functions import forward
-from xorbench.engine.layout import n_params
+from xorbench.engine.layout import layer_views, n_params
 from xorbench.plots.data import PlotData, read_params
 from xorbench.plots.kit import add_titles, quiet_layout
 
@@ -32,22 +31,20 @@ def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
                    points: np.ndarray) -> np.ndarray:
     """Outputs (M,) of one network with parameters θ (engine layout) at ``points`` (M, n).
 
-    Layer l's weights and bias are the rows of a (fan_in + 1, fan_out) block of θ,
-    the bias last: z = a W[:-1] + W[-1], then the hidden (or output) activation.
+    Layer l's weights and bias are a (fan_in + 1, fan_out) block of θ, the bias last
+    (:func:`xorbench.engine.layout.layer_views`): z = a W[:-1] + W[-1], then the hidden
+    (or output) activation, as the engine computes it.
     """
     widths = [int(w) for w in arch.split("-")]
     if len(theta) < n_params(widths):  # parameters not stored (e.g. shards removed)
         return np.full(len(points), np.nan)
     hidden_f = make_activation(ACTIVATIONS.parse(activation))
     output_f = make_activation(OUTPUTS.parse(output), OUTPUTS)
+    layers = layer_views(np.asarray(theta[: n_params(widths)], np.float64)[:, None], widths)
     a = np.asarray(points, np.float64)  # (M, n)
-    start, layers = 0, list(itertools.pairwise(widths))
     with np.errstate(all="ignore"):
-        for l, (fan_in, fan_out) in enumerate(layers):
-            rows = (fan_in + 1) * fan_out
-            W = np.asarray(theta[start : start + rows], np.float64).reshape(fan_in + 1, fan_out)
-            start += rows
-            z = a @ W[:-1] + W[-1]  # (M, fan_out)
+        for l, W in enumerate(layers):
+            z = a @ W[:-1, :, 0] + W[-1, :, 0]  # (M, fan_out)
             a = np.empty_like(z)
             forward(output_f if l == len(layers) - 1 else hidden_f, z, a)
     return a[:, 0]
@@ -151,6 +148,12 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
         fig.subplots_adjust(right=0.88)
         cax = fig.add_axes([0.91, 0.2, 0.015, 0.6], label="<colorbar>")
         fig.colorbar(image, cax=cax, label="network output")
+    add_titles(fig, f"What did the networks learn instead of {task}?", _caption(groups, task),
+               note)
+    return fig
+
+
+def _caption(groups: list[str], task: str) -> str:
     rows = {
         "solved": "one seed of each of the most reliable settings",
         "failed": ("the most common ways to fail (learned function · failure label), each "
@@ -161,11 +164,9 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
     else:
         which = f"{rows[groups[0]][0].upper()}{rows[groups[0]][1:]}."
         which += " No run failed." if groups == ["solved"] else f" No run solved {task}."
-    add_titles(fig, f"What did the networks learn instead of {task}?",
-               f"{which} Runs at their largest budget. Colour: the network's output over "
-               "the inputs; black line: output = 0.5, the decision boundary; ● target 1, "
-               "○ target 0, with the output at each pattern.", note)
-    return fig
+    return (f"{which} Runs at their largest budget. Colour: the network's output over the "
+            "inputs; black line: output = 0.5, the decision boundary; ● target 1, ○ target 0, "
+            "with the output at each pattern.")
 
 
 def boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float]):
