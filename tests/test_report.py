@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import plot_sweeps
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from tests.helpers import plot_sweeps
 from xorbench import report
 from xorbench.analysis import findings
 from xorbench.cli import app

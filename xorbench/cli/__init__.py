@@ -9,6 +9,8 @@ grouped by what they touch: ``train`` (:mod:`~xorbench.cli.train`), ``grid`` and
 goes on its command here and its meaning below, in the layer that owns it.
 
 Only this package prints and exits; a command body is a few calls in pipeline order.
+The top layer: it imports any package below it, and nothing imports it (but
+``python -m xorbench``).
 """
 
 from xorbench.cli.app import app

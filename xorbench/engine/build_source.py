@@ -8,7 +8,7 @@ straight lines inside one loop over the lanes: a network's weights, activations,
 deltas and gradient stay in registers, and the loop vectorises. The arithmetic is
 the kernel's, in the kernel's order: a build calls the kernel's ``exp``,
 activations and updates, and adds every sum as the kernel does, so a network's
-numbers are the same bits whichever of the two trains it (tests/test_fused.py
+numbers are the same bits whichever of the two trains it (tests/engine/test_build_source.py
 compares them) — all but the optimizer state of a network frozen for diverging,
 which is never used again. :mod:`xorbench.engine.builds` compiles, caches and finds them.
 """

@@ -1,5 +1,5 @@
 """The kernel's own exp, and activation_values; training itself is tested through the
-engine (tests/test_engine.py, tests/test_reference.py)."""
+engine (tests/engine/test_batch.py and test_gradients.py, tests/engine/test_reference.py)."""
 
 from __future__ import annotations
 

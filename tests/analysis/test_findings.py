@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import plot_sweeps
 import pytest
 
+from tests.helpers import plot_sweeps
 from xorbench.analysis.findings import budget_effect, findings
 from xorbench.analysis.text import percent
 from xorbench.plots import load_plot_data

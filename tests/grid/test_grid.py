@@ -31,7 +31,7 @@ from xorbench.grid import (
 )
 from xorbench.sweep.cost import MAX_RUNS_WITHOUT_CONFIRM
 
-SWEEPS = Path(__file__).resolve().parent.parent / "sweeps"
+SWEEPS = Path(__file__).resolve().parents[2] / "sweeps"
 
 
 def grid_of(text: str):

@@ -64,7 +64,7 @@ def activation(name: str, *args: float) -> tuple[Callable, Callable]:
         return np.sin, np.cos
     if name == "linear":
         return (lambda z: z), (lambda z: np.ones_like(z))
-    raise KeyError(f"the reference has no activation {name!r}: add it to tests/reference.py")
+    raise KeyError(f"the reference has no activation {name!r}: add it to tests/helpers/reference.py")
 
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "sin",
@@ -83,7 +83,7 @@ def loss(name: str, z: np.ndarray, y: np.ndarray, t: np.ndarray) -> float:
     if name == "bce":
         # −[t log σ(z) + (1 − t) log(1 − σ(z))] = log(1 + e^z) − t z
         return float(np.sum(np.logaddexp(0.0, z) - t * z) / P)
-    raise KeyError(f"the reference has no loss {name!r}: add it to tests/reference.py")
+    raise KeyError(f"the reference has no loss {name!r}: add it to tests/helpers/reference.py")
 
 
 def loss_grad_z(name: str, z, y, t, f_out_prime) -> np.ndarray:
@@ -240,7 +240,7 @@ class Optimizer:
                 prev[i] = gi
             return out
         raise KeyError(f"the reference has no optimizer {self.name!r}: add it to "
-                       "tests/reference.py")
+                       "tests/helpers/reference.py")
 
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adam", "rprop")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.slow
 
 XORBENCH = shutil.which("xorbench")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 1_500 * 2**20
 EXAMPLES = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -1,4 +1,4 @@
-"""The batched engine agrees with the plain one-network reference (tests/reference.py).
+"""The batched engine agrees with the plain one-network reference (tests/helpers/reference.py).
 
 The reference draws its own initial weights from the seed's init stream, runs
 textbook matrix back-propagation and textbook optimizer updates on one network
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference as ref
 
+from tests.helpers import reference as ref
 from xorbench.config import BATCHES, config_problems, make_config
 from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.losses import LOSSES

@@ -45,12 +45,12 @@ def test_a_build_is_ready_once_compiled_and_in_later_processes(tmp_path, monkeyp
     assert builds.ready(spec, np.float32) is None  # compiled for float64 only
     assert builds.prepare(setup, announce=said.append) and len(said) == 1
     code = ("import json; import numpy as np; from xorbench.engine import builds, build_source; "
-            "from xorbench.engine import Setup; from tests.test_builds import SMALL; "
+            "from xorbench.engine import Setup; from tests.engine.test_builds import SMALL; "
             "s = Setup.of(SMALL); said = []; builds.prepare(s, announce=said.append); "
             "ready = builds.ready(build_source.spec_for(s), np.float64) is not None; "
             "print(json.dumps([ready, said]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [True, []]  # found in numba's cache: nothing to say
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference as ref
 
+from tests.helpers import reference as ref
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.engine.functions import activation_values, derivative, forward
 

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-import reference as ref
 
+from tests.helpers import reference as ref
 from xorbench.config import make_config
 from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.engine import Setup, kernel, kernel_args

@@ -10,11 +10,11 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import plot_sweeps
 import pytest
 from matplotlib.patches import Rectangle
 from typer.testing import CliRunner
 
+from tests.helpers import plot_sweeps
 from xorbench import analysis, plots, schema
 from xorbench.analysis.design import Baseline, at_largest_budget, config_axes, is_sparse
 from xorbench.cli import app

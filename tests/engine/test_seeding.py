@@ -1,0 +1,126 @@
+"""Seeds: a run's initial weights and pattern orders come from its own seed alone."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.helpers import reference as ref
+from tests.helpers.engine import (
+    train,
+    weight_rows,
+)
+from xorbench import engine
+from xorbench.config import make_config
+from xorbench.config.inits import BIAS_INITS, INITS, draw
+from xorbench.engine import batch as engine_batch
+from xorbench.engine import layout
+
+# ============================================================ 6. seeding
+
+
+def test_seed_fixes_initial_weights_whatever_else_changes(monkeypatch):
+    drawn = []
+    real = engine.initial_params
+
+    def spy(widths, init, bias_init, seed):
+        theta = real(widths, init, bias_init, seed)
+        drawn.append((tuple(widths), seed, theta))
+        return theta
+
+    monkeypatch.setattr(engine_batch, "initial_params", spy)
+    variants = [
+        dict(),
+        dict(lr=3.0),
+        dict(optimizer="adam"),
+        dict(optimizer="rprop"),
+        dict(loss="sse"),
+        dict(loss="bce"),
+        dict(output="linear"),
+        dict(bias_init="uniform(-1,1)"),
+        dict(bias_init="constant(2)"),
+        dict(batch="online"),
+        dict(activation="relu"),
+        dict(dtype="float32"),
+    ]
+    for variant in variants:
+        cfg = make_config(hidden=[3, 2], init="xavier", **variant)
+        train(cfg, [11, 12], [1])
+    widths = drawn[0][0]
+    mask = weight_rows(widths)
+    by_seed = {11: [], 12: []}
+    for w, seed, theta in drawn:
+        assert w == widths
+        by_seed[seed].append(theta)
+    for seed, thetas in by_seed.items():
+        assert len(thetas) == len(variants)
+        for theta in thetas[1:]:
+            assert np.array_equal(theta[mask], thetas[0][mask]), seed
+    assert not np.array_equal(by_seed[11][0][mask], by_seed[12][0][mask])
+    # bias rows follow the bias init: zeros by default, else drawn
+    assert np.all(by_seed[11][0][~mask] == 0)
+    assert np.all(by_seed[11][variants.index(dict(bias_init="constant(2)"))][~mask] == 2.0)
+
+
+@pytest.mark.parametrize("init", [*INITS])
+def test_initial_params_weights_do_not_depend_on_bias_init(init):
+    text = {"uniform": "uniform(-1,2)", "normal": "normal(0.7)", "constant": "constant(0.3)"}
+    choice = INITS.parse(text.get(init, init))
+    widths = (3, 4, 2, 1)
+    mask = weight_rows(widths)
+    base = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 5)
+    assert base.shape == (layout.n_params(widths),)
+    for bias in BIAS_INITS:
+        bias_choice = BIAS_INITS.parse(text.get(bias, bias))
+        theta = engine.initial_params(widths, choice, bias_choice, 5)
+        assert np.array_equal(theta[mask], base[mask]), bias
+    other = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 6)
+    deterministic = init in ("zeros", "constant")
+    assert np.array_equal(other[mask], base[mask]) == deterministic
+
+
+def test_initial_params_layout_and_streams():
+    """Independent redraw: SeedSequence(seed).spawn(2)[0], all weights then all biases."""
+    widths = (2, 3, 2, 1)
+    theta = engine.initial_params(widths, INITS.parse("xavier"),
+                                  BIAS_INITS.parse("uniform(-0.5,0.5)"), 42)
+    layers = ref.initial_layers(widths, 42, ref.xavier, ref.uniform_bias(-0.5, 0.5))
+    assert np.array_equal(theta, ref.Net(layers, ("tanh", ()), "sigmoid", "mse").flat())
+    # the other stream (data order) is not the init stream
+    order_seq = np.random.SeedSequence(42).spawn(2)[1]
+    other = np.random.Generator(np.random.PCG64(order_seq)).uniform(-1, 1, 6)
+    first = np.random.Generator(np.random.PCG64(np.random.SeedSequence(42).spawn(2)[0]))
+    assert not np.array_equal(other, first.uniform(-1, 1, 6))
+
+
+def test_inits_have_their_documented_distribution():
+    rng = np.random.default_rng(0)
+    big = (400, 300)
+
+    def sample(text, shape=big):
+        return draw(INITS.parse(text), rng, shape[0], shape[1], shape)
+
+    lim = math.sqrt(6 / 700)
+    x = sample("xavier")
+    assert np.abs(x).max() <= lim and np.abs(x).max() > 0.99 * lim
+    assert sample("xavier_normal").std() == pytest.approx(math.sqrt(2 / 700), rel=0.02)
+    assert sample("he").std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)
+    h = sample("he_uniform")
+    assert np.abs(h).max() <= math.sqrt(6 / 400) and np.abs(h).max() > 0.99 * math.sqrt(6 / 400)
+    assert sample("lecun").std() == pytest.approx(math.sqrt(1 / 400), rel=0.02)
+    assert sample("normal(3)").std() == pytest.approx(3, rel=0.02)
+    u = sample("uniform(-1,2)")
+    assert u.min() >= -1 and u.max() < 2 and u.mean() == pytest.approx(0.5, abs=0.02)
+    assert np.all(sample("zeros") == 0) and np.all(sample("constant(-5)") == -5)
+    for shape in [(5, 3), (3, 5), (4, 4), (2, 1)]:
+        q = sample("orthogonal", shape)
+        small = min(shape)
+        gram = q.T @ q if shape[0] >= shape[1] else q @ q.T
+        np.testing.assert_allclose(gram, np.eye(small), atol=1e-12)
+    # uniform(0,1) reproduces np.random.rand on the same stream
+    a = draw(INITS.parse("uniform(0,1)"), np.random.default_rng(3), 2, 2, (2, 2))
+    assert np.array_equal(a, np.random.default_rng(3).random((2, 2)))
+
+
