@@ -41,6 +41,7 @@ def test_recipe_trains_the_standard_workload_like_the_engine():
     assert not np.allclose(y, y_next, rtol=0, atol=1e-6)  # training moved it
 
 
+@pytest.mark.slow  # compiles the standard workload's builds
 def test_run_benchmark_measures_every_size_and_the_plain_loop():
     rows = list(run_benchmark(hiddens=(2,), sizes=(1, 16), seconds=0.02, workers=0))
     assert [(m.implementation, m.networks) for m in rows] == [
@@ -103,6 +104,7 @@ def test_a_failed_sweep_measurement_is_one_clear_error():
         bench.measure_sweep_fresh("no-such-grid", jobs=1)
 
 
+@pytest.mark.slow
 def test_bench_cli_reports_a_sweeps_overhead(monkeypatch):
     from xorbench import bench
     from xorbench.grid import loads_grid

@@ -146,6 +146,7 @@ def test_report_command_rejects_a_folder_that_is_not_results(tmp_path):
     assert result.output.strip().splitlines() == [f"error: {tmp_path / 'nowhere'}: no such folder"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="headless chromium is not installed")
 def test_html_renders_in_headless_chromium(written, tmp_path):
     _, html_path = written["quick"]

@@ -143,6 +143,7 @@ def test_a_grid_over_the_run_guard_needs_yes(tmp_path, tiny, monkeypatch):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_the_console_script_reports_errors_without_traceback(tmp_path):
     """The installed `xorbench`, a million-run grid (counted, not run) and a bad value."""
     big = tmp_path / "big.toml"
@@ -240,6 +241,7 @@ def test_a_corrupt_shard_gets_a_warning_and_is_recomputed(tmp_path, tiny, swept)
     assert table_bytes(out) == table_bytes(swept)
 
 
+@pytest.mark.slow
 def test_the_default_sweep_runs_from_the_console_script(tmp_path):
     done = subprocess.run([XORBENCH, "sweep", "--quiet", "--no-plots"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
@@ -429,6 +431,7 @@ def _resume(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid, reaper):
     grid, reference = mid
@@ -457,6 +460,7 @@ def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid,
     assert table_bytes(out) == reference
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_sweep_exits_130_with_a_resume_hint(tmp_path, mid, how, reaper):

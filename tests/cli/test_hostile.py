@@ -174,6 +174,7 @@ def test_a_dotted_grid_file_writes_under_results(tmp_path, monkeypatch, file_nam
 # 3. memory: refused up front, counted without expanding --------------------------------
 
 
+@pytest.mark.slow
 def test_networks_too_large_for_memory_are_refused_before_anything_is_written(tmp_path):
     grid = tmp_path / "huge.toml"
     grid.write_text("[defaults]\nseeds = 2\n[grid]\nhidden = [4096, 4096, 4096]\nepochs = 2\n")
@@ -209,6 +210,7 @@ def test_batches_of_large_networks_are_sized_to_memory():
 BIG_SEEDS = "[defaults]\nseeds = 1000000\n[grid]\nlr = { log = [0.01, 10], num = 100 }\n"
 
 
+@pytest.mark.slow
 def test_grid_counts_a_huge_grid_without_expanding_it(tmp_path):
     grid = tmp_path / "big.toml"
     grid.write_text(BIG_SEEDS)
@@ -218,6 +220,7 @@ def test_grid_counts_a_huge_grid_without_expanding_it(tmp_path):
     assert "a sweep of it needs --yes" in done.stdout
 
 
+@pytest.mark.slow
 def test_summary_of_a_partial_sweep_of_a_huge_grid_reads_only_what_is_done(tmp_path, swept):
     out = copy_of(swept, tmp_path)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -235,6 +238,7 @@ def test_summary_of_a_partial_sweep_of_a_huge_grid_reads_only_what_is_done(tmp_p
     ("/dev/zero", "is not a regular file"),
     ("big", "is too large for a grid file"),
 ])
+@pytest.mark.slow
 def test_a_grid_that_is_not_a_small_file_is_refused_unread(tmp_path, path, message):
     if path == "big":
         path = tmp_path / "big.toml"
@@ -373,6 +377,7 @@ def test_fresh_on_the_current_folder(tmp_path, tiny, swept, monkeypatch):
 # 9, 10. numba switched off, a damaged build ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_numba_switched_off_is_one_line(tmp_path, tiny):
     for args in (["train"], ["sweep", tiny, "--out", tmp_path / "out", "--quiet"]):
         done = limited(args, tmp_path, env={"NUMBA_DISABLE_JIT": "1"})
@@ -468,6 +473,7 @@ def test_an_unknown_backend_is_a_usage_error_and_nothing_runs(tmp_path, tiny):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_the_fuzz_helpers_limit_memory():
     """The data-size limit these tests rely on is real: a child that asks for more
     than it is allowed fails."""

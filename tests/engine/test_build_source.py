@@ -12,6 +12,8 @@ from xorbench.bench import standard_config
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, build_source, builds, kernel, kernel_args, train_batch
 
+pytestmark = pytest.mark.slow  # real processes or compiled builds
+
 # Each is compiled once per test session (6–10 s); together they cover both dtypes
 # (float32 with exp-based activations), every loss and criterion, three optimizers,
 # hidden layers feeding hidden layers (deltas summed over several units), 3 inputs,

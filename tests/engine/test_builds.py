@@ -9,10 +9,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from xorbench.bench import standard_config
 from xorbench.config import make_config
 from xorbench.engine import Member, Setup, build_source, builds, kernel, train_batch
+
+pytestmark = pytest.mark.slow  # real processes or compiled builds
 
 
 def test_a_build_is_named_by_its_source_and_the_kernels(monkeypatch):

@@ -64,7 +64,8 @@ def activation(name: str, *args: float) -> tuple[Callable, Callable]:
         return np.sin, np.cos
     if name == "linear":
         return (lambda z: z), (lambda z: np.ones_like(z))
-    raise KeyError(f"the reference has no activation {name!r}: add it to tests/helpers/reference.py")
+    raise KeyError(f"the reference has no activation {name!r}: add it to "
+                   "tests/helpers/reference.py")
 
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "sin",

@@ -317,6 +317,7 @@ def test_partial_sweep_is_drawn_and_says_so(tmp_path):
     assert data.note in figure_texts(fig)
 
 
+@pytest.mark.slow
 def test_plot_command(sweeps, tmp_path):
     folder = sweeps["one_axis"].folder
     runner = CliRunner()
@@ -332,6 +333,7 @@ def test_plot_command(sweeps, tmp_path):
     assert "not an xorbench results folder" in result.output
 
 
+@pytest.mark.slow
 def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch):
     import shutil
 

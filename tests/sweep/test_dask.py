@@ -32,6 +32,8 @@ from xorbench.sweep.batches import BATCH_PAUSE_ENV
 from xorbench.sweep.cluster import COST_PER_SECOND, DASK_TASK_SECONDS, dask_tasks
 from xorbench.sweep.plan import BatchPlan, estimated_cost, plan_batches
 
+pytestmark = pytest.mark.slow  # real processes or compiled builds
+
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                        reason="dask[distributed] is not installed")
 XORBENCH = shutil.which("xorbench")

@@ -296,6 +296,7 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
     assert len(notes) == 1 and notes[0].startswith("compiling the training loop for float64")
 
 
+@pytest.mark.slow
 def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_path,
                                                                           reference,
                                                                           monkeypatch):
