@@ -109,6 +109,14 @@ LEADERBOARD_STAT_COLUMNS = [
     "rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved", "top_failure",
 ]
 
+# The columns a leaderboard ranks by, and which way is "best first": higher rates and
+# more solved runs; fewer epochs and lower losses; the most runs of a failure label
+# (asking where a failure lives). Axis columns sort in natural order, ascending.
+RANKED_DESCENDING = ("rate", "ci_low", "ci_high", "n_solved", "n_runs",
+                     *(c for c in FAILURE_COUNT_COLUMNS if c != "n_none"), "n_none")
+RANKED_ASCENDING = ("median_epoch_solved", "p90_epoch_solved", "median_final_loss")
+SORTABLE = (*RANKED_DESCENDING, *RANKED_ASCENDING, *SETTING_COLUMNS)
+
 # --- what a network learned -------------------------------------------------------------
 
 # Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11
@@ -139,12 +147,20 @@ def function_name(bits: str) -> str:
     return TWO_INPUT_NAMES.get(bits, bits) if len(bits) == 4 else bits
 
 
-def learned_names(outputs: np.ndarray) -> list[str]:
+# An unsolved network with an output this close to 0.5 has decided nothing at that
+# pattern: thresholding noise would name a function it does not compute.
+UNDECIDED_MARGIN = 0.01
+UNDECIDED = "undecided"
+
+
+def learned_names(outputs: np.ndarray, solved: np.ndarray | None = None) -> list[str]:
     """The boolean function each network computes, thresholding its outputs at 0.5.
 
     ``outputs`` is (P, N). Two-input functions get their name (``OR``, ``NOT B``);
     larger ones the bit string over the patterns in order. A network with a
-    non-finite output computes nothing: ``""``.
+    non-finite output computes nothing: ``""``. With ``solved`` (N,), an unsolved
+    network with any output within :data:`UNDECIDED_MARGIN` of 0.5 is
+    :data:`UNDECIDED` (a solved one keeps the function it computes, its task's).
     """
     bits = outputs > 0.5
     finite = np.isfinite(outputs).all(axis=0)
@@ -156,5 +172,9 @@ def learned_names(outputs: np.ndarray) -> list[str]:
     texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
     names = np.array([function_name(t) for t in texts], object)
     named = names[which.ravel()]
+    if solved is not None:
+        # |y − ½| < margin at some pattern: on no side of the threshold to speak of
+        close = (np.abs(outputs - 0.5) < UNDECIDED_MARGIN).any(axis=0)
+        named[close & ~np.asarray(solved, bool)] = UNDECIDED
     named[~finite] = ""
     return named.tolist()

@@ -99,3 +99,23 @@ def leaderboard_rows(board: pd.DataFrame, sep: str = " ") -> tuple[list[str], li
         cells += [value_text(c, row[c]) for c in ranking]
         rows.append(cells)
     return header, rows
+
+
+def leaderboard_title(sort: str, descending: bool) -> str:
+    """What a leaderboard ranked by ``sort`` shows, in words: ``Most reliable settings``,
+    ``Fastest settings (median epoch solved)``, ``Settings with the most stuck runs``."""
+    if sort == "rate":
+        return "Most reliable settings" if descending else "Least reliable settings"
+    if sort in ("median_epoch_solved", "p90_epoch_solved"):
+        which = "median" if sort.startswith("median") else "90th percentile"
+        return (f"{'Slowest' if descending else 'Fastest'} settings ({which} epoch of the "
+                f"solved runs)")
+    if sort.startswith("n_") and sort not in ("n_runs", "n_solved"):
+        label = "solved" if sort == "n_none" else sort[2:]
+        return f"Settings with the {'most' if descending else 'fewest'} {label} runs"
+    return f"Settings by {sort}, {'largest' if descending else 'smallest'} first"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 configuration``, ``24 configurations``: a count and its noun."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
