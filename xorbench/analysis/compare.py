@@ -93,15 +93,15 @@ def compare(runs: pd.DataFrame, axis: str, baseline: object = None,
     keys = match_columns(axis)
     others = [c for c in keys if runs[c].nunique(dropna=False) > 1]
     values = list(pd.unique(runs[axis]))
-    reference = resolve_baseline(runs, axis, values, baseline)
+    references = resolve_baseline(runs, axis, values, baseline)
     wanted = resolve_budgets(runs, budgets)
     sides = _sides(runs, keys, axis)
     rank = {v: i for i, v in enumerate(values)}
     rows = []
     for setting, by_value in sides.items():
         present = sorted(by_value, key=rank.__getitem__)
-        a = reference if reference is not None else present[0]
-        if a not in by_value:
+        a = next((v for v in present if v in references), None) if references else present[0]
+        if a is None:
             continue
         for b in (v for v in present if v != a):
             for epochs in select_budgets(by_value[a], by_value[b], wanted):
@@ -142,20 +142,22 @@ def resolve_axis(runs: pd.DataFrame, axis: str) -> str:
     return name
 
 
-def resolve_baseline(runs: pd.DataFrame, axis: str, values: list, baseline: object) -> object:
-    """The value of ``axis`` that ``baseline`` names (None stays None), or ChoiceError.
+def resolve_baseline(runs: pd.DataFrame, axis: str, values: list, baseline: object) -> set:
+    """The values of ``axis`` that ``baseline`` names (empty for None), or ChoiceError.
 
     A label as the tables write it, normalised as a grid file would be
     (``momentum`` = ``momentum(0.9)``, ``0.50`` = ``0.5``); for arch also the hidden
-    widths (``2`` for ``2-2-1``).
+    widths (``2``: ``2-2-1``, and ``3-2-1`` where the task has three inputs).
     """
     if baseline is None:
-        return None
-    names = {value_text(axis, v): v for v in values}
+        return set()
+    names: dict[str, set] = {}
+    for v in values:
+        names.setdefault(value_text(axis, v), set()).add(v)
     if axis == "arch":
         pairs = runs[["arch", "hidden"]].drop_duplicates()
-        names |= {value_text("hidden", h): a for a, h in zip(pairs["arch"], pairs["hidden"],
-                                                                strict=True)}
+        for arch, hidden in zip(pairs["arch"], pairs["hidden"], strict=True):
+            names.setdefault(value_text("hidden", hidden), set()).add(arch)
     text = _normalise(axis, str(baseline).strip())
     if text not in names:
         shown = ", ".join(value_text(axis, v) for v in values)
