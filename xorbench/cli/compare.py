@@ -99,8 +99,11 @@ def print_comparisons(table, axis: str) -> None:
                            show_edge=False, pad_edge=False, padding=(0, 1),
                            collapse_padding=True)
     header, rows = comparison_rows(table)
-    for column in header:
-        rich_table.add_column(column, justify="left" if column in LEFT else "right")
+    for column in header:  # text folds onto more lines; numbers are never cut
+        if column in LEFT:
+            rich_table.add_column(column, overflow="fold")
+        else:
+            rich_table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         rich_table.add_row(*row)
     out.print(rich_table, width=min(out.width, WIDTH))
