@@ -43,10 +43,10 @@ def compare_command(
 ) -> None:
     """Paired comparisons along one axis, seed by seed: does changing AXIS help?
 
-    Every two settings that differ only in AXIS are compared over the seeds both ran:
-    the difference of their rates with a 95 % interval, the seeds only one of them
-    solved with McNemar's exact test (Holm-adjusted), and how many times the epochs
-    one needs. Writes DIR/compare-<axis>.csv.
+    Settings that differ only in AXIS, compared over the seeds both ran:
+    the difference of their rates with a 95 % interval, the seeds only one
+    solved with McNemar's exact test (Holm-adjusted), and how many times
+    the epochs one needs. Writes DIR/compare-<axis>.csv.
     """
     from xorbench.analysis.compare import AXIS_NAMES
     from xorbench.results import ResultsDir, load_runs, sweep_status
