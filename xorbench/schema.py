@@ -1,7 +1,8 @@
 """The tidy result schema, declared once: every column, its order and dtype, and the labels.
 
 ``runs.csv`` has one row per run × epoch budget, ``summary.csv`` one per
-configuration × budget, ``curves.csv`` one per configuration × log-spaced epoch.
+configuration × budget, ``curves.csv`` one per configuration × log-spaced epoch,
+``compare-<axis>.csv`` one per paired comparison.
 Column names and order live here and nowhere else; so do the failure labels (in the
 order their rules are tried) and the names of the boolean functions a network can
 learn. A leaf: it imports nothing of xorbench's, so every layer may read it.
@@ -116,6 +117,26 @@ RANKED_DESCENDING = ("rate", "ci_low", "ci_high", "n_solved", "n_runs",
                      *(c for c in FAILURE_COUNT_COLUMNS if c != "n_none"), "n_none")
 RANKED_ASCENDING = ("median_epoch_solved", "p90_epoch_solved", "median_final_loss")
 SORTABLE = (*RANKED_DESCENDING, *RANKED_ASCENDING, *SETTING_COLUMNS)
+
+# --- compare-<axis>.csv: paired comparisons along one axis ---------------------------------
+
+# axis, the two values compared (a the reference, b the other), then the other axes
+# that vary (their names depend on the sweep), then these:
+COMPARE_LEAD_COLUMNS = ["axis", "a", "b"]
+COMPARE_STAT_COLUMNS = [
+    "epochs", "n_pairs", "rate_a", "rate_b", "diff", "diff_low", "diff_high", "only_a",
+    "only_b", "p_value", "p_adjusted", "median_epoch_a", "median_epoch_b", "speed_ratio",
+    "speed_low", "speed_high", "shared_init",
+]
+# Added after them when some pair's two sides were run with different seeds (adaptive
+# seeds): each side's seed count and rate over all its seeds, not only the shared ones.
+COMPARE_UNEQUAL_COLUMNS = ["n_a", "n_b", "full_rate_a", "full_rate_b"]
+COMPARE_DTYPES = {
+    "axis": "string", "a": "string", "b": "string", "epochs": "int64", "n_pairs": "int64",
+    "only_a": "int64", "only_b": "int64", "shared_init": "string", "n_a": "int64",
+    "n_b": "int64",
+} | {c: "float64" for c in [*COMPARE_STAT_COLUMNS, *COMPARE_UNEQUAL_COLUMNS]
+     if c not in ("epochs", "n_pairs", "only_a", "only_b", "shared_init", "n_a", "n_b")}
 
 # --- what a network learned -------------------------------------------------------------
 
