@@ -103,6 +103,10 @@ BAD_GRIDS = [
      ["[grid] loss = 'bce'", "output = 'linear'"]),
     ("rprop online", "[grid]\noptimizer = 'rprop'\nbatch = 'online'",
      ["[grid] optimizer = 'rprop'", "batch = 'online'"]),
+    ("seeds table without a target", "[defaults]\nseeds = { first = 10, max = 80 }",
+     ["seeds", "needs half_width", "or decide"]),
+    ("seeds table max below first", "[defaults]\nseeds = { first = 100, max = 50, decide = 0.5 }",
+     ["seeds.max = 50", "at least first = 100"]),
 ]
 
 
@@ -274,6 +278,39 @@ def test_grid_prints_the_axes_and_the_run_count(tiny):
     assert "4 configurations × 10 seeds × 2 epoch budgets (10, 50) → 80 runs" in result.output
     assert re.search(r"training takes roughly \d+ s( to \d+ s)? on one core", result.output)
     assert not (tiny.parent / "results").exists()
+
+
+ADAPTIVE = TINY.replace("seeds = 10", "seeds = { first = 10, max = 80, half_width = 0.12 }")
+
+
+def test_an_adaptive_grid_shows_its_rule_and_its_best_and_worst_case(tmp_path):
+    path = tmp_path / "adaptive.toml"
+    path.write_text(ADAPTIVE)
+    result = invoke("grid", path)
+    assert result.exit_code == 0, result.output
+    assert "0..9, doubled while the interval's half-width is above 0.12, up to 0..79" \
+        in result.output
+    # 4 configurations × 2 budgets × 10 (all settled at once) … 80 (none settled) seeds
+    assert "4 configurations × 10 to 80 seeds × 2 epoch budgets (10, 50) → 80 to 640 runs" \
+        in result.output
+
+
+def test_an_adaptive_sweep_says_what_it_kept_and_how_n_varies(tmp_path):
+    path = tmp_path / "adaptive.toml"
+    path.write_text(ADAPTIVE)
+    result = invoke("sweep", path, "--out", tmp_path / "out", "--jobs", 1, "--no-plots",
+                    "--no-report")
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    top = summary[summary["epochs"] == 50]
+    kept = int(summary["n_runs"].sum())
+    assert f"({kept} kept; adaptive seeds allow 80 to 640 in this grid)" in result.output
+    assert "round 1 of at most 4: 4 configurations sampling seeds 0..9" in result.output
+    low, high = top["n_runs"].min(), top["n_runs"].max()
+    counts = ", ".join(f"{stop} {n}" for stop, n in top["stop"].value_counts().items())
+    seeds = f"{low} seeds per setting" if low == high else f"{low}–{high} seeds per setting"
+    assert f"seeds adaptive, {seeds}" in result.output
+    assert counts.split(",")[0] in result.output
 
 
 def _board_rows(output: str) -> list[list[str]]:
