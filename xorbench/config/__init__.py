@@ -28,7 +28,14 @@ from xorbench.config.run import (
     hidden_text,
     make_config,
 )
-from xorbench.config.tables import BATCHES, DEFAULTS, DTYPES, TABLES, updates_per_epoch
+from xorbench.config.tables import (
+    BATCHES,
+    DEFAULTS,
+    DTYPES,
+    TABLES,
+    per_pattern_step,
+    updates_per_epoch,
+)
 from xorbench.config.values import (
     LR_RANGE,
     MAX_EPOCHS,
@@ -46,5 +53,5 @@ __all__ = [
     "MAX_SEEDS", "MAX_WIDTH", "TABLES", "Choice", "CombinationRule", "Entry", "Member",
     "Param", "RunConfig", "RunSpec", "Setup", "Table", "arch_text", "config_from_labels",
     "config_problems", "format_number", "hidden_text", "make_config", "parse_epochs",
-    "parse_hidden", "parse_lr", "parse_seed", "updates_per_epoch",
+    "parse_hidden", "parse_lr", "parse_seed", "per_pattern_step", "updates_per_epoch",
 ]
