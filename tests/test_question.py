@@ -275,4 +275,5 @@ def test_readme_train_example_is_what_xorbench_train_prints():
     args = re.findall(r'"[^"]*"|\S+', block[1])[1:]
     result = CliRunner().invoke(app, [a.strip('"') for a in args])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == block[2].strip()
+    # what it prints on stdout; its notes (the per-pattern step) go to stderr
+    assert result.stdout.strip() == block[2].strip()

@@ -324,6 +324,25 @@ def test_train_prints_the_four_patterns_and_the_verdict():
     assert len(verdict) == 1 and "failure: " in verdict[0] and "learned: " in verdict[0]
 
 
+@pytest.mark.parametrize(("batch", "loss", "ratio"), [
+    ("online", "mse", 4), ("cyclic", "bce", 4), ("sampled(9)", "mse", 4), ("cyclic", "sse", None),
+    ("full", "mse", None)])
+def test_train_says_when_a_patterns_step_differs_from_full_batch(batch, loss, ratio):
+    """One note on stderr, with the factor and the full-batch lr that matches it; none
+    where the steps agree (sse sums, full batch is the reference)."""
+    result = invoke("train", "--batch", batch, "--loss", loss, "--lr", "0.5", "--epochs", "2",
+                    "--seed", "0")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert "note" not in result.stdout
+    if ratio is None:
+        assert notes == []
+        return
+    (line,) = notes
+    assert f"batch {batch} " in line and f" {ratio}× " in line
+    assert f"full batch would need lr {0.5 * ratio:g} " in line
+
+
 def test_train_json_matches_the_python_api():
     result = invoke(*TRAIN, "--json")
     assert result.exit_code == 0

@@ -102,5 +102,6 @@ OPTIMIZERS = Table.of(
     Entry("rprop+", impl=RpropPlus,
           doc="Rprop+ (weight backtracking), full batch only; lr is the initial step"),
     Entry("irprop+", impl=IRpropPlus,
-          doc="iRprop+ (backtracking where the error rose), full batch only; lr is the initial step"),
+          doc="iRprop+ (backtracking where the error rose), full batch only; lr is the "
+              "initial step"),
 )
