@@ -206,6 +206,48 @@ def test_jobs_and_backends_write_identical_bytes(tmp_path, tiny, swept):
         assert table_bytes(tmp_path / name) == table_bytes(swept)
 
 
+def _every_entry_grid() -> str:
+    """A grid with every init, bias init, optimizer and batch mode of the tables (an
+    example for those with parameters), so that --jobs is checked on each of them."""
+    from xorbench.config import BATCHES
+    from xorbench.config.inits import BIAS_INITS, INITS
+    from xorbench.config.optimizers import OPTIMIZERS
+
+    examples = {"uniform": "uniform(-1,1)", "normal": "normal(0.5)", "constant": "constant(0.2)",
+                "sampled": "sampled(5)"}
+
+    def listed(table):
+        return "[" + ", ".join(f"'{examples.get(name, name)}'" for name in table) + "]"
+
+    full_batch = [name for name in OPTIMIZERS if OPTIMIZERS[name].impl.full_batch_only]
+    per_pattern = [name for name in OPTIMIZERS if name not in full_batch]
+    return (f"name = 'every-entry'\n[defaults]\nseeds = 5\nepochs = [3, 12]\nlr = 0.3\n"
+            f"activation = 'tanh'\nbatch = 'full'\n"
+            f"[[grid]]\ninit = {listed(INITS)}\nbias_init = 'zeros'\n"
+            f"[[grid]]\nbias_init = {listed(BIAS_INITS)}\ninit = 'sklearn'\n"
+            f"[[grid]]\noptimizer = {listed(OPTIMIZERS)}\ninit = 'torch'\n"
+            f"bias_init = 'torch'\n"
+            f"[[grid]]\noptimizer = {per_pattern!r}\nbatch = {listed(BATCHES)}\n"
+            f"init = 'keras'\nbias_init = 'keras'\n")
+
+
+def test_every_table_entry_writes_the_same_bytes_whatever_the_jobs(tmp_path):
+    grid = tmp_path / "every-entry.toml"
+    grid.write_text(_every_entry_grid())
+    outputs = []
+    for name, options in [("one", ["--jobs", 1, "--batch-size", 7]), ("two", ["--jobs", 2]),
+                          ("threads", ["--backend", "threading", "--jobs", 2])]:
+        result = invoke("sweep", grid, "--out", tmp_path / name, "--quiet", "--no-plots",
+                        *options)
+        assert result.exit_code == 0, result.output
+        outputs.append(table_bytes(tmp_path / name))
+    assert outputs[0] == outputs[1] == outputs[2]
+    runs = read_runs(tmp_path / "one" / "runs.csv")
+    for column, expected in [("optimizer", {"rprop+", "irprop+"}), ("batch", {"cyclic"}),
+                             ("init", {"torch", "sklearn", "keras"})]:
+        assert expected <= set(runs[column]), column
+
+
 def test_sweep_prints_counts_leaderboard_and_paths(swept, tiny):
     result = invoke("sweep", tiny, "--out", swept, "--jobs", 1, "--quiet", "--no-plots",
                     "--top", 3)

@@ -144,3 +144,29 @@ def test_inits_have_their_documented_distribution():
     assert np.array_equal(a, np.random.default_rng(3).random((2, 2)))
 
 
+
+
+@pytest.mark.parametrize("widths", [(2, 8, 1), (3, 5, 2, 1)])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("init", ["torch", "sklearn", "keras"])
+def test_framework_inits_keep_each_layer_in_its_own_bound(init, activation, widths):
+    """Over 1000 seeds, every layer of a network drawn by initial_params stays inside its
+    formula's bound and reaches it: the bound is the layer's, not one for the network."""
+    def bound(fan_in, fan_out):
+        if init == "torch":
+            return 1 / math.sqrt(fan_in)
+        factor = 2 if init == "sklearn" and activation == "sigmoid" else 6
+        return math.sqrt(factor / (fan_in + fan_out))
+
+    choice, act = INITS.parse(init), ACTIVATIONS.parse(activation)
+    thetas = np.stack([engine.initial_params(widths, choice, BIAS_INITS.parse(init), s, act)
+                       for s in range(1000)])  # (seeds, D)
+    for fan_in, fan_out, weights, biases in layout.layer_rows(widths):
+        b = bound(fan_in, fan_out)
+        w = np.abs(thetas[:, weights])
+        assert w.max() <= b and w.max() > 0.99 * b, (fan_in, fan_out)
+        c = np.abs(thetas[:, biases])
+        if init == "keras":
+            assert not c.any()
+        else:  # PyTorch's and scikit-learn's biases share their layer's bound
+            assert c.max() <= b and c.max() > 0.98 * b, (fan_in, fan_out)
