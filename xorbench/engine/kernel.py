@@ -438,8 +438,8 @@ def irprop_plus(theta, g, step_size, g_prev, worse, q):
     zero, one = q[0], q[1]
     agreement = g * g_prev
     if agreement < zero:
-        back = (one if g_prev > zero else -one) if worse > zero else zero
-        return theta + back * step_size, max(step_size * q[10], q[11]), zero
+        undone = theta + (one if g_prev > zero else -one) * step_size
+        return (undone if worse > zero else theta), max(step_size * q[10], q[11]), zero
     if agreement > zero:
         step_size = min(step_size * q[9], q[12])
     sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
