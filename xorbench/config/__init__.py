@@ -28,7 +28,14 @@ from xorbench.config.run import (
     hidden_text,
     make_config,
 )
-from xorbench.config.tables import BATCHES, DEFAULTS, DTYPES, TABLES, updates_per_epoch
+from xorbench.config.tables import (
+    BATCHES,
+    DEFAULTS,
+    DTYPES,
+    TABLES,
+    per_pattern_step,
+    updates_per_epoch,
+)
 from xorbench.config.values import (
     LR_RANGE,
     MAX_EPOCHS,
@@ -50,5 +57,5 @@ __all__ = [
     "Member", "Param", "RunConfig", "RunSpec", "SeedRule", "Setup", "Table", "arch_text",
     "config_from_labels", "config_problems", "format_number", "hidden_text", "make_config",
     "parse_epochs", "parse_hidden", "parse_lr", "parse_seed", "parse_seed_rule",
-    "updates_per_epoch",
+    "per_pattern_step", "updates_per_epoch",
 ]
