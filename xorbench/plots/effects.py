@@ -27,8 +27,7 @@ def _rows(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The panel's comparisons, each with its label, and what was left out."""
     others = other_axes(table)
     table = table.assign(
-        label=[" · ".join([f"{row['b']} vs {row['a']}",
-                           *(value_text(c, row[c]) for c in others)])
+        label=[" · ".join([f"{row['b']} vs {row['a']}", *(_named(c, row[c]) for c in others)])
                for row in table.to_dict(orient="records")],
         outcome=outcomes(table))
     if len(table) <= MAX_ROWS:
@@ -36,6 +35,13 @@ def _rows(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     order = table["diff"].sort_values()
     keep = order.index[: MAX_ROWS // 2].union(order.index[-(MAX_ROWS // 2):])
     return table.loc[keep], f" (the {MAX_ROWS // 2} largest differences each way of {len(table)})"
+
+
+def _named(axis: str, value: object) -> str:
+    """``tanh``, ``2-2-1``, but ``lr 0.1`` and ``init xavier``: a value that does not say
+    its axis by itself is named with it, as the verdicts name a setting."""
+    text = value_text(axis, value)
+    return text if axis in ("arch", "activation", "task") else f"{axis} {text}"
 
 
 @quiet_layout
