@@ -50,8 +50,9 @@ class Spec:
 
 def spec_for(setup: Setup) -> Spec | None:
     """The build that can train this setup's batches, or None: only full-batch setups
-    small enough (:data:`MAX_UNIT_PATTERNS`) have one."""
-    if setup.batch.name != "full":
+    small enough (:data:`MAX_UNIT_PATTERNS`) trained correctly (a bug's plain loop has
+    none) have one."""
+    if setup.batch.name != "full" or setup.bug.name != "none":
         return None
     task = make_task(setup.task)
     codes = kernel_args.codes(setup)
