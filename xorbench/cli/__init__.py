@@ -19,6 +19,7 @@ from xorbench.cli.app import app
 # isort: off
 # importing a command module registers its commands, in the order --help lists them
 from xorbench.cli import train  # noqa: F401
+from xorbench.cli import explain  # noqa: F401
 from xorbench.cli import sweep  # noqa: F401
 from xorbench.cli import show  # noqa: F401
 from xorbench.cli import compare  # noqa: F401
