@@ -150,3 +150,16 @@ def test_the_questions_2_2_1_printout_blames_hidden_delta_index_before_correct_t
     assert "hidden-delta-index" in result.verdict
     hdi = result.candidates[names.index("hidden-delta-index")]
     assert hdi.rate < 0.05 and hdi.still["and"] > 0.9 and hdi.still["or"] > 0.9
+
+
+def test_the_verdict_names_the_runners_up_that_match_nearly_as_often():
+    printout = _printout("0.712,0.712,0.712,0.712")
+    flat = Trained(_outputs([[0.71, 0.712, 0.712, 0.713]] * 4 + [[0.1, 0.9, 0.9, 0.9]]), 0.0, {})
+    flatter = Trained(_outputs([[0.71, 0.712, 0.712, 0.713]] * 3 + [[0.1, 0.9, 0.9, 0.9]] * 2),
+                      0.0, {})
+    result = rank(make_config(hidden=[2]), printout,
+                  {"none": Trained(_outputs([[0.02, 0.98, 0.98, 0.02]] * 5), 1.0, {}),
+                   "sign-flip-hidden": flat, "hidden-delta-index": flatter}, {})
+    assert result.verdict.startswith("reproduced within 0.05 by sign-flip-hidden in 4 of 5")
+    assert "hidden-delta-index (3 of 5)" in result.verdict
+    assert "does not single out one" in result.verdict

@@ -220,6 +220,10 @@ def verdict(candidates: list[Candidate], printout: pr.Printout, tol: float, seed
                 f"{best.seeds} seeds, {correct_text}: {bug_of(best.name).check}")
         if correct is not None and correct.within >= best.within / 2:
             head += " — but correct training comes close: this does not single out the bug"
+        close = [c for c in candidates[1:] if c.name != "none" and c.within >= best.within / 2]
+        if close:
+            also = ", ".join(f"{c.name} ({c.within} of {c.seeds})" for c in close)
+            head += f"; as often or nearly: {also} — the printout alone does not single out one"
         return head
     if best.shape > 0 and best.name != "none" and (correct is None or best.shape > correct.shape):
         n_correct = 0 if correct is None else correct.shape
