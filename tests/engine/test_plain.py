@@ -239,3 +239,22 @@ def test_a_bug_is_trained_by_the_plain_loop_only():
     cfg = make_config(hidden=[2], bug="no-bias-update")
     with pytest.raises(ValueError, match="plain"):
         train_batch(Setup.of(cfg), [Member.of(cfg, 0)], [5])
+
+
+def test_legacy_params_are_np_random_rand_after_np_random_seed_in_the_posted_order():
+    from xorbench.engine.streams import legacy_params
+
+    state = np.random.get_state()
+    try:
+        np.random.seed(7)
+        b1, W1 = np.random.rand(3), np.random.rand(3, 2)  # W[j][k]: into unit j from k
+        b2, W2 = np.random.rand(1), np.random.rand(1, 3)
+    finally:
+        np.random.set_state(state)
+    theta = legacy_params((2, 3, 1), 7)
+    np.testing.assert_array_equal(theta, _theta([W1.tolist(), W2.tolist()],
+                                                [b1.tolist(), b2.tolist()]))
+    # a learner's own θ through the plain loop: the same first step as the learner's loop
+    cfg = make_config(hidden=[3], loss="sse", batch="online", lr=0.5, bug="hidden-delta-index")
+    trained = train_plain(Setup.of(cfg), [Member.of(cfg, 0)], [1], theta=theta[:, None])
+    assert np.abs(trained.params[0][:, 0] - theta).max() > 1e-4
