@@ -163,3 +163,30 @@ def test_the_verdict_names_the_runners_up_that_match_nearly_as_often():
     assert result.verdict.startswith("reproduced within 0.05 by sign-flip-hidden in 4 of 5")
     assert "hidden-delta-index (3 of 5)" in result.verdict
     assert "does not single out one" in result.verdict
+
+
+def test_legacy_seed_replays_the_learners_start_through_every_bug():
+    from xorbench.engine.streams import legacy_params
+    from xorbench.explain import replay
+
+    cfg = make_config(hidden=[2], batch="online", lr=1)
+    printout = _printout("0.253,0.793,0.793,0.793")
+    got = replay(cfg, printout, 3, 2, ["none", "hidden-delta-index"])
+    assert set(got.outputs) == {"none", "hidden-delta-index"}
+    assert got.outputs["none"] != got.outputs["hidden-delta-index"]
+    # the replay starts from the learner's θ and moves away from it
+    from xorbench.config import Setup
+    from xorbench.engine.batch import evaluate
+
+    start = evaluate(Setup.of(cfg), legacy_params((2, 2, 1), 3)[:, None]).outputs[:, -1, 0]
+    assert np.abs(np.array(got.outputs["none"]) - start).max() > 1e-3  # it trained
+    data = got.to_dict()
+    assert data["seed"] == 3 and set(data["runs"]["none"]) == {"outputs", "max_abs_diff",
+                                                               "within"}
+
+
+def test_legacy_seed_out_of_range_is_refused_before_training():
+    result = CliRunner().invoke(app, ["explain", "--outputs", "0.1,0.2,0.3,0.4", "--seeds", "2",
+                                      "--epochs", "2", "--legacy-seed", "-1"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("error: --legacy-seed = -1")

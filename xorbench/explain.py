@@ -62,6 +62,7 @@ class Explanation:
     skipped: dict[str, str]  # bug → why it was not trained
     checks: list[str]
     verdict: str
+    legacy: Replay | None = None  # the learner's own seed, replayed
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([c.row() for c in self.candidates])
@@ -74,22 +75,28 @@ class Explanation:
                 "ties": pr.ties(self.printout.values, self.printout.names),
                 "learned": pr.function_of(self.printout.values),
                 "candidates": [c.row() for c in self.candidates], "skipped": self.skipped,
-                "checks": self.checks, "verdict": self.verdict}
+                "checks": self.checks, "verdict": self.verdict,
+                "legacy": None if self.legacy is None else self.legacy.to_dict()}
 
 
 def explain(config: RunConfig, outputs, order=None, seeds: int = DEFAULT_SEEDS,
             epochs: int = 1000, tolerance: float = pr.TOLERANCE,
-            keys: tuple[str, str, str] = ("outputs", "order", "tolerance")) -> Explanation:
+            keys: tuple[str, str, str] = ("outputs", "order", "tolerance"),
+            legacy_seed: int | None = None) -> Explanation:
     """Train ``config`` correctly and with every bug on seeds 0..seeds−1 and rank how
     each reproduces the printout ``outputs`` (printed in ``order``; default: the task's
     own pattern order). XorbenchError for a bad printout, order or tolerance, naming it
-    by ``keys`` (the CLI's flags, or the arguments' names)."""
+    by ``keys`` (the CLI's flags, or the arguments' names). ``legacy_seed`` N also
+    replays the learner's own seed (:func:`replay`)."""
     from xorbench.engine.trial import train
 
     task = make_task(config.task)
     if not 0 < tolerance < 1:
         raise XorbenchError(f"{keys[2]} = {tolerance:g}: allowed a number between 0 and 1")
     printout = pr.make_printout(outputs, task.pattern_names, order, keys[:2])
+    if legacy_seed is not None:
+        check_legacy_seed(legacy_seed, "--legacy-seed" if keys[0].startswith("--") else
+                          "legacy_seed")
     trained, skipped = {}, {}
     for bug in TRAINING_BUGS:
         why = why_not(config, bug.name)
@@ -105,7 +112,56 @@ def explain(config: RunConfig, outputs, order=None, seeds: int = DEFAULT_SEEDS,
                 still[other] = float(done["solved"].mean())
         trained[bug.name] = Trained(_outputs(runs, task.pattern_names),
                                     float(runs["solved"].mean()), still)
-    return rank(config, printout, trained, skipped, tolerance)
+    result = rank(config, printout, trained, skipped, tolerance)
+    if legacy_seed is not None:
+        result.legacy = replay(config, printout, legacy_seed, epochs, list(trained), tolerance)
+    return result
+
+
+def check_legacy_seed(seed: int, key: str = "legacy_seed") -> None:
+    """XorbenchError unless ``seed`` is one np.random.seed takes."""
+    if not 0 <= seed < 2**32:
+        raise XorbenchError(f"{key} = {seed}: allowed 0 to 2**32 - 1, as np.random.seed takes")
+
+
+@dataclass
+class Replay:
+    """Each way of training started from a learner's own initial weights: ``np.random.seed(N)``,
+    then ``np.random.rand`` per layer, biases then weights (the posted order)."""
+
+    seed: int
+    outputs: dict[str, tuple[float, ...]]  # bug → final outputs, pattern order
+    distance: dict[str, float]  # bug → max |Δ| to the printout
+    tolerance: float
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "tolerance": self.tolerance,
+                "runs": {b: {"outputs": list(y), "max_abs_diff": self.distance[b],
+                             "within": self.distance[b] < self.tolerance}
+                         for b, y in self.outputs.items()}}
+
+
+def replay(config: RunConfig, printout: pr.Printout, seed: int, epochs: int,
+           bugs: list[str], tolerance: float = pr.TOLERANCE) -> Replay:
+    """Train one network per bug from the learner's own initial weights for ``seed`` (the
+    weights only: the patterns are still drawn from xorbench's stream of ``seed``, not
+    from the learner's ``np.random`` calls). Every bug, ``none`` too, goes through the
+    plain loop (which gives the kernel's numbers for ``none``)."""
+    from xorbench.config import Member, Setup
+    from xorbench.engine.plain import train_plain
+    from xorbench.engine.streams import legacy_params
+
+    check_legacy_seed(seed)
+    outputs, distance = {}, {}
+    for bug in bugs:
+        cfg = make_config(_raw(config, bug=bug))
+        setup = Setup.of(cfg)
+        theta = legacy_params(setup.widths, seed)[:, None]
+        result = train_plain(setup, [Member.of(cfg, seed)], [epochs], theta=theta)
+        y = np.asarray(result.outputs[0][:, 0], np.float64)
+        outputs[bug] = tuple(float(v) for v in y)
+        distance[bug] = float(np.abs(y - printout.values).max())
+    return Replay(seed, outputs, distance, tolerance)
 
 
 @dataclass

@@ -47,6 +47,10 @@ def explain_command(
     tolerance: Annotated[float, typer.Option(
         help="A run reproduces the printout when every output is within this of it.")] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    legacy_seed: Annotated[int | None, typer.Option(
+        help="Also replay your own seed: initial weights as np.random.seed(N) then "
+             "np.random.rand per layer, biases then weights (the posted order).",
+        show_default=False)] = None,
 ) -> None:
     """Which hand-written bug makes a network print these outputs?
 
@@ -69,7 +73,7 @@ def explain_command(
         loss=loss, batch=batch, criterion=criterion, dtype=dtype)
     parse_epochs(epochs, "--epochs")
     result = explain(config, outputs, order, seeds=seeds, epochs=epochs, tolerance=tolerance,
-                     keys=("--outputs", "--order", "--tolerance"))
+                     keys=("--outputs", "--order", "--tolerance"), legacy_seed=legacy_seed)
     if as_json:
         say(json.dumps(result.to_dict()))
         return
@@ -106,8 +110,22 @@ def _show(result, seeds: int, epochs: int) -> None:
     out.print(table)
     for name, why in result.skipped.items():
         say(f"not trained: {name}: {why}")
+    if result.legacy is not None:
+        _show_replay(result.legacy)
     out.print()
     say(f"verdict: {result.verdict}")
+
+
+def _show_replay(legacy) -> None:
+    from xorbench.analysis.text import decimal_text
+
+    out.print()
+    say(f"your seed {legacy.seed}: np.random.seed({legacy.seed}), then np.random.rand per layer, "
+        "biases then weights (uniform(0,1) whatever --init); the patterns drawn are xorbench's")
+    for bug, y in legacy.outputs.items():
+        mark = "within" if legacy.distance[bug] < legacy.tolerance else "off by"
+        say(f"  {bug:<26} {' · '.join(decimal_text(v) for v in y)}  {mark} "
+            f"{legacy.distance[bug]:.3f}")
 
 
 def _pct(x) -> str:
