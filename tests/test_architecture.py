@@ -93,7 +93,7 @@ def test_the_public_api_stays():
     import xorbench
 
     for name in ("load_grid", "expand", "run_sweep", "load_runs", "summarize", "compare",
-                 "train", "make_config", "RunConfig", "RunSpec", "__version__"):
+                 "train", "explain", "make_config", "RunConfig", "RunSpec", "__version__"):
         assert hasattr(xorbench, name), name
     assert callable(xorbench.load_grid) and callable(xorbench.train)
     from xorbench import plots

@@ -538,7 +538,7 @@ def test_seed_question_starts_from_the_original_setup():
     original = grid.subgrids[0]
     assert [format_value(a, v[0]) for a, v in original.items() if len(v) == 1] == [
         "xor", "sigmoid", "sigmoid", "uniform(0,1)", "uniform(0,1)", "1", "sgd", "mse",
-        "sampled(1000)", "threshold", "float64", "10"]
+        "sampled(1000)", "threshold", "float64", "none", "10"]
     assert original["hidden"] == ((2,), (3, 3), ())
     assert grid.n_runs < 100_000
 

@@ -48,6 +48,7 @@ from xorbench.results.manifest import (
     RESULTS_FORMAT,
     manifest_problems,
 )
+from xorbench.results.tables import with_added_columns
 
 SHARD_PARTS = ("curves", "params", "runs")  # written in this order; runs last
 CORRUPT = "corrupt"  # shards/corrupt/: unreadable shards, set aside
@@ -342,7 +343,7 @@ class ResultsDir:
         missing = [c for c in REQUIRED_COLUMNS[part] if c not in frame.columns]
         if missing:
             raise _ShardError(f"{path.name} lacks column(s) {', '.join(missing)}")
-        return frame
+        return with_added_columns(frame)  # a shard stored before the bug axis: bug = none
 
     def set_aside(self, shard_id: str) -> Path:
         """Move one shard's files to ``shards/corrupt/`` (kept for inspection)."""

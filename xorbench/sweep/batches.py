@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from xorbench.engine import frames
-from xorbench.engine.batch import train_batch
+from xorbench.engine.route import train_networks
 from xorbench.errors import XorbenchError
 from xorbench.parallel import BACKENDS, children_ignore_sigint, default_jobs, drain
 from xorbench.results import ResultsDir
@@ -75,7 +75,7 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     if target is not None and target.orphaned():
         os._exit(0)
     start = time.perf_counter()
-    result = train_batch(plan.setup, plan.members, plan.budgets)
+    result = train_networks(plan.setup, plan.members, plan.budgets)
     if BATCH_PAUSE_ENV in os.environ:  # tests of interruption: batches that take a while
         time.sleep(float(os.environ[BATCH_PAUSE_ENV]))
     trained = time.perf_counter()

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 
 from xorbench.analysis.text import duration_text
 from xorbench.config import Setup, make_config, updates_per_epoch
-from xorbench.engine.layout import n_params
 from xorbench.grid import Grid
 from xorbench.sweep.plan import (
     COST_PER_SECOND_RANGE,
-    FIXED_COST_NETWORKS,
     BatchPlan,
     estimated_cost,
     memory_batch_size,
+    update_cost,
 )
 
 
@@ -46,7 +45,7 @@ def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float
     axes = tuple(Setup.__dataclass_fields__)
     combinations = grid.combinations(axes)
     if len(combinations) > MAX_SETUPS_ESTIMATED:
-        axes = ("task", "hidden", "batch")  # what a network-epoch's cost depends on
+        axes = ("task", "hidden", "batch", "bug")  # what a network-epoch's cost depends on
         combinations = grid.combinations(axes)
     cost = 0.0
     for values in combinations:
@@ -56,14 +55,13 @@ def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float
             continue
         network_epochs = grid.network_epochs_where(fixed)
         setup = Setup.of(make_config(**fixed))
-        n_inputs = setup.widths[0]
-        n_patterns = 2**n_inputs
-        rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
-        weights = n_params(setup.widths)
+        n_patterns = 2 ** setup.widths[0]
         batches = math.ceil(networks / min(memory_batch_size(setup), fair_share, networks))
         mean_epochs = network_epochs / networks
+        # every network's epochs, plus each batch's fixed cost per update (update_cost(·, 0))
+        per_network = update_cost(setup, 1) - update_cost(setup, 0)
         cost += updates_per_epoch(setup.batch, n_patterns) * (
-            network_epochs * rows * weights / 9 + batches * mean_epochs * FIXED_COST_NETWORKS)
+            network_epochs * per_network + batches * mean_epochs * update_cost(setup, 0))
     fast, slow = COST_PER_SECOND_RANGE
     return cost / slow, cost / fast
 
