@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.command import XORBENCH, xorbench_env
+
 PACKAGE = Path(__file__).resolve().parent.parent / "xorbench"
 PACKAGES = ["config", "grid", "engine", "analysis", "results", "sweep", "plots", "cli"]
 # The numba kernel must stay one file (numba's cache watches only the cached
@@ -109,10 +111,16 @@ def test_the_public_api_stays():
 
 
 def test_the_console_script_and_python_m_run_the_same_app():
-    script = shutil.which("xorbench")
-    assert script, "pip install -e . puts the xorbench console script on PATH"
-    for command in ([script, "--help"], [sys.executable, "-m", "xorbench", "--help"]):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    """The console script's entry point (pyproject's [project.scripts]) and ``python -m
+    xorbench``, both of this checkout: a script found on PATH may be another install's."""
+    import tomllib
+
+    scripts = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]["scripts"]
+    module, name = scripts["xorbench"].split(":")
+    entry = f"import sys; from {module} import {name}; sys.argv[0] = 'xorbench'; {name}()"
+    for command in ([sys.executable, "-c", entry, "--help"], [*XORBENCH, "--help"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                              env=xorbench_env())
         assert done.returncode == 0, done.stderr
         for name in ("train", "grid", "sweep", "summary", "plot", "report", "bench"):
             assert name in done.stdout

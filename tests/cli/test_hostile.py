@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.command import XORBENCH, xorbench_env
 from xorbench import engine, files
 from xorbench.cli import app
 from xorbench.config import make_config
 from xorbench.grid import default_name, loads_grid
 from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
-XORBENCH = shutil.which("xorbench")
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
 TINY = """
 [defaults]
@@ -63,8 +63,8 @@ def limited(args: list, cwd: Path, limit: int = MEMORY_LIMIT,
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
-    done = subprocess.run([XORBENCH, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, preexec_fn=limit_memory, env={**os.environ, **(env or {})})
+    done = subprocess.run([*XORBENCH, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, preexec_fn=limit_memory, env=xorbench_env(env))
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
     return done
 
