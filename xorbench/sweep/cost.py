@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from xorbench.analysis.text import duration_text
 from xorbench.config import Setup, make_config, updates_per_epoch
 from xorbench.engine.layout import n_params
+from xorbench.errors import XorbenchError
 from xorbench.grid import Grid
+from xorbench.parallel import format_bytes
 from xorbench.sweep.plan import (
     COST_PER_SECOND_RANGE,
     FIXED_COST_NETWORKS,
@@ -33,8 +35,12 @@ def estimated_seconds(plans: Sequence[BatchPlan]) -> tuple[float, float]:
 
 
 # A grid with more setups than this is estimated setup-group by setup-group (the
-# axes a network-epoch's cost depends on), with fewer batches than it will have.
+# axes a network-epoch's cost depends on), with fewer batches than it will have; with
+# more groups even of those, by coarser ones (the others at their defaults). Each is
+# counted before it is listed.
 MAX_SETUPS_ESTIMATED = 10_000
+ESTIMATED_BY = (tuple(Setup.__dataclass_fields__), ("task", "hidden", "batch"),
+                ("task", "hidden"), ("task",), ())
 
 
 def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float]:
@@ -43,11 +49,9 @@ def estimated_grid_seconds(grid: Grid, n_workers: int = 1) -> tuple[float, float
     same cost model, every setup's networks in batches as full as the planner makes."""
     n_networks = grid.networks_where({})
     fair_share = max(256, math.ceil(n_networks / max(1, 2 * n_workers)))
-    axes = tuple(Setup.__dataclass_fields__)
-    combinations = grid.combinations(axes)
-    if len(combinations) > MAX_SETUPS_ESTIMATED:
-        axes = ("task", "hidden", "batch")  # what a network-epoch's cost depends on
-        combinations = grid.combinations(axes)
+    axes = next(axes for axes in ESTIMATED_BY
+                if grid.count_combinations(axes) <= MAX_SETUPS_ESTIMATED)
+    combinations = grid.combinations(axes)  # counted first: never a product too long
     cost = 0.0
     for values in combinations:
         fixed = dict(zip(axes, values, strict=True))
@@ -88,3 +92,22 @@ def run_guard(grid: Grid) -> str | None:
     return None
 
 
+# What a run costs in the sweep's own process, whatever --yes says: its RunSpec and key,
+# its rows while the tables are built and written (measured: about 2.4 kB a run, from
+# 20,000 to 100,000 runs).
+SWEEP_BYTES_PER_RUN = 3000
+
+
+def memory_after_listing(grid: Grid, free: int) -> int:
+    """Of ``free`` bytes, those left for the workers once the sweep's process lists,
+    stores and tabulates every run of ``grid``; XorbenchError (one line) if that alone
+    does not fit. Asked before anything is listed: ``--yes`` accepts long work, never
+    memory that is not there."""
+    need = grid.n_runs * SWEEP_BYTES_PER_RUN
+    if need > free:
+        raise XorbenchError(
+            f"{grid.path}: {grid.n_runs:,} runs need about {format_bytes(need)} to list and "
+            f"tabulate ({format_bytes(SWEEP_BYTES_PER_RUN)} a run), more than the "
+            f"{format_bytes(free)} free here; sweep fewer runs at a time (fewer seeds or "
+            f"values)")
+    return free - need
