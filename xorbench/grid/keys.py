@@ -8,6 +8,7 @@ A grid file names values for the axes of :class:`~xorbench.config.RunConfig` plu
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -89,7 +90,8 @@ TOP_ALIASES: dict[str, str] = {
 }
 
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Matched whole (``fullmatch``): with ``match`` and ``$``, "quick\n" would pass.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 _RANGE_KINDS = ("log", "linear")
@@ -118,14 +120,17 @@ def default_name(stem: str) -> str:
     """A grid's name when it has no ``name`` key: its file's stem, made a safe folder name.
 
     The name becomes ``results/<name>``, so it must never be ``.``, ``..`` or anything
-    but letters, digits, ``.``, ``_`` and ``-`` starting with a letter or digit: other
-    characters become ``_``, leading dots and dashes go, and a stem with nothing left
-    is ``grid``.
+    but letters, digits, ``.``, ``_`` and ``-`` starting with a letter or digit. A stem
+    that is such a name is the name. Otherwise other characters become ``_``, leading
+    dots and dashes go (nothing left: ``grid``), and a short hash of the stem follows,
+    so that stems differing only in what was replaced (``größe``, ``grüße``) never
+    share a folder: ``gr__e-1c2d3e``.
     """
-    if NAME_RE.match(stem):
+    if NAME_RE.fullmatch(stem):
         return stem
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip("._-")
-    return cleaned if cleaned and NAME_RE.match(cleaned) else "grid"
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip("._-") or "grid"
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    return f"{cleaned}-{digest}"
 
 
 def key_hint(key: str, known: Sequence[str], aliases: Mapping[str, str]) -> str:

@@ -125,7 +125,7 @@ def _sections(raw_grid: object, problems: list[str]) -> list[tuple[str, dict]]:
 
 
 def _check_name(value: object, problems: list[str]) -> bool:
-    if isinstance(value, str) and NAME_RE.match(value):
+    if isinstance(value, str) and NAME_RE.fullmatch(value):
         return True
     problems.append(f"name = {show(value)}: must be a string of letters, digits, '.', '_' "
                     "and '-' (it names the results directory)")
