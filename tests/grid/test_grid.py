@@ -377,7 +377,7 @@ BAD = [
     ("[grid]\nlr = { linear = [0.1, 1], log = [1, 2], num = 3 }", ["exactly one of log"]),
     ("[grid]\nepochs = { log = [1, 10], num = 30 }", ["epochs = {", "more than once"]),
     ("[grid]\nactivation = { log = [1, 2], num = 3 }", ["activation = {", "only for lr"]),
-    ("[grid]\nepochs = 0", ["[grid] epochs = 0", "integer number of epochs ≥ 1"]),
+    ("[grid]\nepochs = 0", ["[grid] epochs = 0", "integer number of epochs from 1 to 1,000,000,000"]),
     ("[grid]\nepochs = [10, 100.0]", ["[grid] epochs = 100.0", "write 100"]),
     ("[grid]\nepochs = 1.5", ["[grid] epochs = 1.5", "integer"]),
     ("[grid]\nactivation = []", ["[grid] activation = []", "empty list"]),

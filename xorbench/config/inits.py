@@ -7,6 +7,7 @@ of ``shape``: (fan_in, fan_out) for a weight matrix, (fan_out,) for a bias.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -67,7 +68,12 @@ def _orthogonal(rng, fan_in, fan_out, shape):
 
 def _check_uniform(args: tuple) -> str | None:
     low, high = args
-    return None if low < high else f"needs low < high, got low={low} and high={high}"
+    if not low < high:
+        return f"needs low < high, got low={low} and high={high}"
+    if not math.isfinite(high - low):  # NumPy would draw from a width of inf: no numbers
+        return (f"high - low = {high} - ({low}) overflows to inf; the interval must be "
+                f"narrower than {sys.float_info.max:.4g}")
+    return None
 
 
 INITS = Table.of(
