@@ -43,6 +43,19 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+# The widest COLUMNS believed: beyond it (or 0, negative, not a number) it is unset.
+MAX_COLUMNS = 1000
+
+
+def _usable_columns() -> None:
+    """COLUMNS that is not a width (``0``, ``-3``, ``wide``, ``99999999``) is treated as
+    unset: rich would take ``0`` at its word and print nothing."""
+    text = os.environ.get("COLUMNS")
+    if text is not None and not (text.strip().isdigit() and 0 < int(text) <= MAX_COLUMNS):
+        del os.environ["COLUMNS"]
+
+
+_usable_columns()
 # Piped output (CI logs, files) is not squeezed into 80 columns, unless COLUMNS says so.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
 out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
