@@ -153,8 +153,9 @@ def test_plots_replace_a_linked_image_instead_of_writing_through_it(tmp_path, sw
 # 2. the default output folder stays inside results/ -----------------------------------
 
 
-@pytest.mark.parametrize(("stem", "name"), [("..", "grid-"), (".", "grid-"), ("my grid", "my_grid-"),
-                                            (".hidden", "hidden-"), ("quick", "quick")])
+@pytest.mark.parametrize(("stem", "name"), [("..", "grid-"), (".", "grid-"),
+                                            ("my grid", "my_grid-"), (".hidden", "hidden-"),
+                                            ("quick", "quick")])
 def test_a_file_stem_becomes_a_safe_name(stem, name):
     """A stem that is a name is the name; any other is cleaned and followed by a short
     hash of itself (stems differing only in what was replaced never share a folder)."""
