@@ -30,7 +30,7 @@ from xorbench.results import read_runs
 from xorbench.results.folder import RESULTS_FORMAT, ResultsDir
 from xorbench.results.lock import LOCK
 from xorbench.sweep import run_sweep
-from xorbench.sweep.batches import BATCH_PAUSE_ENV
+from xorbench.sweep.batches import BATCH_HOLD_ENV
 
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
 TINY = """
@@ -365,14 +365,15 @@ def mid(tmp_path_factory):
 
 
 def _start(grid: Path, out: Path) -> subprocess.Popen:
-    """The MID sweep in the background; each batch pauses 0.5 s after training, so with
-    24 batches on 2 workers it runs ≥ 6 s, and a test interrupting it after 3 shards
-    finds it still running on any machine."""
+    """The MID sweep in the background (24 batches on 2 workers); once 3 shards are
+    stored, every later batch waits before storing its own, so a test that stops it
+    after 3 shards finds it still running however fast or busy the machine: no test
+    races the sweep's clock."""
     return subprocess.Popen(
         [*XORBENCH, "sweep", grid.name, "--out", out.name, "--jobs", "2", "--batch-size", "40",
          "--quiet", "--no-plots"],
         cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, env=xorbench_env({BATCH_PAUSE_ENV: "0.5"}))
+        start_new_session=True, env=xorbench_env({BATCH_HOLD_ENV: "3"}))
 
 
 def _wait_for(condition, what: str, timeout: float = 60) -> None:
