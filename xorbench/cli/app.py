@@ -7,6 +7,8 @@ stderr and exit code 1; Ctrl-C exits 130 with a hint.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import sys
@@ -36,7 +38,70 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
+class _App(typer.Typer):
+    """The Typer app, whose Ctrl-C is one line and exit 130 however late it comes: in a
+    command (:func:`guarded`), in Typer's own code around it (click would say
+    "Aborted!" and exit 1), or while the process shuts down (loky's workers and
+    threads are stopped by exit handlers, where an interrupt is a traceback and exit 0)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except KeyboardInterrupt:
+            err.print("interrupted", markup=False)
+            _LATE["code"] = 130
+            raise SystemExit(130) from None
+        except SystemExit as e:
+            _LATE["code"] = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            raise
+        finally:
+            _interrupts_wait_for_exit()
+
+
+# A Ctrl-C once the command has finished: noted, then said and turned into exit 130
+# once every exit handler ran (nothing is left half-done), by the handler below, which
+# was registered first and so runs last.
+_LATE: dict[str, object] = {"code": 0, "interrupted": False}
+
+
+def _interrupts_wait_for_exit() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def note_it(signum, frame):
+        _LATE["interrupted"] = True
+
+    signal.signal(signal.SIGINT, note_it)
+    pause = os.environ.get(EXIT_PAUSE_ENV)
+    if pause:  # tests of a late Ctrl-C: a shutdown that takes a while, announced
+        sys.stderr.write("exiting\n")
+        sys.stderr.flush()
+        import time
+
+        time.sleep(float(pause))
+
+
+def _interrupted_while_exiting() -> None:
+    if _LATE["interrupted"] and _LATE["code"] == 0:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        with contextlib.suppress(Exception):
+            os.write(2, b"interrupted while exiting: the command had finished; nothing is "
+                        b"lost\n")
+        os._exit(130)
+
+
+atexit.register(_interrupted_while_exiting)
+# Seconds the process waits, once its command is done, before it exits. Only the tests
+# of a late Ctrl-C set it.
+EXIT_PAUSE_ENV = "XORBENCH_TEST_EXIT_PAUSE"
+
+
+app = _App(
     help="Which settings make a small neural network learn XOR reliably? Measure it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -127,10 +127,10 @@ def run_sweep(
             sweep.prepare_training()
             sweep.train()
             sweep.write_tables()
+            sweep.record_completion()
         except BaseException as e:
             sweep.record_stop(e)
             raise
-        sweep.record_completion()
     return sweep.outcome()
 
 
