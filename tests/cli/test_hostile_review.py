@@ -576,3 +576,174 @@ def test_limits_apply_in_the_child(tmp_path):
                           text=True, timeout=60, preexec_fn=limit, env=xorbench_env())
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) < 2 * 2**30
+
+
+# 1. a sweep of one batch stops at Ctrl-C --------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _wait_for(condition, what: str, timeout: float = 120) -> None:
+    """Poll ``condition`` (a progress signal: a file, a process) until it holds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_sweep_of_one_long_batch_stops_at_ctrl_c(tmp_path, jobs):
+    """One batch of a hundred networks for ten million epochs (minutes of compiled
+    training, which never looks at signals): it trains in a worker process, so a
+    Ctrl-C stops the sweep at once, as with several batches — with --jobs 1, and with
+    --jobs 2 capped to the one batch there is."""
+    import signal
+    import time
+
+    (tmp_path / "one.toml").write_text("[defaults]\nseeds = 100\n[grid]\nepochs = 10000000\n")
+    out = tmp_path / "out"
+    sweep = subprocess.Popen(
+        [*XORBENCH, "sweep", "one.toml", "--out", "out", "--jobs", jobs, "--quiet",
+         "--no-plots", "--no-report"], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True, env=xorbench_env())
+    try:
+        # the progress signal: a worker process busy with the batch (5 s of its CPU time:
+        # past its start-up, which the sweep's process waits out ignoring Ctrl-C for a
+        # few tens of milliseconds, so that the worker never takes one)
+        _wait_for(lambda: sweep.poll() is not None or any(
+            _cpu_seconds(pid) >= 5 for pid in _children(sweep.pid)),
+            "a worker to be training the batch")
+        assert sweep.poll() is None, sweep.communicate()
+        workers = _children(sweep.pid)
+        start = time.monotonic()
+        os.killpg(sweep.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, stderr = sweep.communicate(timeout=60)
+        waited = time.monotonic() - start
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130, stderr
+    assert waited < 30, waited  # not the minutes the batch needs
+    assert "Traceback" not in stderr
+    assert "interrupted: 0 of 100 runs are saved; resume with: xorbench sweep one.toml" in stderr
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and "Z" not in Path(
+        f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1] for pid in workers),
+        "the worker to exit", 30)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+
+
+def test_short_work_of_one_worker_trains_in_this_process(tiny):
+    """No worker process for a batch that takes well under a second."""
+    from xorbench.grid import expand, load_grid
+    from xorbench.sweep.batches import _worth_a_process
+    from xorbench.sweep.plan import plan_batches
+
+    assert not _worth_a_process(plan_batches(expand(load_grid(tiny))))
+    long = loads_grid("[defaults]\nseeds = 100\n[grid]\nepochs = 10000000\n")
+    assert _worth_a_process(plan_batches(expand(long)))
+
+
+# 15. a late Ctrl-C -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["tables", "manifest", "leaderboard", "plots"])
+def test_a_late_ctrl_c_is_one_line_130_and_loses_nothing(tmp_path, tiny, swept, monkeypatch,
+                                                         where):
+    import xorbench.cli.display as display
+    import xorbench.cli.sweep as cli_sweep
+    import xorbench.sweep.run as sweep_run
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "tables":
+        monkeypatch.setattr(sweep_run, "write_tables", interrupt)
+    elif where == "manifest":  # the manifest's "complete", after the tables
+        real = sweep_run._Sweep.record_completion
+
+        def complete(self):
+            write = self.folder.write_manifest
+
+            def once(manifest):  # the Ctrl-C comes once; the stop is then recorded
+                self.folder.write_manifest = write
+                raise KeyboardInterrupt
+
+            self.folder.write_manifest = once
+            real(self)
+
+        monkeypatch.setattr(sweep_run._Sweep, "record_completion", complete)
+    elif where == "leaderboard":
+        monkeypatch.setattr(cli_sweep, "print_leaderboard", interrupt)
+    else:
+        monkeypatch.setattr(display, "draw_plots", interrupt)
+        monkeypatch.setattr(cli_sweep, "draw_plots", interrupt)
+    out = tmp_path / "out"
+    plots = [] if where == "plots" else ["--no-plots", "--no-report"]
+    result = invoke("sweep", tiny, "--out", out, "--jobs", 1, "--quiet", *plots)
+    assert result.exit_code == 130, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("interrupted")]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    if where in ("leaderboard", "plots"):
+        assert lines[0].startswith(f"interrupted: all 16 runs are saved and the tables written "
+                                   f"in {out}/")
+        assert ("write the plots and report with: xorbench report" in lines[0]) == (
+            where == "plots")
+    else:
+        assert "runs are saved; resume with: xorbench sweep" in lines[0]
+    monkeypatch.undo()
+    again = invoke("sweep", tiny, "--out", out, "--jobs", 1, "--quiet", "--no-plots")
+    assert again.exit_code == 0 and "0 runs trained, 16 reused" in again.output
+    assert table_bytes(out) == table_bytes(swept)
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_while_the_process_exits_is_one_line_130(tmp_path, tiny):
+    """Once the command is done, the process still stops its workers and threads (exit
+    handlers): a Ctrl-C then is one line and exit 130, never a traceback and exit 0."""
+    import signal
+
+    from xorbench.cli.app import EXIT_PAUSE_ENV
+
+    sweep = subprocess.Popen(
+        [*XORBENCH, "sweep", tiny.name, "--out", "out", "--jobs", "2", "--quiet", "--no-plots"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, env=xorbench_env({EXIT_PAUSE_ENV: "3"}))
+    try:
+        before = []  # the notes before it; then the progress signal: the command ended
+        while (line := sweep.stderr.readline()) not in ("exiting\n", ""):
+            before.append(line)
+        assert line == "exiting\n", before
+        os.killpg(sweep.pid, signal.SIGINT)
+        stdout, stderr = sweep.communicate(timeout=60)
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert stderr.strip() == ("interrupted while exiting: the command had finished; nothing "
+                              "is lost")
+    assert "16 runs trained" in stdout
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "complete"
