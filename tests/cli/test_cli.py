@@ -93,7 +93,7 @@ BAD_GRIDS = [
     ("lr negative", "[grid]\nlr = [0.5, -1]", ["[grid] lr = -1", "positive"]),
     ("lr nan", "[grid]\nlr = nan", ["[grid] lr = nan", "finite"]),
     ("lr inf", "[grid]\nlr = inf", ["[grid] lr = inf", "finite"]),
-    ("epochs zero", "[grid]\nepochs = [0, 10]", ["[grid] epochs = 0", "≥ 1"]),
+    ("epochs zero", "[grid]\nepochs = [0, 10]", ["[grid] epochs = 0", "from 1 to"]),
     ("empty list", "[grid]\nactivation = []", ["[grid] activation = []", "empty list"]),
     ("negative seed", "[defaults]\nseeds = [0, -3]", ["[defaults] seeds = -3", "non-negative"]),
     ("duplicate seeds", "[defaults]\nseeds = [4, 2, 4]",

@@ -278,7 +278,7 @@ def test_yes_does_not_skip_the_memory_check(tmp_path, monkeypatch):
     ("null", "a JSON null, not an object"),
     ("\0" * 4096, "empty or only zero bytes"),
     ("", "empty or only zero bytes"),
-])
+], ids=["deep-list", "deep-object", "list", "string", "null", "zeros", "empty"])
 @pytest.mark.parametrize("command", ["summary", "sweep"])
 def test_a_manifest_of_damaged_json_is_one_line(tmp_path, tiny, swept, text, reason, command):
     out = copy_of(swept, tmp_path)
@@ -291,7 +291,8 @@ def test_a_manifest_of_damaged_json_is_one_line(tmp_path, tiny, swept, text, rea
     assert "--fresh" in line
 
 
-@pytest.mark.parametrize("text", ["[" * 3000 + "]" * 3000, "[1, 2]", '"me"', "42", "\0" * 64])
+@pytest.mark.parametrize("text", ["[" * 3000 + "]" * 3000, "[1, 2]", '"me"', "42", "\0" * 64],
+                         ids=["deep", "list", "string", "number", "zeros"])
 def test_a_lock_of_damaged_json_is_taken_over(tmp_path, tiny, swept, text):
     out = copy_of(swept, tmp_path)
     (out / LOCK).write_text(text)
@@ -747,3 +748,19 @@ def test_a_ctrl_c_while_the_process_exits_is_one_line_130(tmp_path, tiny):
                               "is lost")
     assert "16 runs trained" in stdout
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_a_refusal_of_a_huge_value_stays_a_readable_line(tmp_path):
+    long = "q" * 5000
+    path = tmp_path / "long.toml"
+    path.write_text(f'[grid]\nactivation = "{long}"\ninit = "uniform(0,{long})"\n')
+    result = invoke("grid", path)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2 and all(len(line) < 400 for line in lines), lines
+    assert lines[0].startswith(f"error: {path}: [grid] activation = 'qqq")
+    assert "…" in lines[0] and lines[0].endswith("allowed: sigmoid, tanh, relu, "
+                                                 "leaky_relu(alpha=0.01), elu(alpha=1), gelu, "
+                                                 "softplus, sin, linear")
+    line = one_error_line(invoke("train", "--hidden", long).output)
+    assert len(line) < 200 and line.endswith(": must be widths like 2 or 2-2 (0 for none)")

@@ -134,13 +134,28 @@ def _main(version: Annotated[bool, typer.Option(
     """Which settings make a small neural network learn XOR reliably? Measure it."""
 
 
+# A word (a value, a path) longer than this is shown by its ends: a refusal stays one
+# readable line whatever the user typed.
+MAX_WORD = 80
+
+
+def shorten(line: str) -> str:
+    """``line`` with every word (no spaces) over :data:`MAX_WORD` characters but a path
+    cut in the middle: ``init = 'uniform(0,qqqq…qqqq)': …``."""
+    import re
+
+    half = MAX_WORD // 2 - 1
+    return re.sub(rf"\S{{{MAX_WORD + 1},}}", lambda m: m[0] if os.sep in m[0] else
+                  f"{m[0][:half]}…{m[0][-half:]}", line)  # a path is shown whole
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as error lines on stderr; the Exit to raise."""
     from rich.markup import escape
 
     # escaped: "[grid] lr = 0" is the message, not rich markup
     for line in str(message).splitlines():
-        err.print(f"[bold red]error:[/] {escape(line)}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(shorten(line))}", markup=True)
     return typer.Exit(code)
 
 
@@ -165,11 +180,11 @@ def guarded(func):
 
 
 def warn(message: str) -> None:
-    err.print(f"warning: {message}", markup=False)
+    err.print(f"warning: {shorten(message)}", markup=False)
 
 
 def note(message: str) -> None:
-    err.print(f"note: {message}", markup=False)
+    err.print(f"note: {shorten(message)}", markup=False)
 
 
 def say(text: str) -> None:
