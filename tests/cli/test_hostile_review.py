@@ -764,3 +764,16 @@ def test_a_refusal_of_a_huge_value_stays_a_readable_line(tmp_path):
                                                  "softplus, sin, linear")
     line = one_error_line(invoke("train", "--hidden", long).output)
     assert len(line) < 200 and line.endswith(": must be widths like 2 or 2-2 (0 for none)")
+
+
+def test_the_estimate_counts_storing_each_batch():
+    """200 setups of one tiny network each: training is ~0.015 s a batch, storing its
+    shard ~0.27 s on this project's machine; the estimate's slow end covers that."""
+    from xorbench.sweep.cost import STORE_SECONDS_RANGE, estimated_grid_seconds
+
+    widths = ", ".join(f"[{w}]" for w in range(1, 201))
+    grid = loads_grid(f"[defaults]\nseeds = 1\n[grid]\nhidden = [{widths}]\nepochs = 1\n")
+    fast, slow = estimated_grid_seconds(grid)
+    assert fast >= 200 * STORE_SECONDS_RANGE[0] and slow >= 200 * 0.27
+    one = loads_grid("[defaults]\nseeds = 1\n[grid]\nepochs = 1\n")
+    assert estimated_grid_seconds(one)[1] < 1
