@@ -149,6 +149,10 @@ def check_promise(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
                               for line in lines), shown
         # one line, or a grid file's problems, one line each and each naming the file
         assert len(errors) == 1 or all(e.startswith("error: g.toml: ") for e in errors), shown
+        # in the user's words: no Python reprs of paths, bytes or errors, no endless line
+        assert not any(token in done.stderr for token in ("PosixPath(", "[Errno", "\\x", "{'")
+                       ), shown
+        assert all(len(line) < 1000 for line in lines), shown
     for path, recursive in outside_paths:
         created = snapshot(path, recursive) - outside[path]
         assert not created, f"{shown}\ncreated outside its folder, in {path}: {sorted(created)}"

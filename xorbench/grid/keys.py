@@ -9,6 +9,7 @@ A grid file names values for the axes of :class:`~xorbench.config.RunConfig` plu
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -149,6 +150,35 @@ def empty_list(label: str, key: str) -> str:
 
 
 def show(value: object, limit: int = 80) -> str:
-    """repr of a value from the file, shortened if long."""
-    text = repr(value)
+    """A value from the file as TOML writes it (``'sigmiod'``, ``[2, 2]``,
+    ``{ log = [0.01, 10], num = 7 }``, ``"tab\\t"``), shortened if long: never a
+    Python repr."""
+    text = toml_text(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_text(value: object) -> str:
+    """``value`` (what tomllib reads) in TOML's own syntax: strings as literal strings
+    where they can be (printable, no quote), else as basic strings with escapes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if value.isprintable() and "'" not in value:
+            return f"'{value}'"
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(repr(value), repr(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{toml_key(k)} = {toml_text(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
+    return str(value)
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare (``epochs``) or quoted (``"a b"``)."""
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
