@@ -251,12 +251,12 @@ def test_combinations_with_a_limit_refuse_before_listing():
 
 
 def test_yes_does_not_skip_the_memory_check(tmp_path, monkeypatch):
-    import xorbench.sweep.run as sweep_run
+    import xorbench.sweep.rounds as rounds
 
     def never(*args, **kwargs):
         raise AssertionError("the grid was expanded")
 
-    monkeypatch.setattr(sweep_run, "expand", never)
+    monkeypatch.setattr(rounds, "expand", never)  # what lists a sweep's runs
     path = tmp_path / "big.toml"
     path.write_text("[defaults]\nseeds = 1000000\n[grid]\nlr = { log = [0.01, 10], num = 100 }\n")
     result = invoke("sweep", path, "--out", tmp_path / "out", "--yes", "--quiet")

@@ -7,6 +7,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from xorbench.config import SeedRule
 from xorbench.errors import GridError, XorbenchError
 from xorbench.files import NotTextError, read_text
 from xorbench.grid.model import Grid
@@ -37,6 +38,8 @@ def load_grid(path: str | Path) -> Grid:
 def loads_grid(text: str, path: str = "<string>") -> Grid:
     """Validate the TOML text of a grid; ``path`` names it in messages and default name."""
     name, description, subgrids, seeds = parse_grid(text, path)
+    if isinstance(seeds, SeedRule):  # every seed a configuration may run, and the rule
+        return Grid(name, description, path, text, subgrids, tuple(range(seeds.max)), seeds)
     return Grid(name, description, path, text, subgrids, seeds)
 
 
