@@ -36,7 +36,7 @@ def bench_command(
              "Default: yes, but not with --quick.")] = None,
     first_run: Annotated[bool | None, typer.Option(
         help="Also time compiling the training loop from empty caches, in a new process, "
-             "as a first run does (about 10 s). Default: yes, but not with --quick.")] = None,
+             "as a first run does (about 15 s). Default: yes, but not with --quick.")] = None,
 ) -> None:
     """Engine throughput: network-epochs/s, batched vs a plain one-network NumPy loop.
 
@@ -46,13 +46,21 @@ def bench_command(
     this machine. Everything is measured in this one run, so the ratios hold even
     on a busy machine; absolute figures vary with the machine's load.
     """
-    from xorbench.bench import measure_first_compile, measure_sweep_fresh, run_benchmark
+    from xorbench.bench import (
+        measure_first_compile,
+        measure_sweep_fresh,
+        run_benchmark,
+        workers_that_fit,
+    )
     from xorbench.config import DTYPES
     from xorbench.parallel import default_jobs
 
     DTYPES.parse(dtype)
     sizes = networks or ([1, 1024, 4096] if quick else [1, 64, 1024, 4096, 16384])
-    n_jobs = workers or default_jobs()
+    n_jobs, capped = workers_that_fit(hidden or [2, 8], max(sizes), dtype,
+                                      workers or default_jobs())
+    if capped and workers is not None:
+        note(f"--workers {workers}: {n_jobs} ({capped})")
     rows = []
     for m in run_benchmark(hiddens=hidden or [2, 8], sizes=sizes,
                            seconds=0.4 if quick else 1.5, dtype=dtype, workers=n_jobs,
