@@ -121,3 +121,47 @@ def test_bench_cli_reports_a_sweeps_overhead(monkeypatch):
     assert last["implementation"] == "sweep" and last["runs"] == 16
     quick = CliRunner().invoke(app, args)  # --quick alone skips the sweep
     assert "Sweep of" not in quick.output
+
+
+def test_sweep_efficiency_is_the_engines_share_of_the_workers_time(monkeypatch):
+    from xorbench import bench
+    from xorbench.grid import loads_grid
+
+    monkeypatch.setitem(bench.SWEEP_GRIDS, "tiny", lambda: loads_grid(TINY_GRID))
+    o = bench.measure_sweep("tiny", jobs=1)
+    assert 0 < o["efficiency"] < 1
+    assert o["efficiency"] == pytest.approx(o["engine"] / (o["workers"] * o["wall"]))
+    assert o["efficiency"] + o["overhead"] == pytest.approx(1)
+
+
+def test_bench_cli_reports_the_first_runs_compile(monkeypatch):
+    from xorbench import bench
+
+    calls = []
+
+    def fake(dtype):
+        calls.append(dtype)
+        return {"dtype": dtype, "compile": 12.25, "load": 0.31, "import": 0.5}
+
+    monkeypatch.setattr(bench, "measure_first_compile", fake)
+    args = ["bench", "--hidden", "2", "--networks", "8", "--workers", "1", "--quick",
+            "--no-sweep"]
+    shown = CliRunner().invoke(app, [*args, "--first-run"])
+    assert shown.exit_code == 0, shown.output
+    assert "compiling the training loop for float64 took 12.2 s" in shown.output
+    assert "load it in 0.31 s" in shown.output
+    lines = CliRunner().invoke(app, [*args, "--first-run", "--json"]).output.splitlines()
+    assert json.loads(lines[-1]) == {"implementation": "first compile", "dtype": "float64",
+                                     "compile": 12.25, "load": 0.31, "import": 0.5}
+    assert calls == ["float64", "float64"]
+    quick = CliRunner().invoke(app, args)  # --quick alone skips it
+    assert "First run" not in quick.output and len(calls) == 2
+
+
+@pytest.mark.slow
+def test_first_compile_is_measured_from_empty_caches():
+    from xorbench import bench
+
+    first = bench.measure_first_compile("float64")
+    # an empty cache compiles (seconds); the cache it left is then loaded (far less)
+    assert first["compile"] > 1.0 and 0 < first["load"] < first["compile"] / 3

@@ -310,6 +310,8 @@ def measure_sweep(name: str, jobs: int, backend: str = "loky") -> dict[str, floa
         "workers": outcome.n_workers,
         "wall": outcome.seconds,
         "engine": outcome.engine_seconds,
+        # end to end: the engine's seconds ÷ the workers' wall seconds (1 − overhead)
+        "efficiency": outcome.engine_seconds / capacity,
         "overhead": overhead,
         # the overhead, split (shares of capacity; they add up to it)
         "serial": serial * outcome.n_workers / capacity,
@@ -333,3 +335,43 @@ def measure_sweep_fresh(name: str, jobs: int, backend: str = "loky") -> dict[str
         last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise XorbenchError(f"the {name} sweep measurement failed: {last}")
     return json.loads(done.stdout)
+
+
+# --- the first run's compile ----------------------------------------------------------
+
+_FIRST_COMPILE = """
+import json, time
+start = time.perf_counter()
+from xorbench.engine import compile_kernel
+imported = time.perf_counter()
+compile_kernel({dtype!r})
+print(json.dumps({{"import": imported - start, "seconds": time.perf_counter() - imported}}))
+"""
+
+
+def measure_first_compile(dtype: str = "float64") -> dict[str, float]:
+    """What a first run pays before it trains: compiling the training loop for ``dtype``
+    in a new process whose numba cache and build cache are empty (temporary folders,
+    through NUMBA_CACHE_DIR and XORBENCH_CACHE_DIR), as a sweep does before its workers
+    start; then loading it from that cache in another new process, as every later run
+    does. Seconds: ``compile``, ``load`` and ``import`` (the engine's, in the first)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    def timed(env: dict[str, str]) -> dict[str, float]:
+        done = subprocess.run([sys.executable, "-c", _FIRST_COMPILE.format(dtype=dtype)],
+                              capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise XorbenchError(f"the first-run compile measurement failed: {last}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(tmp, "numba"),
+               "XORBENCH_CACHE_DIR": os.path.join(tmp, "builds")}
+        first, again = timed(env), timed(env)
+    return {"dtype": dtype, "compile": first["seconds"], "load": again["seconds"],
+            "import": first["import"]}

@@ -34,6 +34,9 @@ def bench_command(
     sweep: Annotated[bool | None, typer.Option(
         help="Also time a 100,000-run sweep (about 10 s on 2 cores) and its overhead. "
              "Default: yes, but not with --quick.")] = None,
+    first_run: Annotated[bool | None, typer.Option(
+        help="Also time compiling the training loop from empty caches, in a new process, "
+             "as a first run does (about 15 s). Default: yes, but not with --quick.")] = None,
 ) -> None:
     """Engine throughput: network-epochs/s, batched vs a plain one-network NumPy loop.
 
@@ -43,7 +46,12 @@ def bench_command(
     this machine. Everything is measured in this one run, so the ratios hold even
     on a busy machine; absolute figures vary with the machine's load.
     """
-    from xorbench.bench import measure_sweep_fresh, run_benchmark, workers_that_fit
+    from xorbench.bench import (
+        measure_first_compile,
+        measure_sweep_fresh,
+        run_benchmark,
+        workers_that_fit,
+    )
     from xorbench.config import DTYPES
     from xorbench.parallel import default_jobs
 
@@ -62,14 +70,23 @@ def bench_command(
             say(json.dumps(m.as_dict()))
     overhead = (measure_sweep_fresh("100k", n_jobs) if (not quick if sweep is None else sweep)
                 else None)
+    first = (measure_first_compile(dtype) if (not quick if first_run is None else first_run)
+             else None)
     if as_json:
         if overhead is not None:
             say(json.dumps({"implementation": "sweep", "jobs": n_jobs, **overhead}))
+        if first is not None:
+            say(json.dumps({"implementation": "first compile", **first}))
         return
     _print_throughput(rows, dtype)
+    if first is not None:
+        say(f"First run: compiling the training loop for {dtype} took {first['compile']:.1f} s "
+            f"in a new process with empty numba and build caches; later runs load it in "
+            f"{first['load']:.2f} s")
     if overhead is not None:
         o = overhead
         say(f"Sweep of {o['runs']:,.0f} runs (--jobs {n_jobs}): {o['wall']:.1f} s wall, "
+            f"efficiency {o['efficiency']:.0%} (engine seconds ÷ workers × wall seconds), "
             f"overhead {o['overhead']:.0%} of worker time outside the engine — serial stages "
             f"{o['serial']:.0%} (expand {o['expand']:.2f} s, plan {o['plan']:.2f} s, tables "
             f"{o['tables']:.2f} s), worker start-up {o['startup share']:.0%}, in workers "

@@ -648,13 +648,21 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         st[:] = 0
         rate[:] = 0
         picks[:] = 0
-        th[:, :lanes] = theta[:, first : first + lanes]
-        st[:, :, :lanes] = state[:, :, first : first + lanes]
-        rate[:lanes] = lr[first : first + lanes]
-        solved_at[:lanes] = epoch_solved[first : first + lanes]
-        frozen[:lanes] = diverged[first : first + lanes]
+        # element by element: a slice assignment would compile numba's shape-mismatch
+        # message (its string formatting: about a sixth of the kernel's compile time)
+        for s in range(lanes):
+            for d in range(n_params):
+                th[d, s] = theta[d, first + s]
+            for d in range(state.shape[1]):
+                st[0, d, s] = state[0, d, first + s]
+                st[1, d, s] = state[1, d, first + s]
+            rate[s] = lr[first + s]
+            solved_at[s] = epoch_solved[first + s]
+            frozen[s] = diverged[first + s]
         lane_losses = losses[:, first : first + lanes]  # a view: only the kept rows are written
-        next_kept = np.searchsorted(kept, first_epoch)  # the kept epochs ahead, in order
+        next_kept = 0  # the kept epochs ahead, in order
+        while next_kept < n_kept and kept[next_kept] < first_epoch:
+            next_kept += 1
         for epoch in range(first_epoch, stop_epoch):
             row = -1
             if next_kept < n_kept and kept[next_kept] == epoch:
@@ -675,7 +683,8 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
                 continue
             for update in range(per_epoch):
                 # one update per drawn pattern, each lane its own pattern
-                picks[:lanes] = orders[epoch - orders_start, update, first : first + lanes]
+                for s in range(lanes):
+                    picks[s] = orders[epoch - orders_start, update, first + s]
                 for s in range(LANES):
                     t[0, s] = targets[picks[s]]
                     for i in range(n_inputs):
@@ -689,15 +698,23 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
             observe(stop_epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes,
                     solved_at, frozen, lane_losses, row, loss_now, score)
             full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
-            outputs[:, :, first : first + lanes] = a[:, :, :lanes]
-            derivatives[:, :, first : first + lanes] = fp[:, :, :lanes]
-            gradients[:, first : first + lanes] = grad[:, :lanes]
-            final_loss[first : first + lanes] = loss_now[:lanes]
-            scores[first : first + lanes] = score[:lanes]
-        theta[:, first : first + lanes] = th[:, :lanes]
-        state[:, :, first : first + lanes] = st[:, :, :lanes]
-        epoch_solved[first : first + lanes] = solved_at[:lanes]
-        diverged[first : first + lanes] = frozen[:lanes]
+            for s in range(lanes):
+                for p in range(n_patterns):
+                    for u in range(n_units):
+                        outputs[p, u, first + s] = a[p, u, s]
+                        derivatives[p, u, first + s] = fp[p, u, s]
+                for d in range(n_params):
+                    gradients[d, first + s] = grad[d, s]
+                final_loss[first + s] = loss_now[s]
+                scores[first + s] = score[s]
+        for s in range(lanes):
+            for d in range(n_params):
+                theta[d, first + s] = th[d, s]
+            for d in range(state.shape[1]):
+                state[0, d, first + s] = st[0, d, s]
+                state[1, d, first + s] = st[1, d, s]
+            epoch_solved[first + s] = solved_at[s]
+            diverged[first + s] = frozen[s]
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -708,7 +725,9 @@ def activation_values(kind, c, z, a, fp):
     ab, fpb = np.zeros_like(zb), np.zeros_like(zb)
     for first in range(0, z.shape[0], LANES):
         lanes = min(LANES, z.shape[0] - first)
-        zb[0, 0, :lanes] = z[first : first + lanes]
+        for s in range(lanes):  # element by element, as in run
+            zb[0, 0, s] = z[first + s]
         activate(kind, c, zb, ab, fpb, 0, 1, 0, 1)
-        a[first : first + lanes] = ab[0, 0, :lanes]
-        fp[first : first + lanes] = fpb[0, 0, :lanes]
+        for s in range(lanes):
+            a[first + s] = ab[0, 0, s]
+            fp[first + s] = fpb[0, 0, s]

@@ -111,7 +111,7 @@ def constants(setup: Setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
 
 
 # Measured on this project's 2-vCPU Xeon: compiling the kernel for one dtype.
-COMPILE_SECONDS = 20
+COMPILE_SECONDS = 15
 
 
 def cached_dtypes(dispatcher) -> set[str] | None:
