@@ -34,8 +34,8 @@ def load_grid(path: str | Path) -> Grid:
 
 def loads_grid(text: str, path: str = "<string>") -> Grid:
     """Validate the TOML text of a grid; ``path`` names it in messages and default name."""
-    name, description, subgrids, seeds = parse_grid(text, path)
-    return Grid(name, description, path, text, subgrids, seeds)
+    name, description, subgrids, seeds, plots = parse_grid(text, path)
+    return Grid(name, description, path, text, subgrids, seeds, plots)
 
 
 def default_grid() -> Grid:

@@ -15,6 +15,7 @@ from itertools import product
 from xorbench.config import RunConfig
 from xorbench.grid.boxes import Box, union_size
 from xorbench.grid.keys import AXES, CONFIG_AXES
+from xorbench.grid.plotroles import PlotRoles
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Grid:
     ``subgrids[i]`` maps every axis of :data:`AXES` to its canonical values in
     file order (defaults filled in): Choice for named choices, tuple of widths
     for ``hidden``, float for ``lr``, int for ``epochs``. ``seeds`` are shared
-    by every sub-grid. A run is one (configuration, seed, epoch budget).
+    by every sub-grid. A run is one (configuration, seed, epoch budget). ``plots`` is
+    the file's ``[plots]`` table: which axes the plots colour and split into panels.
     """
 
     name: str
@@ -33,6 +35,7 @@ class Grid:
     source: str = field(repr=False)  # the file's text, copied next to the results
     subgrids: tuple[dict[str, tuple], ...] = field(repr=False)
     seeds: tuple[int, ...] = field(repr=False)
+    plots: PlotRoles = field(default=PlotRoles(), repr=False)
 
     def axes(self) -> dict[str, tuple]:
         """Axis → its distinct values across the sub-grids, in file order (for display)."""
