@@ -464,8 +464,8 @@ def boundaries_figure(folder: Path, failed: pd.DataFrame):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from xorbench.plots.boundaries import boundary_panel, network_output
     from xorbench.plots import read_params
+    from xorbench.plots.boundaries import boundary_panel, network_output
     from xorbench.results import load_runs
 
     runs = as_asked(load_runs(folder))
