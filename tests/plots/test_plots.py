@@ -18,6 +18,7 @@ from tests.helpers import plot_sweeps
 from xorbench import analysis, plots, schema
 from xorbench.analysis.design import Baseline, at_largest_budget, config_axes, is_sparse
 from xorbench.cli import app
+from xorbench.grid.plotroles import PlotRoles
 from xorbench.plots.boundaries import gallery_runs, network_output
 from xorbench.plots.kit import format_rate, roles
 
@@ -334,7 +335,10 @@ def test_plot_command(sweeps, tmp_path):
 
 
 @pytest.mark.slow
-def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch):
+@pytest.mark.parametrize("roles", [None, PlotRoles(hue="init", col="lr")],
+                         ids=["automatic", "chosen"])
+def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch,
+                                                              roles):
     import shutil
 
     from xorbench.plots.jobs import save_plots
@@ -343,13 +347,13 @@ def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, m
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     for folder in (serial, parallel):
         shutil.copytree(data.folder, folder, ignore=shutil.ignore_patterns("plots"))
-    one = plots.save_all(serial, plots.load_plot_data(serial))
+    one = plots.save_all(serial, plots.load_plot_data(serial), roles=roles)
 
     def not_here(*args, **kwargs):
         raise AssertionError("drawn in the calling process")
 
     monkeypatch.setattr(plots, "save_all", not_here)  # the workers import their own
-    two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3)
+    two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3, roles=roles)
     assert [p.name for p in two] == [p.name for p in one] == [f"{n}.png" for n in plots.PLOT_NAMES]
     for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name

@@ -32,12 +32,14 @@ def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | N
     out.print(table)
 
 
-def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> None:
-    """Draw a folder's plots (in ``jobs`` processes) and say where they are."""
+def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1, roles=None) -> None:
+    """Draw a folder's plots (in ``jobs`` processes; ``roles``: the axes of the colour and
+    the panels, over the grid's [plots]) and say where they are."""
     from xorbench.plots.data import load_plot_data
     from xorbench.plots.jobs import save_plots
 
     data = data if data is not None else load_plot_data(folder)
+    data = data.with_roles(roles)  # a bad choice is refused before anything is said
     if data.note:
         say(data.note)
     paths = save_plots(folder, data, fmt=fmt, jobs=jobs)

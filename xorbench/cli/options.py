@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from xorbench.config import DEFAULTS, TABLES
+from xorbench.grid.plotroles import PLOT_AXES
 from xorbench.parallel import BACKENDS
 
 
@@ -44,3 +45,13 @@ GridArg = Annotated[Path | None, typer.Argument(
 FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name>).")]
 PlotJobs = Annotated[int | None, typer.Option(
     "--jobs", "-j", help="Processes drawing the plots at once. Default: all cores.", min=1)]
+
+# --hue, --col, --row: an axis of the sweep for each plot role (grid keys, as in [plots])
+_AXES = f"one of {', '.join(PLOT_AXES)} that varies in the sweep"
+HueOption = Annotated[str | None, typer.Option(
+    help=f"Axis drawn as the colour of the lines (the bars, the heatmaps' rows): {_AXES}.",
+    show_default=False)]
+ColOption = Annotated[str | None, typer.Option(
+    help="Axis split into columns of panels (wrapped 3-4 a row).", show_default=False)]
+RowOption = Annotated[str | None, typer.Option(
+    help="Axis split into rows of panels.", show_default=False)]

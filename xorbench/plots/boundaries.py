@@ -9,7 +9,6 @@ learned OR instead of XOR" becomes a picture.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
@@ -18,13 +17,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from xorbench import analysis
-from xorbench.analysis.design import at_largest_budget, config_axes, setting_namer, task_name
+from xorbench.analysis.design import at_largest_budget, config_axes, task_name
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine.functions import forward
 from xorbench.engine.layout import layer_views, n_params
 from xorbench.plots.data import PlotData, read_params
-from xorbench.plots.kit import add_titles, quiet_layout
+from xorbench.plots.kit import add_titles, plot_namer, quiet_layout, wrap_parts
 
 
 def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
@@ -107,9 +106,9 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
     four patterns (● target 1, ○ target 0) with the network's output beside them.
     """
     chosen = gallery_runs(runs, summary)
-    task = task_name(summary)
-    axes = config_axes(summary)
-    name = setting_namer(summary) if axes else (lambda run: str(run["arch"]))
+    drawn = chosen if not chosen.empty else runs
+    task = task_name(drawn)
+    name = plot_namer(summary) if config_axes(summary) else (lambda run: str(run["arch"]))
     lo, hi = -0.2, 1.2
     grid = np.linspace(lo, hi, resolution)
     x1, x2 = np.meshgrid(grid, grid)
@@ -148,9 +147,23 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
         fig.subplots_adjust(right=0.88)
         cax = fig.add_axes([0.91, 0.2, 0.015, 0.6], label="<colorbar>")
         fig.colorbar(image, cax=cax, label="network output")
-    add_titles(fig, f"What did the networks learn instead of {task}?", _caption(groups, task),
-               note)
+    add_titles(fig, f"What did the networks learn instead of {task}?",
+               _caption(groups, task) + _not_drawn(runs), note)
     return fig
+
+
+def _not_drawn(runs: pd.DataFrame) -> str:
+    """`` parity(3) and parity(4) (3+ inputs) are not drawn …`` when some tasks of the
+    sweep have more than two inputs: their networks have no unit square to draw."""
+    inputs = runs["arch"].astype(str).str.split("-").str[0]
+    wide = sorted(runs.loc[inputs != "2", "task"].astype(str).unique())
+    if not wide:
+        return ""
+    two = sorted(runs.loc[inputs == "2", "task"].astype(str).unique())
+    shown = f"only {' and '.join(two)} is drawn" if two else "nothing is drawn"
+    verb = "is" if len(wide) == 1 else "are"
+    return (f" Only two-input tasks have a square to draw: {shown}; {' and '.join(wide)} "
+            f"(3+ inputs) {verb} not (the reliability map and the failure plot show them).")
 
 
 def _caption(groups: list[str], task: str) -> str:
@@ -212,7 +225,7 @@ def _panel_title(run: pd.Series, name: Callable[[pd.Series], str]) -> str:
     setting = name(run)
     verdict = "solved" if bool(run["solved"]) else (
         f"learned {run['learned'] or '—'} · {run['failure']}")
-    return f"{textwrap.fill(setting, 36)}\nseed {run['seed']}: {verdict}"
+    return f"{wrap_parts(setting, 36)}\nseed {run['seed']}: {verdict}"
 
 
 def draw_boundaries(data: PlotData, note: str | None) -> Figure | None:
