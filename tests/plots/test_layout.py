@@ -276,4 +276,4 @@ def test_bands_of_many_lines_stay_light(sweep):
         alphas = [c.get_alpha() for c in ax.collections if isinstance(c, PolyCollection)]
         n_lines = sum(len(line.get_xdata()) > 0 for line in ax.lines)
         assert len(alphas) == n_lines >= 2
-        assert 1 - np.prod([1 - a for a in alphas]) <= 0.25 + 1e-9  # stacked: still light
+        assert 1 - np.prod([1 - a for a in alphas]) <= 0.18 + 1e-9  # stacked: still light

@@ -149,7 +149,7 @@ def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
     data = data[data["loss_median"] > 0] if not data.empty else data
     lines = line_roles(data, summary, chosen=roles)
     g = relplot(lines, x="epoch", y="loss_median")
-    bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1, total=0.25)
+    bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1, total=0.18)
     clipped = False
     if not data.empty:
         positive = pd.concat([data["loss_q25"], data["loss_median"]])

@@ -110,7 +110,7 @@ def _failure_grid(data: pd.DataFrame, bar: tuple[str, list[str]],
     present = present or ["none"]
     single = col is None and row is None
     height = max(3.0 if single else 1.6, 0.28 * len(bar[1]) + 0.8)
-    width = width or max(1.3 * height, 3.2)
+    width = width or min(max(1.3 * height, 3.2), 3.6)  # three panels a row fit
     data, facets = arrange(data, col, row, titles, width)
     with sns.axes_style("whitegrid"):
         g = sns.FacetGrid(data, **facets.grid_kwargs(), height=height, aspect=width / height,
