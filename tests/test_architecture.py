@@ -92,8 +92,8 @@ def test_no_import_hides_behind_type_checking():
 def test_the_public_api_stays():
     import xorbench
 
-    for name in ("load_grid", "expand", "run_sweep", "load_runs", "summarize", "train",
-                 "make_config", "RunConfig", "RunSpec", "__version__"):
+    for name in ("load_grid", "expand", "run_sweep", "load_runs", "summarize", "compare",
+                 "train", "make_config", "RunConfig", "RunSpec", "__version__"):
         assert hasattr(xorbench, name), name
     assert callable(xorbench.load_grid) and callable(xorbench.train)
     from xorbench import plots

@@ -7,6 +7,7 @@ The stages, each usable on its own::
     outcome = run_sweep(grid, out="results/quick")   # train, store, tabulate
     runs = load_runs("results/quick")         # → tidy DataFrame, one row per run × budget
     summary = summarize(runs)                 # → rates with Wilson intervals
+    effects = compare(runs, "optimizer")      # → paired comparisons along one axis
     train(make_config(hidden=(2,), init="uniform(0,1)"), seeds=5, epochs=1000)
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "RunConfig",
     "RunSpec",
     "__version__",
+    "compare",
     "expand",
     "load_grid",
     "load_runs",
@@ -46,6 +48,10 @@ def __getattr__(name: str):
         from xorbench.analysis import summarize
 
         return summarize
+    if name == "compare":
+        from xorbench.analysis.compare import compare
+
+        return compare
     if name == "train":
         from xorbench.engine.trial import train
 

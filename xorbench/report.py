@@ -77,8 +77,10 @@ def training_time(manifest: dict) -> tuple[float, int, float] | None:
 # --- The report ----------------------------------------------------------------------------
 
 
-def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> list[Block]:
-    """The report's blocks for one results folder (``images``: plot name → PNG file)."""
+def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
+                 plots_drawn: bool = True) -> list[Block]:
+    """The report's blocks for one results folder (``images``: plot name → PNG file;
+    ``plots_drawn=False``: the plots were skipped on purpose, and the report says so)."""
     summary, runs = data.summary, data.runs
     name = manifest.get("sweep") or data.folder.name
     grid = _grid(data.folder)
@@ -102,6 +104,9 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path]) -> lis
         blocks.append(Block("para", "Each setting at its largest epoch budget; rate = share of "
                             "seeds solved, with its Wilson 95 % interval."))
     blocks.append(Block("heading", "Plots"))
+    if not plots_drawn:
+        blocks.append(Block("note", "The plots were not drawn (--no-plots). Draw them and "
+                            f"rewrite this report with: xorbench report {data.folder}"))
     tasks = summary["task"].unique() if not summary.empty else []
     task = target_name(str(tasks[0]))[0] if len(tasks) == 1 else "the task"
     for plot in PLOTS:  # in the catalogue's order, each under its heading
@@ -235,10 +240,11 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def write_report(folder: str | Path, data: PlotData | None = None,
-                 jobs: int = 1) -> tuple[Path, Path]:
-    """Draw the plots (PNG, into ``plots/``; ``jobs`` processes at once) and write
-    ``report.md`` and ``report.html``.
+def write_report(folder: str | Path, data: PlotData | None = None, jobs: int = 1,
+                 images: Sequence[Path] | None = None, plots: bool = True) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html``, with the plots: ``images`` (PNG files drawn
+    already, e.g. by the sweep), else drawn now into ``plots/`` (``jobs`` processes at
+    once); with ``plots=False``, none, and the report says how to add them.
 
     Raises :class:`xorbench.errors.ResultsError` when ``folder`` is not a results folder.
     Returns the two paths.
@@ -248,8 +254,12 @@ def write_report(folder: str | Path, data: PlotData | None = None,
     folder = Path(folder)
     data = data if data is not None else load_plot_data(folder)
     manifest = ResultsDir(folder).read_manifest()
-    images = {p.stem: p for p in save_plots(folder, data, fmt="png", jobs=jobs)}
-    blocks = build_report(data, manifest, images)
+    if not plots:
+        images = []
+    elif images is None:
+        images = save_plots(folder, data, fmt="png", jobs=jobs)
+    drawn = {p.stem: p for p in images if p.suffix == ".png"}
+    blocks = build_report(data, manifest, drawn, plots_drawn=plots)
     title = blocks[0].text
     md_path, html_path = folder / "report.md", folder / "report.html"
     atomic_write_text(md_path, to_markdown(blocks, lambda p: p.relative_to(folder).as_posix()))

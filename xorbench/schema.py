@@ -1,7 +1,8 @@
 """The tidy result schema, declared once: every column, its order and dtype, and the labels.
 
 ``runs.csv`` has one row per run × epoch budget, ``summary.csv`` one per
-configuration × budget, ``curves.csv`` one per configuration × log-spaced epoch.
+configuration × budget, ``curves.csv`` one per configuration × log-spaced epoch,
+``compare-<axis>.csv`` one per paired comparison.
 Column names and order live here and nowhere else; so do the failure labels (in the
 order their rules are tried) and the names of the boolean functions a network can
 learn. A leaf: it imports nothing of xorbench's, so every layer may read it.
@@ -109,6 +110,34 @@ LEADERBOARD_STAT_COLUMNS = [
     "rate", "ci_low", "ci_high", "n_solved", "n_runs", "median_epoch_solved", "top_failure",
 ]
 
+# The columns a leaderboard ranks by, and which way is "best first": higher rates and
+# more solved runs; fewer epochs and lower losses; the most runs of a failure label
+# (asking where a failure lives). Axis columns sort in natural order, ascending.
+RANKED_DESCENDING = ("rate", "ci_low", "ci_high", "n_solved", "n_runs",
+                     *(c for c in FAILURE_COUNT_COLUMNS if c != "n_none"), "n_none")
+RANKED_ASCENDING = ("median_epoch_solved", "p90_epoch_solved", "median_final_loss")
+SORTABLE = (*RANKED_DESCENDING, *RANKED_ASCENDING, *SETTING_COLUMNS)
+
+# --- compare-<axis>.csv: paired comparisons along one axis ---------------------------------
+
+# axis, the two values compared (a the reference, b the other), then the other axes
+# that vary (their names depend on the sweep), then these:
+COMPARE_LEAD_COLUMNS = ["axis", "a", "b"]
+COMPARE_STAT_COLUMNS = [
+    "epochs", "n_pairs", "rate_a", "rate_b", "diff", "diff_low", "diff_high", "only_a",
+    "only_b", "p_value", "p_adjusted", "median_epoch_a", "median_epoch_b", "speed_ratio",
+    "speed_low", "speed_high", "shared_init",
+]
+# Added after them when some pair's two sides were run with different seeds (adaptive
+# seeds): each side's seed count and rate over all its seeds, not only the shared ones.
+COMPARE_UNEQUAL_COLUMNS = ["n_a", "n_b", "full_rate_a", "full_rate_b"]
+COMPARE_DTYPES = {
+    "axis": "string", "a": "string", "b": "string", "epochs": "int64", "n_pairs": "int64",
+    "only_a": "int64", "only_b": "int64", "shared_init": "string", "n_a": "int64",
+    "n_b": "int64",
+} | {c: "float64" for c in [*COMPARE_STAT_COLUMNS, *COMPARE_UNEQUAL_COLUMNS]
+     if c not in ("epochs", "n_pairs", "only_a", "only_b", "shared_init", "n_a", "n_b")}
+
 # --- what a network learned -------------------------------------------------------------
 
 # Two-input boolean functions by their truth table over the patterns 00, 01, 10, 11
@@ -139,12 +168,20 @@ def function_name(bits: str) -> str:
     return TWO_INPUT_NAMES.get(bits, bits) if len(bits) == 4 else bits
 
 
-def learned_names(outputs: np.ndarray) -> list[str]:
+# An unsolved network with an output this close to 0.5 has decided nothing at that
+# pattern: thresholding noise would name a function it does not compute.
+UNDECIDED_MARGIN = 0.01
+UNDECIDED = "undecided"
+
+
+def learned_names(outputs: np.ndarray, solved: np.ndarray | None = None) -> list[str]:
     """The boolean function each network computes, thresholding its outputs at 0.5.
 
     ``outputs`` is (P, N). Two-input functions get their name (``OR``, ``NOT B``);
     larger ones the bit string over the patterns in order. A network with a
-    non-finite output computes nothing: ``""``.
+    non-finite output computes nothing: ``""``. With ``solved`` (N,), an unsolved
+    network with any output within :data:`UNDECIDED_MARGIN` of 0.5 is
+    :data:`UNDECIDED` (a solved one keeps the function it computes, its task's).
     """
     bits = outputs > 0.5
     finite = np.isfinite(outputs).all(axis=0)
@@ -156,5 +193,9 @@ def learned_names(outputs: np.ndarray) -> list[str]:
     texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
     names = np.array([function_name(t) for t in texts], object)
     named = names[which.ravel()]
+    if solved is not None:
+        # |y − ½| < margin at some pattern: on no side of the threshold to speak of
+        close = (np.abs(outputs - 0.5) < UNDECIDED_MARGIN).any(axis=0)
+        named[close & ~np.asarray(solved, bool)] = UNDECIDED
     named[~finite] = ""
     return named.tolist()

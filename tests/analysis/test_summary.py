@@ -382,10 +382,13 @@ def test_leaderboard_where_top_and_sort():
     assert tanh["lr"].tolist() == [2.0, 0.5]
     assert leaderboard(summary, where="lr > 1 and rate < 1")["activation"].tolist() == [
         "tanh", "sigmoid"]
-    by_loss = leaderboard(summary.assign(median_final_loss=[0.1, 0.6, 0.2, 0.3, 0.4, 0.5]),
-                          sort="median_final_loss", top=1)
+    losses = summary.assign(median_final_loss=[0.1, 0.6, 0.2, 0.3, 0.4, 0.5])
+    by_loss = leaderboard(losses, sort="median_final_loss", top=1)
     assert by_loss.columns[-1] == "median_final_loss"
-    assert by_loss["median_final_loss"].tolist() == [0.6]
+    assert by_loss["median_final_loss"].tolist() == [0.1]  # a loss ranks smallest first
+    worst = leaderboard(losses, sort="median_final_loss", top=1, descending=True)
+    assert worst["median_final_loss"].tolist() == [0.6]
+    assert leaderboard(summary, sort="n_stuck", top=None)["n_stuck"].is_monotonic_decreasing
 
 
 @pytest.mark.parametrize("where", ["lr >> 2", "nonexistent == 1", "activation ==", "lr + 1"])
@@ -397,7 +400,7 @@ def test_leaderboard_bad_query(where):
 
 
 def test_leaderboard_bad_sort_and_top():
-    with pytest.raises(XorbenchError, match=r"'speed'.*available: config_id"):
+    with pytest.raises(XorbenchError, match=r"'speed'.*allowed: rate, ci_low"):
         leaderboard(board_frame(), sort="speed")
     with pytest.raises(XorbenchError, match="top"):
         leaderboard(board_frame(), top=0)

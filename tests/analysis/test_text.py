@@ -6,7 +6,16 @@ import math
 
 import pandas as pd
 
-from xorbench.analysis.text import leaderboard_rows, percent, seed_list_text, value_text
+from xorbench.analysis.text import (
+    leaderboard_rows,
+    p_text,
+    percent,
+    points_text,
+    ratio_text,
+    seed_list_text,
+    signed_text,
+    value_text,
+)
 
 
 def test_percent_and_missing():
@@ -37,3 +46,12 @@ def test_leaderboard_rows_put_a_ranking_column_last():
                       "top failure", "n_stuck"]
     assert rows[0] == ["2-4-1", "1000", "97%", "92%–99%", "97/100", "31.5", "stuck", "3"]
     assert rows[1][-3:] == ["—", "—", "40"]
+
+
+def test_differences_p_values_and_ratios():
+    assert points_text(6.5) == "+6.5 pp" and points_text(-0.14) == "\u22120.1 pp"
+    assert signed_text(-0.04) == "0.0" and signed_text(math.nan) == "—"
+    assert [p_text(p) for p in (0.0023498, 0.09625, 1.0, 3.14e-37)] == [
+        "0.0023", "0.096", "1", "3.1e-37"]
+    assert [ratio_text(r) for r in (0.12836, 0.14, 2.0, 12.345, 250.0)] == [
+        "0.128", "0.140", "2.00", "12.3", "250"]

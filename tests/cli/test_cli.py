@@ -271,7 +271,7 @@ def test_grid_prints_the_axes_and_the_run_count(tiny):
     assert any(line.split()[:1] == ["init"] and "xavier, uniform(-1,1)" in line
                for line in lines)
     assert any(line.startswith("seeds") and "0..9 (10 seeds)" in line for line in lines)
-    assert "4 configurations × 10 seeds → 80 runs" in result.output
+    assert "4 configurations × 10 seeds × 2 epoch budgets (10, 50) → 80 runs" in result.output
     assert re.search(r"training takes roughly \d+ s( to \d+ s)? on one core", result.output)
     assert not (tiny.parent / "results").exists()
 

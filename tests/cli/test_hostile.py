@@ -216,7 +216,7 @@ def test_grid_counts_a_huge_grid_without_expanding_it(tmp_path):
     grid.write_text(BIG_SEEDS)
     done = limited(["grid", grid], tmp_path, limit=600 * 2**20)
     assert done.returncode == 0, done.stderr
-    assert "100 configurations × 1000000 seeds → 100,000,000 runs" in done.stdout
+    assert "100 configurations × 1,000,000 seeds at 1,000 epochs → 100,000,000 runs" in done.stdout
     assert "a sweep of it needs --yes" in done.stdout
 
 

@@ -11,7 +11,13 @@ from xorbench import schema
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine import diagnose
 from xorbench.engine.diagnose import classify, layer_flags
-from xorbench.schema import FAILURE_CODE, FAILURE_LABELS, learned_names
+from xorbench.schema import (
+    FAILURE_CODE,
+    FAILURE_LABELS,
+    UNDECIDED,
+    UNDECIDED_MARGIN,
+    learned_names,
+)
 
 # ------------------------------------------------------------ classify
 
@@ -213,3 +219,19 @@ def test_learned_names_name_each_network_by_its_own_outputs(n_patterns):
             assert [TWO_INPUT[name](a, b) for a, b in patterns] == bits
         else:
             assert name == "".join("1" if b else "0" for b in bits)
+
+
+def test_an_unsolved_network_with_an_output_near_one_half_decided_nothing():
+    """0.510 · 0.499 · 0.501 · 0.490 thresholds to NOT B, but an output 0.001 from the
+    threshold is noise: unsolved, it is undecided; solved, it keeps its function."""
+    noise = np.array([[0.510], [0.499], [0.501], [0.490]])
+    assert learned_names(noise) == ["NOT B"]  # without the verdict: the thresholded bits
+    assert learned_names(noise, np.array([False])) == [UNDECIDED]
+    assert learned_names(noise, np.array([True])) == ["NOT B"]
+    margin = UNDECIDED_MARGIN
+    near = np.array([[0.1], [0.9], [0.5 + 0.99 * margin], [0.9]])
+    far = np.array([[0.1], [0.9], [0.5 + 1.01 * margin], [0.9]])
+    assert learned_names(near, np.array([False])) == [UNDECIDED]
+    assert learned_names(far, np.array([False])) == ["OR"]
+    both = np.hstack([noise, far, np.full((4, 1), np.nan)])
+    assert learned_names(both, np.zeros(3, bool)) == [UNDECIDED, "OR", ""]

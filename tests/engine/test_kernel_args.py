@@ -71,9 +71,6 @@ def test_a_cached_kernel_is_not_announced(monkeypatch):
     evaluate(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
     assert "float64" in kernel_args.cached_dtypes(kernel.run)  # read from numba's real index
     assert kernel_args.uncompiled(["float64"]) == []
-    assert kernel_args.compile_notice(["float64"]) is None
-    # an empty cache index: both need compiling, and the notice says so
+    # an empty cache index: both need compiling
     monkeypatch.setattr(kernel.run._cache._cache_file, "_load_index", lambda: {})
     assert kernel_args.uncompiled(["float64", "float32"]) == ["float32", "float64"]
-    notice = kernel_args.compile_notice(["float32", "float64"])
-    assert "float32 and float64" in notice and f"{2 * kernel_args.COMPILE_SECONDS} s" in notice

@@ -292,8 +292,14 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
     run_sweep(tiny(), tmp_path / "warm", jobs=1, inform=notes.append)
     assert notes == []
     monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
-    run_sweep(tiny(), tmp_path / "cold", jobs=1, inform=notes.append)
+    stages = []
+    outcome = run_sweep(tiny(), tmp_path / "cold", jobs=1, inform=notes.append,
+                        stage=stages.append)
     assert len(notes) == 1 and notes[0].startswith("compiling the training loop for float64")
+    # compiled here, before the workers, shown as a step that begins and ends
+    assert stages == ["compiling the training loop for float64", None]
+    manifest = json.loads((outcome.path / "manifest.json").read_text())
+    assert set(manifest["events"][-2]["compiled"]) == {"kernel float64"}
 
 
 @pytest.mark.slow

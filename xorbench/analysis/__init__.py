@@ -5,20 +5,24 @@ statistics (:mod:`~xorbench.analysis.stats`), ``summary.csv`` and ``curves.csv``
 (:mod:`~xorbench.analysis.summary`), the leaderboard
 (:mod:`~xorbench.analysis.leaderboard`), the design of a sweep and how a setting is
 named (:mod:`~xorbench.analysis.design`), findings in plain words
-(:mod:`~xorbench.analysis.findings`) and one text format for every number shown to
-people (:mod:`~xorbench.analysis.text`).
+(:mod:`~xorbench.analysis.findings`), paired comparisons along one axis — which pairs
+(:mod:`~xorbench.analysis.compare`, :mod:`~xorbench.analysis.pairing`), their statistics
+(:mod:`~xorbench.analysis.paired`) and their words (:mod:`~xorbench.analysis.verdict`) —
+and one text format for every number shown to people (:mod:`~xorbench.analysis.text`).
 
-Pandas and NumPy only: this package never imports the engine, numba or matplotlib.
+Pandas and NumPy (and scipy's tests, imported where used): this package never imports
+the engine, numba or matplotlib.
 A new summary statistic goes into :mod:`~xorbench.analysis.summary` and its column
 into :mod:`xorbench.schema`.
 """
 
+from xorbench.analysis.compare import compare
 from xorbench.analysis.leaderboard import leaderboard
 from xorbench.analysis.order import natural_key, natural_ranks, natural_sort, varying_axes
 from xorbench.analysis.stats import group_median_quartiles, wilson_interval
 from xorbench.analysis.summary import curves, summarize
 
 __all__ = [
-    "curves", "group_median_quartiles", "leaderboard", "natural_key", "natural_ranks",
+    "compare", "curves", "group_median_quartiles", "leaderboard", "natural_key", "natural_ranks",
     "natural_sort", "summarize", "varying_axes", "wilson_interval",
 ]

@@ -18,9 +18,9 @@ import pandas as pd
 from xorbench import schema
 from xorbench.analysis.design import at_largest_budget, config_axes, sparse_design
 from xorbench.analysis.order import natural_ranks, natural_sort
-from xorbench.analysis.text import percent, value_text
+from xorbench.analysis.text import percent, plural, value_text
 from xorbench.config.tasks import TASKS, make_task
-from xorbench.schema import FAILURES, function_name
+from xorbench.schema import FAILURES, UNDECIDED, UNDECIDED_MARGIN, function_name
 
 FAILURE_MEANINGS = dict(FAILURES)
 DIVERGED = "(nothing: diverged)"  # the learned "function" of a network with NaN outputs
@@ -123,7 +123,10 @@ def _most_reliable(board: pd.DataFrame, name: Callable[[dict], str], task: str) 
         return (f"The fastest of the {len(perfect)} that always solve it: "
                 + "; ".join(parts) + ".")
     parts = []
-    for row in ranked.head(3).to_dict(orient="records"):
+    # only settings the best one is not clearly better than: its interval's low end
+    # below theirs high end (so "most reliable" never names a setting that is not)
+    close = ranked[ranked["ci_high"] >= ranked["ci_low"].iloc[0]]
+    for row in close.head(3).to_dict(orient="records"):
         if row["rate"] == 0:
             break
         when = f", {speed(row)}" if speed(row) else ""
@@ -149,8 +152,13 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
     """
     never = natural_sort(board[board["rate"] == 0], schema.CONFIG_COLUMNS)
     if never.empty:
-        chosen = _ranked(board).iloc[::-1].head(3)
-        chosen = chosen[chosen["rate"] < 1]
+        # the 3 least reliable, but never one the most reliable sentence named, nor one
+        # whose interval reaches the best setting's rate: "only" must be true
+        ranked = _ranked(board)
+        best = ranked.iloc[0]
+        chosen = ranked.iloc[::-1]
+        # "only" must be true: a setting the best is clearly better than
+        chosen = chosen[(chosen["rate"] < 1) & (chosen["ci_high"] < best["ci_low"])].head(3)
     else:
         chosen = never.head(MAX_NAMED)
     labels = [label for label, _ in FAILURES if label != "none"]
@@ -165,12 +173,17 @@ def _least_reliable(board: pd.DataFrame, shares: pd.DataFrame, axes: list[str],
         wrong = shares[(shares["config_id"] == row["config_id"])
                        & (shares["learned"] != target)].sort_values(
             ["n", "learned"], ascending=[False, True])
-        if not wrong.empty and wrong["learned"].iloc[0] != DIVERGED:
+        if not wrong.empty and wrong["learned"].iloc[0] == UNDECIDED:
+            text += (f"; {percent(wrong['share'].iloc[0])} of seeds decide nothing (an "
+                     f"output within {UNDECIDED_MARGIN:g} of 0.5)")
+        elif not wrong.empty and wrong["learned"].iloc[0] != DIVERGED:
             text += (f"; the most common wrong answer is {wrong['learned'].iloc[0]} "
                      f"({percent(wrong['share'].iloc[0])} of seeds)")
         lines.append(text + ".")
     if len(never) > MAX_NAMED:
-        lines.append(f"… and {len(never) - MAX_NAMED} more settings that never solve {task}.")
+        more = len(never) - MAX_NAMED
+        lines.append(f"… and {plural(more, 'more setting')} that never solve{'s' * (more == 1)} "
+                     f"{task}.")
     shared = [f"{a} {value_text(a, never[a].iloc[0])}" for a in axes
               if len(never) > 1 and never[a].nunique() == 1
               and (design is None or a == design[0]
@@ -194,8 +207,13 @@ def _learned_instead(board: pd.DataFrame, shares: pd.DataFrame, name: Callable[[
     lines = []
     for item in wrong.to_dict(orient="records"):
         row = by_id.loc[item["config_id"]].to_dict()
-        lines.append(f"{name(row)} learns {item['learned']} instead of {task} "
-                     f"in {percent(item['share'])} of seeds.")
+        if item["learned"] == UNDECIDED:
+            lines.append(f"{name(row)} decides nothing in {percent(item['share'])} of seeds: "
+                         f"an output ends within {UNDECIDED_MARGIN:g} of 0.5, on no side of "
+                         f"the threshold.")
+        else:
+            lines.append(f"{name(row)} learns {item['learned']} instead of {task} "
+                         f"in {percent(item['share'])} of seeds.")
     return lines
 
 
@@ -267,16 +285,30 @@ def _failure_overview(board: pd.DataFrame) -> list[str]:
 
 
 def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
-    """The average rate per value of each varying axis (over the other axes)."""
+    """The average rate per value of each varying axis, over the combinations of the other
+    axes that every value of it was tried with — so each average compares like with like
+    (in a union of sub-grids, a value that exists only with Adam is not averaged against
+    values averaged over every optimizer)."""
     if len(axes) < 2 or board["rate"].max() == 0:
         return []
     lines = []
     for axis in axes:
-        means = board.groupby(axis, sort=False)["rate"].mean()
+        others = [a for a in axes if a != axis]
+        cells = board.groupby(others, sort=False, dropna=False)[axis].nunique()
+        complete = cells[cells == board[axis].nunique()].index
+        shared = board.set_index(others).loc[complete].reset_index() if len(complete) else \
+            board.head(0)
+        if shared.empty:
+            continue
+        means = shared.groupby(axis, sort=False)["rate"].mean()
         means = means.iloc[natural_ranks(pd.Series(means.index)).argsort()]
-        spread = means.max() - means.min()
         parts = ", ".join(f"{value_text(axis, v)} {percent(r)}" for v, r in means.items())
-        lines.append((f"{axis}: {parts}", spread))
+        n = len(complete)
+        over = "" if n == len(board) // max(1, board[axis].nunique()) else \
+            f" (over the {n} combination{'s' * (n != 1)} of the other axes every value has)"
+        lines.append((f"{axis}: {parts}{over}", means.max() - means.min()))
+    if not lines:
+        return []
     lines.sort(key=lambda item: -item[1])
     text = "; ".join(item[0] for item in lines)
     return [f"Average rate per value, over the other axes (largest effect first) — {text}."]

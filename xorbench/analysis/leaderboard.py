@@ -12,18 +12,27 @@ from xorbench.schema import (
     FAILURE_COUNT_COLUMNS,
     FAILURE_LABELS,
     LEADERBOARD_STAT_COLUMNS,
+    RANKED_DESCENDING,
     SETTING_COLUMNS,
+    SORTABLE,
 )
+
+
+def natural_descending(sort: str) -> bool:
+    """Whether ``sort`` ranks largest first when no direction is asked for."""
+    return sort in RANKED_DESCENDING
 
 
 def leaderboard(
     summary: pd.DataFrame, top: int | None = 10, sort: str = "rate", where: str | None = None,
-    largest_budget: bool = False,
+    largest_budget: bool = False, descending: bool | None = None,
 ) -> pd.DataFrame:
     """The ``top`` settings of a summary by ``sort`` (default: convergence rate).
 
     ``where`` is a pandas query (e.g. ``'activation == "tanh" and epochs == 1000'``)
-    applied first. Rows are sorted by ``sort`` descending, then ``ci_low``
+    applied first. Rows are sorted by ``sort`` in its natural direction (rates and
+    failure counts largest first, epochs and losses smallest first:
+    :func:`natural_descending`; ``descending`` overrides it), then ``ci_low``
     descending, ``median_epoch_solved`` ascending (NaN last), then the axes.
     ``top=None`` keeps every row. ``largest_budget`` ranks each configuration at
     its largest epoch budget only, so one setting does not fill several rows.
@@ -40,9 +49,9 @@ def leaderboard(
     require_columns(summary, [*SETTING_COLUMNS, *LEADERBOARD_STAT_COLUMNS[:-1],
                        *FAILURE_COUNT_COLUMNS], "summary")
     available = ", ".join(summary.columns)
-    if sort not in summary.columns:
+    if sort not in summary.columns or sort == "config_id":
         raise XorbenchError(f"cannot sort the leaderboard by {sort!r}: no such column; "
-                            f"available: {available}")
+                            f"allowed: {', '.join(SORTABLE)}")
     if top is not None and top < 1:
         raise XorbenchError(f"the leaderboard needs top >= 1, got {top}")
     axes = [c for c in varying_axes(summary) if c != "epochs"] + ["epochs"]
@@ -57,7 +66,8 @@ def leaderboard(
     table["top_failure"] = _top_failure(table)
     keys = [sort, *(c for c in ("ci_low", "median_epoch_solved") if c != sort),
             *(c for c in SETTING_COLUMNS if c != sort)]
-    table = natural_sort(table, keys, descending=(sort, "ci_low"))
+    down = natural_descending(sort) if descending is None else descending
+    table = natural_sort(table, keys, descending=(sort, "ci_low") if down else ("ci_low",))
     if top is not None:
         table = table.head(top)
     columns = [*axes, *LEADERBOARD_STAT_COLUMNS]

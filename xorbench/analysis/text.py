@@ -1,6 +1,7 @@
-"""Text for people — one format for every number shown: percentages, rates, axis values,
-seeds, budgets, durations and leaderboard rows, shared by the command line, the plots,
-the findings and the report so that all say the same thing the same way."""
+"""Text for people — one format for every number shown: percentages, differences in
+percentage points, p-values, ratios, axis values, seeds, budgets, durations and
+leaderboard rows, shared by the command line, the plots, the findings and the report
+so that all say the same thing the same way."""
 
 from __future__ import annotations
 
@@ -17,6 +18,34 @@ def percent(x: float, sep: str = " ", missing: str = "—") -> str:
     """``0.61`` → ``"61 %"`` (``sep=""``: ``"61%"``, as heatmap cells write a rate);
     missing → ``missing``."""
     return missing if pd.isna(x) else f"{x:.0%}".replace("%", f"{sep}%")
+
+
+MINUS = "\u2212"  # a true minus sign: −0.1, not -0.1
+
+
+def signed_text(x: float, digits: int = 1, missing: str = "—") -> str:
+    """A difference with its sign: ``+6.5``, ``−0.1``, and ``0.0`` for what rounds to zero."""
+    if pd.isna(x):
+        return missing
+    text = f"{x:+.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def points_text(x: float) -> str:
+    """A difference of rates given in percentage points: ``+6.5 pp``."""
+    return f"{signed_text(x)} pp"
+
+
+def p_text(p: float) -> str:
+    """A p-value to two significant digits: ``0.0023``, ``0.096``, ``1``, ``3.1e-37``."""
+    return "—" if pd.isna(p) else f"{min(p, 1.0):.2g}"
+
+
+def ratio_text(x: float) -> str:
+    """A ratio to three significant digits: ``0.128``, ``0.140``, ``1.50``, ``12.3``, ``250``."""
+    return "—" if pd.isna(x) else f"{x:#.3g}".rstrip(".")
 
 
 def decimal_text(x: float | None, digits: int = 3) -> str:
@@ -99,3 +128,23 @@ def leaderboard_rows(board: pd.DataFrame, sep: str = " ") -> tuple[list[str], li
         cells += [value_text(c, row[c]) for c in ranking]
         rows.append(cells)
     return header, rows
+
+
+def leaderboard_title(sort: str, descending: bool) -> str:
+    """What a leaderboard ranked by ``sort`` shows, in words: ``Most reliable settings``,
+    ``Fastest settings (median epoch solved)``, ``Settings with the most stuck runs``."""
+    if sort == "rate":
+        return "Most reliable settings" if descending else "Least reliable settings"
+    if sort in ("median_epoch_solved", "p90_epoch_solved"):
+        which = "median" if sort.startswith("median") else "90th percentile"
+        return (f"{'Slowest' if descending else 'Fastest'} settings ({which} epoch of the "
+                f"solved runs)")
+    if sort.startswith("n_") and sort not in ("n_runs", "n_solved"):
+        label = "solved" if sort == "n_none" else sort[2:]
+        return f"Settings with the {'most' if descending else 'fewest'} {label} runs"
+    return f"Settings by {sort}, {'largest' if descending else 'smallest'} first"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 configuration``, ``24 configurations``: a count and its noun."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"

@@ -5,7 +5,8 @@ What lives here: the Typer app, its consoles and the one way a command fails
 allowed values read from the tables (:mod:`~xorbench.cli.options`), and the commands,
 grouped by what they touch: ``train`` (:mod:`~xorbench.cli.train`), ``grid`` and
 ``sweep`` (:mod:`~xorbench.cli.sweep`), ``summary``, ``plot`` and ``report``
-(:mod:`~xorbench.cli.show`), ``bench`` (:mod:`~xorbench.cli.bench`). A new option
+(:mod:`~xorbench.cli.show`), ``compare`` (:mod:`~xorbench.cli.compare`), ``bench``
+(:mod:`~xorbench.cli.bench`). A new option
 goes on its command here and its meaning below, in the layer that owns it.
 
 Only this package prints and exits; a command body is a few calls in pipeline order.
@@ -20,6 +21,7 @@ from xorbench.cli.app import app
 from xorbench.cli import train  # noqa: F401
 from xorbench.cli import sweep  # noqa: F401
 from xorbench.cli import show  # noqa: F401
+from xorbench.cli import compare  # noqa: F401
 from xorbench.cli import bench  # noqa: F401
 # isort: on
 

@@ -10,11 +10,31 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from xorbench.errors import XorbenchError
+
+# Typer (0.2x) shows flags such as --yes and --help with a <bool> placeholder, as if they
+# took a value; a flag takes none, so its help shows no type.
+if hasattr(typer.core, "TyperOption") and hasattr(typer.core.TyperOption, "display_type_rich"):
+    _display_type = typer.core.TyperOption.display_type_rich
+
+    def _flag_shows_no_type(self, ctx):
+        return None if getattr(self, "is_flag", False) else _display_type(self, ctx)
+
+    typer.core.TyperOption.display_type_rich = _flag_shows_no_type
+
+
+def _version(value: bool) -> None:
+    if value:
+        from xorbench import __version__
+
+        out.print(f"xorbench {__version__}", markup=False)
+        raise typer.Exit()
+
 
 app = typer.Typer(
     help="Which settings make a small neural network learn XOR reliably? Measure it.",
@@ -27,6 +47,13 @@ app = typer.Typer(
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
 out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_version,
+        is_eager=True)] = False) -> None:
+    """Which settings make a small neural network learn XOR reliably? Measure it."""
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

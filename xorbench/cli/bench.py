@@ -32,7 +32,7 @@ def bench_command(
     workers: Annotated[int | None, typer.Option(
         help="Also measure this many processes at once. Default: all cores.", min=1)] = None,
     sweep: Annotated[bool | None, typer.Option(
-        help="Also time a 100,000-run sweep (~15 s) and its overhead. "
+        help="Also time a 100,000-run sweep (about 10 s on 2 cores) and its overhead. "
              "Default: yes, but not with --quick.")] = None,
 ) -> None:
     """Engine throughput: network-epochs/s, batched vs a plain one-network NumPy loop.

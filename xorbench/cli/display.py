@@ -10,31 +10,74 @@ from xorbench.cli.app import out, say
 
 
 def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
-                      all_budgets: bool = False) -> None:
-    """The best settings of a summary as a table, with what its rate means below it."""
+                      all_budgets: bool = False, descending: bool | None = None) -> None:
+    """The best settings of a summary as a table, titled by what it ranks, with what its
+    rate means below it; narrowed to the terminal's width (COLUMNS when set) by naming
+    a budget shared by every row in the title and, if that is not enough, putting the
+    setting's axes in one column that wraps between values."""
     from xorbench.analysis import leaderboard
-    from xorbench.analysis.text import leaderboard_rows
+    from xorbench.analysis.leaderboard import natural_descending
+    from xorbench.analysis.text import leaderboard_rows, leaderboard_title
 
     board = leaderboard(summary, top=top, sort=sort, where=where,
-                        largest_budget=not all_budgets)
+                        largest_budget=not all_budgets, descending=descending)
     if board.empty:
         say("no runs to rank")
         return
-    title = "Most reliable settings" + ("" if all_budgets else " (each at its largest budget)")
-    table = RichTable(title=title, title_justify="left", caption="rate: share of seeds solved, "
-                      "with its Wilson 95 % interval", caption_justify="left")
+    down = natural_descending(sort) if descending is None else descending
+    title = leaderboard_title(sort, down)
+    budgets = board["epochs"].unique()
+    if len(budgets) == 1:  # one budget for every row: said once, in the title
+        board = board.drop(columns="epochs")
+        title += f", at {int(budgets[0]):,} epochs"
+    elif not all_budgets:
+        title += " (each at its largest budget)"
     header, rows = leaderboard_rows(board, sep="")
-    text_columns = {"top failure", *(c for c in board.columns if board[c].dtype.kind not in "fiu")}
-    for col in header:
-        table.add_column(col, justify="left" if col in text_columns else "right")
-    for row in rows:
-        table.add_row(*row)
+    n_axes = header.index("rate")
+    table = _table(title, header, rows, n_axes)
+    if _natural_width(table) > out.width and n_axes > 1:
+        axes = header[:n_axes]
+        merged = [[" · ".join(_named(a, v) for a, v in zip(axes, row, strict=False)),
+                   *row[n_axes:]] for row in rows]
+        table = _table(title, ["setting", *header[n_axes:]], merged, 1)
     out.print(table)
 
 
-def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1, roles=None) -> None:
+# In one merged column, the values that would be ambiguous without their axis's name.
+_NAMED = {"init": "init {}", "bias_init": "bias {}", "lr": "lr {}", "epochs": "{} epochs",
+          "output": "output {}", "criterion": "solved by {}"}
+
+
+def _named(axis: str, value: str) -> str:
+    return _NAMED.get(axis, "{}").format(value)
+
+
+def _natural_width(table: RichTable) -> int:
+    """The width ``table`` takes with no limit (a console measures within its own)."""
+    from rich.measure import Measurement
+
+    return Measurement.get(out, out.options.update_width(10_000), table).maximum
+
+
+def _table(title: str, header: list[str], rows: list[list[str]], n_axes: int) -> RichTable:
+    table = RichTable(title=title, title_justify="left", caption="rate: share of seeds solved, "
+                      "with its Wilson 95 % interval", caption_justify="left")
+    for i, col in enumerate(header):
+        text = i < n_axes or col == "top failure"
+        setting = n_axes == 1 and i == 0  # the one column that wraps, between values
+        # every other column keeps its widest value whole (its heading may wrap)
+        widest = max(len(row[i]) for row in rows)
+        table.add_column(col, justify="left" if text else "right", overflow="fold",
+                         no_wrap=not setting, min_width=None if setting else widest)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1,
+               roles=None) -> list[Path]:
     """Draw a folder's plots (in ``jobs`` processes; ``roles``: the axes of the colour and
-    the panels, over the grid's [plots]) and say where they are."""
+    the panels, over the grid's [plots]), say where they are; their paths."""
     from xorbench.plots.data import load_plot_data
     from xorbench.plots.jobs import save_plots
 
@@ -45,5 +88,15 @@ def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1, roles=N
     paths = save_plots(folder, data, fmt=fmt, jobs=jobs)
     if not paths:
         say("no finished runs to plot yet")
-        return
+        return paths
     say(f"plots: {Path(folder) / 'plots'}/  ({', '.join(p.name for p in paths)})")
+    return paths
+
+
+def write_report(folder: Path, data=None, images: list[Path] | None = None,
+                 plots: bool = True, jobs: int = 1) -> None:
+    """Write a folder's report.md and report.html and say where they are."""
+    from xorbench.report import write_report as write
+
+    md_path, html_path = write(folder, data, jobs=jobs, images=images, plots=plots)
+    say(f"report: {md_path}  {html_path}")

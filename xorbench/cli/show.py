@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from xorbench.cli.app import app, guarded, say
-from xorbench.cli.display import draw_plots, print_leaderboard
+from xorbench.cli.display import draw_plots, print_leaderboard, write_report
 from xorbench.cli.options import (
     ColOption,
     FolderArg,
@@ -16,6 +16,7 @@ from xorbench.cli.options import (
     PlotJobs,
     RowOption,
 )
+from xorbench.schema import SORTABLE
 
 
 @app.command("summary")
@@ -23,7 +24,12 @@ from xorbench.cli.options import (
 def summary_command(
     folder: FolderArg,
     top: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 10,
-    sort: Annotated[str, typer.Option(help="Column to rank by (descending).")] = "rate",
+    sort: Annotated[str, typer.Option(
+        help=f"Column to rank by, best first: {', '.join(SORTABLE)}.")] = "rate",
+    descending: Annotated[bool | None, typer.Option(
+        "--descending/--ascending", help="Rank largest or smallest first. Default: best "
+        "first (rates and failure counts largest, epochs and losses smallest).",
+        show_default=False)] = None,
     where: Annotated[str | None, typer.Option(
         help="""pandas query to filter settings, e.g. 'activation == "tanh"'.""")] = None,
     all_budgets: Annotated[bool, typer.Option(
@@ -39,7 +45,7 @@ def summary_command(
     if status.partial:
         say(status.describe())
     print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
-                      all_budgets=all_budgets)
+                      all_budgets=all_budgets, descending=descending)
 
 
 @app.command("plot")
@@ -78,10 +84,8 @@ def report_command(folder: FolderArg, jobs: PlotJobs = None) -> None:
     """
     from xorbench.parallel import default_jobs
     from xorbench.plots.data import load_plot_data
-    from xorbench.report import write_report
 
     data = load_plot_data(folder)
     if data.note:
         say(data.note)
-    md_path, html_path = write_report(folder, data, jobs=jobs or default_jobs())
-    say(f"report: {md_path}  {html_path}")
+    write_report(folder, data, jobs=jobs or default_jobs())

@@ -13,8 +13,26 @@ import typer
 from rich.table import Table as RichTable
 
 from xorbench.cli.app import app, err, fail, guarded, note, out, say, warn
-from xorbench.cli.display import draw_plots, print_leaderboard
+from xorbench.cli.display import draw_plots, print_leaderboard, write_report
 from xorbench.cli.options import DEFAULT_BACKEND, Backend, GridArg
+
+
+def runs_text(grid) -> str:
+    """``24 configurations × 500 seeds × 3 epoch budgets (…) → 36,000 runs``: how the runs
+    are counted (one training per configuration and seed, a run recorded per epoch budget)."""
+    from xorbench.analysis.text import plural
+
+    budgets = grid.axes()["epochs"]
+    per_config = grid.n_runs / max(1, grid.n_configs * len(grid.seeds))
+    counted = f"{plural(grid.n_configs, 'configuration')} × {plural(len(grid.seeds), 'seed')}"
+    if len(budgets) == 1:
+        counted += f" at {budgets[0]:,} epochs"
+    elif per_config == len(budgets):
+        shown = ", ".join(f"{b:,}" for b in budgets)
+        counted += f" × {len(budgets)} epoch budgets ({shown})"
+    elif per_config != 1:  # a union of sub-grids with their own budgets
+        counted += f" × {per_config:.1f} epoch budgets per configuration on average"
+    return f"{counted} → {plural(grid.n_runs, 'run')}"
 
 
 def _load(path: Path | None):
@@ -44,8 +62,7 @@ def grid_command(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]
     fast, slow = estimated_grid_seconds(grid)
     fast_text, slow_text = duration_text(fast, rough=True), duration_text(slow, rough=True)
     span = slow_text if fast_text == slow_text else f"{fast_text} to {slow_text}"
-    say(f"{grid.n_configs} configurations × {len(grid.seeds)} seeds → {grid.n_runs:,} runs "
-        f"(one per budget); training takes roughly {span} on one core")
+    say(f"{runs_text(grid)}; training takes roughly {span} on one core")
     guard = run_guard(grid)
     if guard:
         say(f"{grid.path}: {guard}: a sweep of it needs --yes")
@@ -68,6 +85,8 @@ def sweep_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip drawing the plots.")]
     = False,
+    no_report: Annotated[bool, typer.Option(
+        "--no-report", help="Skip writing report.md and report.html.")] = False,
     top: Annotated[int, typer.Option(help="Rows of the leaderboard to print.", min=1)] = 10,
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Start over: move the folder's old results to <out>.old-<time> first.")]
@@ -79,9 +98,10 @@ def sweep_command(
     """Train every run of a grid, in parallel, and write tidy results.
 
     Writes results/<name>/ (or --out): runs.csv, summary.csv, curves.csv,
-    manifest.json, grid.toml and shards/. Finished batches are saved as they
-    come: rerunning the same command (after Ctrl-C, a crash, or with a changed
-    grid) trains only the runs not yet done. --fresh starts over.
+    manifest.json, grid.toml and shards/, then the plots and report.md and
+    report.html. Finished batches are saved as they come: rerunning the same
+    command (after Ctrl-C, a crash, or with a changed grid) trains only the runs
+    not yet done. --fresh starts over.
 
     Example:  xorbench sweep sweeps/quick.toml --jobs 2
     """
@@ -102,7 +122,8 @@ def sweep_command(
         with _sigterm_as_interrupt(), _Progress(quiet) as progress:
             outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
                                 scheduler=scheduler, progress=progress, batch_size=batch_size,
-                                fresh=fresh, notify=warn, inform=note)
+                                fresh=fresh, notify=warn, inform=note,
+                                stage=getattr(progress, "stage", None))
     except KeyboardInterrupt as e:
         saved = (f"{e.n_done:,} of {e.n_runs:,} runs are saved" if hasattr(e, "n_done")
                  else "finished batches are saved")
@@ -115,15 +136,20 @@ def sweep_command(
         f"({outcome.n_runs} in the grid)")
     print_leaderboard(outcome.summary, top=top)
     say(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)")
-    if not no_plots:
-        try:
-            with _sigterm_as_interrupt():
-                # in the sweep's own worker processes, while they are still up
-                draw_plots(outcome.path, jobs=outcome.n_workers if backend == "loky" else 1)
-        except KeyboardInterrupt:
-            err.print("interrupted: the results are complete, the plots are not; draw them "
-                      f"with: xorbench plot {shlex.quote(str(outcome.path))}", markup=False)
-            raise typer.Exit(130) from None
+    if no_plots and no_report:
+        return
+    try:
+        with _sigterm_as_interrupt():
+            # in the sweep's own worker processes, while they are still up
+            jobs = outcome.n_workers if backend == "loky" else 1
+            images = None if no_plots else draw_plots(outcome.path, jobs=jobs)
+            if not no_report:
+                write_report(outcome.path, images=images, plots=not no_plots, jobs=jobs)
+    except KeyboardInterrupt:
+        err.print("interrupted: the results are complete, the plots and report are not; "
+                  f"write them with: xorbench report {shlex.quote(str(outcome.path))}",
+                  markup=False)
+        raise typer.Exit(130) from None
 
 
 def _resume_command(path: Path | None, folder: Path, **options) -> str:
@@ -159,12 +185,15 @@ def _sigterm_as_interrupt():
 
 
 class _Progress:
-    """A rich progress bar fed by run_sweep's callback (nothing when quiet)."""
+    """A rich progress bar fed by run_sweep's callbacks (nothing when quiet): runs done of
+    the total, runs/s and ETA while training; before it, a spinner with the elapsed time
+    while a long step (compiling the training loop) runs."""
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.bar = None
+        self.bar = None  # the runs bar
         self.task = None
+        self.step = None  # the spinner of a long step, while one runs
 
     def __enter__(self):
         if self.quiet:
@@ -183,13 +212,13 @@ class _Progress:
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
             TimeRemainingColumn(), console=err, transient=False,
         )
-        self.bar.__enter__()
         self.start = time.perf_counter()
         self.first = None
-        return self.update
+        return self
 
-    def update(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int) -> None:
         if self.task is None:
+            self.bar.start()
             self.task = self.bar.add_task("sweep", total=total, completed=done, rate="")
             self.first = done
             return
@@ -197,7 +226,28 @@ class _Progress:
         rate = (done - self.first) / elapsed if elapsed > 0 else math.nan
         self.bar.update(self.task, completed=done, rate=f"{rate:,.0f} runs/s")
 
+    def stage(self, text: str | None) -> None:
+        """A long step begins (``text``: what it does) or ends (None)."""
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if text is not None:
+            if self.task is not None:
+                self.bar.stop()  # one live display at a time: the spinner, then the bar
+            self.step = Progress(SpinnerColumn(), TextColumn(text), TimeElapsedColumn(),
+                                 console=err, transient=True)
+            self.step.start()
+            self.step.add_task(text, total=None)
+            return
+        if self.step is not None:
+            self.step.stop()
+            self.step = None
+        if self.task is not None:
+            self.bar.start()
+        self.start = time.perf_counter()  # runs/s counts training time only
+
     def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+        if self.step is not None:
+            self.step.stop()
+        if self.bar is not None and self.task is not None:
+            self.bar.stop()
         return False

@@ -77,7 +77,9 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
     columns["final_loss"] = result.final_loss[bud, net].astype(np.float64)
     columns["accuracy"] = result.accuracy[bud, net]
     columns["failure"] = np.asarray(FAILURE_LABELS, object)[result.failure[bud, net]]
-    learned = np.array([learned_names(result.outputs[b]) for b in range(n_budgets)], object)
+    # from the outputs as recorded (float64), as tables rebuilt from them say it
+    learned = np.array([learned_names(result.outputs[b].astype(np.float64), result.solved[b])
+                        for b in range(n_budgets)], object)
     learned[result.diverged] = ""  # a diverged network computes nothing, whatever it output
     columns["learned"] = learned[bud, net]
     columns["grad_norm"] = result.grad_norm[bud, net].astype(np.float64)

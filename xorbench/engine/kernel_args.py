@@ -130,12 +130,3 @@ def uncompiled(dtypes: Iterable[str]) -> list[str]:
     (none when that cannot be known)."""
     cached = cached_dtypes(kernel.run)
     return [] if cached is None else sorted(set(dtypes) - cached)
-
-
-def compile_notice(dtypes: Iterable[str]) -> str | None:
-    """One line for the user when the first batch must compile the kernel, else None."""
-    missing = uncompiled(dtypes)
-    if not missing:
-        return None
-    return (f"compiling the training loop for {' and '.join(missing)} first (numba, about "
-            f"{COMPILE_SECONDS * len(missing)} s, once: later runs load it from its cache)")

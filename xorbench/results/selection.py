@@ -16,6 +16,7 @@ from xorbench import schema
 from xorbench.config import RunSpec, config_from_labels
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid
+from xorbench.schema import learned_names
 
 RunKey = tuple[str, int, int]  # (config_id, seed, epochs)
 KEY_COLUMNS = schema.KEY_COLUMNS
@@ -62,8 +63,36 @@ def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
     runs = runs.drop(columns="_order").reset_index(drop=True)
     if sweep is not None:
         runs["sweep"] = sweep
+    return _as_table(runs)
+
+
+def _as_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows as the runs table: its column order and dtypes, ``learned`` as this
+    xorbench names it."""
     runs = runs[_column_order(runs.columns)]
-    return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
+    runs = runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
+    return relabel_learned(runs)
+
+
+def relabel_learned(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with ``learned`` derived from its stored outputs, as
+    :func:`xorbench.schema.learned_names` says it now: rows stored by an older
+    xorbench (before ``undecided``, or a diverged row that named a function) read the
+    same as new ones, and a resumed folder writes the same bytes as a fresh one."""
+    if runs.empty or "learned" not in runs.columns:
+        return runs
+    runs = runs.copy()
+    learned = runs["learned"].to_numpy(object).copy()
+    n_inputs = runs["arch"].str.split("-").str[0].astype(int).to_numpy()
+    outputs = [c for c in runs.columns if c.startswith("y_")]
+    for n in np.unique(n_inputs):
+        rows = np.flatnonzero(n_inputs == n)
+        columns = sorted(c for c in outputs if len(c) == 2 + n)  # y_<n bits>, in pattern order
+        y = runs[columns].to_numpy(np.float64)[rows].T  # (P, rows)
+        learned[rows] = learned_names(y, runs["solved"].to_numpy(bool)[rows])
+    learned[(runs["failure"] == "diverged").to_numpy(bool)] = ""  # computes nothing
+    runs["learned"] = pd.array(learned, dtype="string")
+    return runs
 
 
 def _column_order(columns: Iterable[str]) -> list[str]:
@@ -112,7 +141,6 @@ def grid_runs(runs: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     runs = runs.iloc[ordered.index.to_numpy()].drop_duplicates(KEY_COLUMNS)
     runs = runs.reset_index(drop=True)
     runs["sweep"] = grid.name
-    runs = runs[_column_order(runs.columns)]
-    return runs.astype({k: v for k, v in schema.RUN_DTYPES.items() if k in runs.columns})
+    return _as_table(runs)
 
 

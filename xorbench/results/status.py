@@ -16,7 +16,7 @@ from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid
 from xorbench.results import tables
 from xorbench.results.folder import ResultsDir
-from xorbench.results.selection import grid_runs
+from xorbench.results.selection import grid_runs, relabel_learned
 
 
 def load_runs(folder: str | Path) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def load_runs(folder: str | Path) -> pd.DataFrame:
     manifest = results.read_manifest()
     runs_csv = results.path / "runs.csv"
     if manifest.get("status") == "complete" and runs_csv.is_file():
-        runs = read_table(results, tables.read_runs, "runs.csv")
+        runs = relabel_learned(read_table(results, tables.read_runs, "runs.csv"))
         if "n_done" in manifest and len(runs) != manifest["n_done"]:
             raise ResultsError(f"{runs_csv}: holds {len(runs):,} runs, the manifest says "
                                f"{manifest['n_done']:,}; {rebuild_hint(results)}")

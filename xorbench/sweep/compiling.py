@@ -1,15 +1,21 @@
-"""What is compiled before the workers start: builds worth their compile time.
+"""What is compiled before the workers start: the training loop, and builds worth it.
 
-A build (:mod:`xorbench.engine.builds`) compiles once per machine and then trains its
-setup's full-batch epochs faster than the kernel; a sweep compiles one, in its own
-process, for each setup it trains long enough to pay for it.
+The kernel compiles once per machine and dtype (numba caches it on disk); a sweep that
+finds it missing compiles it here, in its own process, before any worker starts, so
+that the workers load it instead of each compiling it at once. A build
+(:mod:`xorbench.engine.builds`) compiles once per machine and then trains its setup's
+full-batch epochs faster than the kernel; a sweep compiles one, here too, for each
+setup it trains long enough to pay for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from xorbench.config import Setup
+from xorbench.engine import builds, kernel_args
+from xorbench.engine.batch import compile_kernel
 from xorbench.engine.build_source import spec_for
 from xorbench.sweep.cost import estimated_seconds
 from xorbench.sweep.plan import BatchPlan
@@ -37,3 +43,39 @@ def setups_worth_building(plans: Sequence[BatchPlan], n_workers: int = 1) -> lis
             seconds[key] = seconds.get(key, 0.0) + estimated_seconds([plan])[1]
     return [first[key] for key, spent in seconds.items()
             if spent >= BUILD_WORTH_SECONDS * n_workers]
+
+
+Say = Callable[[str], None]  # a note for the user
+Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (None)
+
+
+def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None = None,
+                  stage: Stage | None = None) -> dict[str, float]:
+    """Compile what ``plans`` need and this machine lacks: the kernel for each dtype, then
+    the builds worth compiling; each said to ``inform`` first and shown as a ``stage``
+    while it compiles. Returns the seconds each took (kernel-float64, build 2-2-1 …)."""
+    took: dict[str, float] = {}
+    for dtype in kernel_args.uncompiled({plan.setup.dtype.label for plan in plans}):
+        what = f"the training loop for {dtype}"
+        if inform is not None:
+            inform(f"compiling {what} first (numba, about {kernel_args.COMPILE_SECONDS} s, "
+                   f"once: later runs load it from its cache)")
+        took[f"kernel {dtype}"] = _staged(stage, f"compiling {what}", lambda d=dtype:
+                                          compile_kernel(d))
+    for setup in setups_worth_building(plans, n_workers):
+        took[f"build {builds.describe(setup)}"] = _staged(
+            stage, f"building a training loop for {setup.arch}",
+            lambda s=setup: builds.prepare(s, announce=inform))
+    return {k: round(v, 3) for k, v in took.items()}
+
+
+def _staged(stage: Stage | None, text: str, work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    if stage is not None:
+        stage(text)
+    try:
+        work()
+    finally:
+        if stage is not None:
+            stage(None)
+    return time.perf_counter() - start

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xorbench.engine import ENGINE_NUMERICS, builds, kernel_args
+from xorbench.engine import ENGINE_NUMERICS, kernel_args
 from xorbench.errors import XorbenchError
 from xorbench.files import atomic_write_text
 from xorbench.grid import Grid, expand
@@ -36,7 +36,7 @@ from xorbench.sweep.batches import (
     ShardTarget,
     check_backend,
 )
-from xorbench.sweep.compiling import setups_worth_building
+from xorbench.sweep.compiling import compile_first
 from xorbench.sweep.execute import execute
 from xorbench.sweep.plan import PROCESS_BYTES, BatchPlan, fit_workers, grid_setups, plan_batches
 from xorbench.sweep.resume import check_numerics, versions
@@ -77,6 +77,7 @@ class SweepInterrupted(KeyboardInterrupt):
 
 Progress = Callable[[int, int], None]  # (runs done, runs total)
 Notify = Callable[[str], None]  # a warning or a note for the user, one line
+Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (None)
 
 
 def default_out(grid: Grid, root: str | Path = "results") -> Path:
@@ -99,6 +100,7 @@ def run_sweep(
     fresh: bool = False,
     notify: Notify | None = None,
     inform: Notify | None = None,
+    stage: Stage | None = None,
 ) -> SweepOutcome:
     """Train every run of ``grid`` not already in ``out``'s shards, then write the CSVs.
 
@@ -107,12 +109,14 @@ def run_sweep(
     the grids share are reused). ``fresh`` first moves the folder's old contents
     to ``<out>.old-<timestamp>``. ``batch_size`` caps the networks per engine
     batch. ``notify`` receives warnings (a stale lock taken over, a corrupt shard
-    set aside), ``inform`` notes (the training loop being compiled first). Raises
+    set aside), ``inform`` notes (the training loop being compiled first), ``stage`` the
+    start (its text) and end (None) of a long step before training. Raises
     LockedError if another sweep writes the folder, and SweepInterrupted (a
     KeyboardInterrupt) if interrupted.
     """
     sweep = _Sweep.checked(grid, out, jobs, backend, scheduler, batch_size, progress,
                            notify, inform)
+    sweep.stage = stage
     with sweep.folder.locked() as stale:
         sweep.open_folder(stale, fresh)
         sweep.find_work()
@@ -144,6 +148,7 @@ class _Sweep:
     inform: Notify | None
     memory: int | None  # bytes free for the workers (None: they run elsewhere, on Dask)
     n_workers: int
+    stage: Stage | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -261,19 +266,16 @@ class _Sweep:
         atomic_write_text(self.folder.path / "grid.toml", self.grid.source)
 
     def prepare_training(self) -> None:
-        """Say when the training loop must be compiled first, and compile the builds of
-        setups trained long enough to pay for them (into this machine's cache)."""
+        """Compile what the batches need and this machine lacks — the training loop, the
+        builds worth it — here, before any worker starts, saying what and showing how
+        long; the manifest records the seconds each took."""
+        if self.backend != "dask" and self.plans:
+            with self._timed("build"):
+                compiled = compile_first(self.plans, self.n_workers, self.inform, self.stage)
+            if compiled:
+                self.manifest["events"][-1]["compiled"] = compiled
         if self.progress:
             self.progress(self.n_done, len(self.specs))
-        if self.backend == "dask" or not self.plans:
-            return
-        if self.inform is not None:
-            notice = kernel_args.compile_notice({p.setup.dtype.label for p in self.plans})
-            if notice:
-                self.inform(notice)
-        with self._timed("build"):
-            for setup in setups_worth_building(self.plans, self.n_workers):
-                builds.prepare(setup, announce=self.inform)
 
     def train(self) -> None:
         """Every batch, in parallel; each output stored (by its worker, or here for Dask)
