@@ -574,13 +574,14 @@ def test_plots_table_names_an_axis_per_role():
 
 PLOTS_BAD = [
     ('[plots]\nhue = "int"', ["[plots] hue = 'int'", "unknown axis", "did you mean 'init'",
-                              "allowed: task, hidden, activation"]),
+                              "; the axes that vary: hidden, activation, init"]),
     ('[plots]\nhue = "learning_rate"', ["unknown axis", "did you mean 'lr'"]),
     ('[plots]\ncol = "arch"', ["[plots] col = 'arch'", "did you mean 'hidden'"]),
     ('[plots]\ncol = "loss"', ["[plots] col = 'loss'", "loss does not vary in this grid",
                                "the axes that vary: hidden, activation, init"]),
     ('[plots]\nrow = "epochs"', ["[plots] row = 'epochs'", "not a colour or a panel axis"]),
-    ('[plots]\nrow = 3', ["[plots] row = 3", "must be the name of an axis"]),
+    ('[plots]\nrow = 3', ["[plots] row = 3", "must be the name of an axis",
+                           "the axes that vary: hidden"]),
     ('[plots]\ncolour = "init"', ["[plots] colour = 'init'", "unknown key",
                                   "did you mean 'hue'", "allowed: hue, col, row"]),
     ('[plots]\nhue = "init"\nrow = "init"', ["[plots] row = 'init'", "already the colour",

@@ -49,9 +49,15 @@ PlotJobs = Annotated[int | None, typer.Option(
 # --hue, --col, --row: an axis of the sweep for each plot role (grid keys, as in [plots])
 _AXES = f"one of {', '.join(PLOT_AXES)} that varies in the sweep"
 HueOption = Annotated[str | None, typer.Option(
-    help=f"Axis drawn as the colour of the lines (the bars, the heatmaps' rows): {_AXES}.",
-    show_default=False)]
+    help=f"Axis compared within a panel: the colour of the lines, the heatmaps' rows, the "
+    f"bars' first label; {_AXES}. Default: the grid's \\[plots], else the plot's own "
+    "choice (lr first).",
+    metavar="<axis>", show_default=False)]
 ColOption = Annotated[str | None, typer.Option(
-    help="Axis split into columns of panels (wrapped 3-4 a row).", show_default=False)]
+    help="Axis split into columns of panels, wrapped 3-4 a row (the axes of --hue). "
+    "Default: the grid's \\[plots], else the plot's own choice (activation first).",
+    metavar="<axis>", show_default=False)]
 RowOption = Annotated[str | None, typer.Option(
-    help="Axis split into rows of panels.", show_default=False)]
+    help="Axis split into rows of panels (the axes of --hue). Default: the grid's "
+    "\\[plots], else the plot's own choice (init first).", metavar="<axis>",
+    show_default=False)]

@@ -61,8 +61,8 @@ def plot_command(
     """(Re)draw the plots of a finished or partial sweep into DIR/plots/.
 
     --hue, --col and --row choose the axis compared within a panel and the axes split
-    into panels; they win over the grid file's [plots] table, and any left out keeps
-    the automatic choice.
+    into panels; they win over the grid file's \\[plots] table, and any left out keeps
+    the automatic choice. A union of sub-grids follows --col only.
 
     Example:  xorbench plot results/quick --hue init --col activation
     """

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from xorbench.grid.keys import ALIASES, CONFIG_AXES, key_hint, normal, show
+from xorbench.grid.keys import ALIASES, CONFIG_AXES, key_hint, normal
 
 PLOT_ROLES: tuple[str, ...] = ("hue", "col", "row")  # the keys of [plots], in this order
 ROLE_WORDS = {"hue": "the colour", "col": "the panel columns", "row": "the panel rows"}
@@ -93,17 +93,20 @@ def role_problems(raw: Mapping[str, object], varying: Sequence[str],
 
 
 def _axis_problem(value: object, varying: Sequence[str], sweep: str) -> str | None:
+    """What is wrong with ``value`` as a plot role's axis, ending with the axes that may
+    take it (those that vary in the ``sweep``); None when nothing is."""
+    allowed = f"the axes that vary: {', '.join(varying) if varying else 'none'}"
     if not isinstance(value, str):
-        return f"must be the name of an axis (a string), e.g. {show('init')}"
+        return f"must be the name of an axis (a string); {allowed}"
     if value == "epochs":
         return ("the epoch budget is not a colour or a panel axis (it is the x axis of "
-                "the budget plot; the other plots show each setting's largest budget)")
+                "the budget plot; the other plots show each setting's largest budget); "
+                f"{allowed}")
     if value not in PLOT_AXES:
         hint = key_hint(value, PLOT_AXES, ALIASES)
         if not hint and normal(value) in PLOT_AXES:
             hint = f" (did you mean {normal(value)!r}?)"
-        return f"unknown axis{hint}; allowed: {', '.join(PLOT_AXES)}"
+        return f"unknown axis{hint}; {allowed}"
     if value not in varying:
-        others = ", ".join(varying) if varying else "none"
-        return f"{value} does not vary in this {sweep}; the axes that vary: {others}"
+        return f"{value} does not vary in this {sweep}; {allowed}"
     return None
