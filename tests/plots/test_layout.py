@@ -269,11 +269,32 @@ def test_failure_bars_mark_settings_that_were_not_run():
     assert '"not run": the sweep has no such setting' in figure_texts(fig)
 
 
-def test_bands_of_many_lines_stay_light(sweep):
+def _bands_and_medians(ax) -> tuple[list[float], int, int]:
+    """A panel's band opacities, its median lines and its dotted band edges."""
+    alphas = [c.get_alpha() for c in ax.collections if isinstance(c, PolyCollection)]
+    drawn = [line for line in ax.lines if len(line.get_xdata()) > 0]
+    edges = sum(line.get_label() == "_band_edge" for line in drawn)
+    return alphas, len(drawn) - edges, edges
+
+
+def test_bands_of_many_lines_stay_light_and_their_edges_tell_them_apart(sweep):
     data = sweep("nine")
-    fig = plots.learning_curves(data.curves, data.summary)
+    fig = plots.learning_curves(data.curves, data.summary)  # 4 lines a panel
     for ax in panels(fig):
-        alphas = [c.get_alpha() for c in ax.collections if isinstance(c, PolyCollection)]
-        n_lines = sum(len(line.get_xdata()) > 0 for line in ax.lines)
-        assert len(alphas) == n_lines >= 2
-        assert 1 - np.prod([1 - a for a in alphas]) <= 0.18 + 1e-9  # stacked: still light
+        alphas, n_lines, edges = _bands_and_medians(ax)
+        assert len(alphas) == n_lines == 4 and edges == 0
+        assert 1 - np.prod([1 - a for a in alphas]) <= 0.25 + 1e-9  # stacked: still light
+    assert "edges dotted" not in figure_texts(fig)
+    data = sweep("many")  # init as the colour: 5 inits × 2 widths = 10 lines a panel
+    fig = plots.learning_curves(data.curves, data.summary, roles=PlotRoles(hue="init"))
+    crowded = 0
+    for ax in panels(fig):
+        alphas, n_lines, edges = _bands_and_medians(ax)
+        assert len(alphas) == n_lines <= 10  # (a curve of zero loss has nothing to draw)
+        assert edges == (2 * n_lines if n_lines > 4 else 0)
+        assert 1 - np.prod([1 - a for a in alphas]) <= 0.25 + 1e-9
+        assert min(alphas) >= 0.02  # each band still there to see
+        crowded += n_lines > 4
+    assert crowded >= len(panels(fig)) // 2
+    assert "their edges dotted where a panel has many lines" in figure_texts(fig)
+
