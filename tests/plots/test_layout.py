@@ -298,3 +298,57 @@ def test_bands_of_many_lines_stay_light_and_their_edges_tell_them_apart(sweep):
     assert crowded >= len(panels(fig)) // 2
     assert "their edges dotted where a panel has many lines" in figure_texts(fig)
 
+
+# --- Undecided networks in the boundary gallery -------------------------------------------
+
+
+def _run(outputs, learned, failure="stuck", solved=False) -> pd.Series:
+    return pd.Series({"task": "xor", "solved": solved, "learned": learned, "failure": failure,
+                      "seed": 3, **dict(zip(["y_00", "y_01", "y_10", "y_11"], outputs,
+                                            strict=True))})
+
+
+def test_a_flat_undecided_field_draws_no_boundary_but_says_so():
+    from xorbench.plots.boundaries import boundary_panel
+
+    grid = np.linspace(-0.2, 1.2, 101)
+    x1, x2 = np.meshgrid(grid, grid)
+    # output 0.5 + 0.004·(x1 − x2) + rounding-size noise: decides nothing anywhere
+    noise = np.random.default_rng(0).normal(0, 1e-9, x1.shape)
+    flat = 0.5 + 0.004 * (x1 - x2) + noise
+    _, ax = plt.subplots()
+    boundary_panel(ax, flat, _run([0.5, 0.496, 0.504, 0.5], "undecided"), (-0.2, 1.2))
+    assert not ax.collections  # no jagged 0.5 contour through the noise
+    assert any("no boundary" in t.get_text() for t in ax.texts)
+    # the same run deciding something between the patterns keeps its boundary
+    _, ax = plt.subplots()
+    boundary_panel(ax, 0.5 + 0.3 * (x1 - x2), _run([0.5, 0.2, 0.8, 0.5], "undecided"),
+                   (-0.2, 1.2))
+    assert len(ax.collections) == 1  # the contour
+    assert not any("no boundary" in t.get_text() for t in ax.texts)
+
+
+def test_panel_titles_say_undecided_not_learned_undecided():
+    from xorbench.plots.boundaries import _panel_title
+
+    name = lambda run: "2-2-1 · linear"  # noqa: E731
+    assert _panel_title(_run([0.5] * 4, "undecided"), name).endswith("seed 3: undecided · stuck")
+    assert _panel_title(_run([0, 1, 1, 1], "OR", "slow"), name).endswith(
+        "seed 3: learned OR · slow")
+
+
+def test_the_gallery_draws_each_failure_label_with_a_function_not_yet_drawn():
+    from xorbench.plots.boundaries import _failure_pairs
+
+    counts = {("stuck", "undecided"): 50, ("stuck", "OR"): 9, ("slow", "undecided"): 30,
+              ("slow", "OR"): 8, ("slow", "NAND"): 2, ("saturated", "undecided"): 5,
+              ("dead", "undecided"): 4}
+    failed = pd.DataFrame([{"failure": f, "learned": lrn} for (f, lrn), n in counts.items()
+                           for _ in range(n)])
+    # stuck (59) → its commonest, undecided; slow (40): OR, not undecided again;
+    # saturated and dead decided nothing else: undecided after all
+    assert _failure_pairs(failed, 4) == [("stuck", "undecided"), ("slow", "OR"),
+                                         ("saturated", "undecided"), ("dead", "undecided")]
+    # more room: the other pairs by count, functions not drawn yet first
+    assert _failure_pairs(failed, 7)[4:] == [("slow", "NAND"), ("slow", "undecided"),
+                                             ("stuck", "OR")]
