@@ -303,7 +303,9 @@ def test_boundary_gallery_shows_solved_and_failed_runs(sweeps, kind):
         assert len(ax.images) == 1
         markers = [line for line in ax.lines if line.get_marker() == "o"]
         assert len(markers) == 4  # the four patterns
-        assert ax.get_title().endswith("solved") or "learned" in ax.get_title()
+        verdict = ax.get_title().splitlines()[-1]
+        assert verdict.endswith(": solved") or re.search(r": (learned \S.*|undecided) · \w+$",
+                                                         verdict), verdict
     assert "decision boundary" in figure_texts(fig)
 
 
