@@ -249,24 +249,41 @@ def test_boundaries_say_that_tasks_of_three_inputs_are_not_drawn(sweep):
     assert all("=\n" not in ax.get_title() for ax in panels(fig))
 
 
+def _summary_row(config_id: str, **axes) -> dict:
+    """A summary.csv row of a setting half of whose 10 seeds solve, half stuck."""
+    return {"config_id": config_id, "task": "xor", "arch": "2-2-1", "hidden": "2",
+            "activation": "sigmoid", "output": "sigmoid", "init": "xavier",
+            "bias_init": "zeros", "lr": 0.5, "optimizer": "sgd", "loss": "mse",
+            "batch": "full", "criterion": "threshold", "dtype": "float64", "epochs": 100,
+            "n_runs": 10, "n_solved": 5, "rate": 0.5, "n_none": 5, "n_diverged": 0,
+            "n_symmetric": 0, "n_dead": 0, "n_saturated": 0, "n_stuck": 5, "n_slow": 0} | axes
+
+
 def test_failure_bars_mark_settings_that_were_not_run():
-    rows = []
-    for i, (optimizer, lr) in enumerate([("sgd", 0.5), ("sgd", 2.0), ("adam", 0.01),
-                                         ("adam", 0.5)]):
-        for activation in ("sigmoid", "tanh"):
-            rows.append({"config_id": f"c{i}{activation}", "task": "xor", "arch": "2-2-1",
-                         "hidden": "2", "activation": activation, "output": "sigmoid",
-                         "init": "xavier", "bias_init": "zeros", "lr": lr,
-                         "optimizer": optimizer, "loss": "mse", "batch": "full",
-                         "criterion": "threshold", "dtype": "float64", "epochs": 100,
-                         "n_runs": 10, "n_solved": 5, "rate": 0.5, "n_none": 5, "n_diverged": 0,
-                         "n_symmetric": 0, "n_dead": 0, "n_saturated": 0, "n_stuck": 5,
-                         "n_slow": 0})
+    rows = [_summary_row(f"c{i}{activation}", activation=activation, lr=lr, optimizer=optimizer)
+            for i, (optimizer, lr) in enumerate([("sgd", 0.5), ("sgd", 2.0), ("adam", 0.01),
+                                                 ("adam", 0.5)])
+            for activation in ("sigmoid", "tanh")]
     fig = plots.failure_modes(pd.DataFrame(rows))
     notes = [t.get_text() for ax in panels(fig) for t in ax.texts if t.get_text() == "not run"]
     # lr 0.01 has no sgd, lr 2 no adam: in each activation's panel
     assert len(notes) == 2 * 2
     assert '"not run": the sweep has no such setting' in figure_texts(fig)
+
+
+@pytest.mark.parametrize("digits", [1, 4, 8, 16])
+def test_failure_bars_keep_their_width_beside_long_names(digits):
+    # 72 settings: the 24 least reliable in one panel, named "relu · uniform(-1.1,1) ·
+    # uniform(0,1)" and longer (the names once took all but 0.3 in of the panel)
+    inits = [f"uniform(-{i}.{'1' * digits},{i})" for i in range(1, 7)]
+    rows = [_summary_row(f"c{i}{bias}{act}{lr}", init=init, bias_init=bias, activation=act,
+                         lr=lr)
+            for i, init in enumerate(inits) for bias in ("zeros", "uniform(0,1)")
+            for act in ("sigmoid", "tanh", "relu") for lr in (0.5, 2.0)]
+    fig = plots.failure_modes(pd.DataFrame(rows))
+    (panel,) = panels(fig)
+    assert panel.get_position().width * fig.get_figwidth() >= 2.5  # inches of bars
+    assert saved_width(fig) * DPI <= MAX_WIDTH_PX
 
 
 def _bands_and_medians(ax) -> tuple[list[float], int, int]:

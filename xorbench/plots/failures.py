@@ -110,8 +110,13 @@ def _failure_grid(data: pd.DataFrame, bar: tuple[str, list[str]],
     present = present or ["none"]
     single = col is None and row is None
     height = max(3.0 if single else 1.6, 0.28 * len(bar[1]) + 0.8)
-    width = width or min(max(1.3 * height, 3.2), 3.6)  # three panels a row fit
-    data, facets = arrange(data, col, row, titles, width)
+    bars_width = width or (min(max(1.3 * height, 3.2), 4.5) if single else 2.6)
+    # the bar names stand left of a row's first panel only, in the room the layout
+    # leaves beside the panels for labels and legends; but seaborn gives every panel the
+    # same width and takes the names out of it: so much more each that the bars keep
+    # ``bars_width`` however long the names are
+    data, facets = arrange(data, col, row, titles, bars_width)
+    width = bars_width + _text_inches(bar[1]) / facets.n_cols
     with sns.axes_style("whitegrid"):
         g = sns.FacetGrid(data, **facets.grid_kwargs(), height=height, aspect=width / height,
                           margin_titles=not facets.wrap, sharey=True, sharex=True)
@@ -120,6 +125,19 @@ def _failure_grid(data: pd.DataFrame, bar: tuple[str, list[str]],
     legend_right(g.figure, [("outcome", [(OUTCOME_NAMES[f], Patch(color=FAILURE_COLORS[f]))
                                          for f in present])])
     return g, facets
+
+
+def _text_inches(texts: list[str]) -> float:
+    """The width in inches of the longest of ``texts`` as a y tick label, and its pad."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    with sns.axes_style("whitegrid"):
+        size = plt.rcParams["ytick.labelsize"]
+        widths = [fig.text(0, 0, text, fontsize=size).get_window_extent(renderer).width
+                  for text in texts]
+    return max(widths, default=0.0) / fig.dpi + 0.15
 
 
 def _not_run(data: pd.DataFrame, bar: tuple[str, list[str]], facets: Facets) -> str:
@@ -143,7 +161,7 @@ def _sparse_failures(summary: pd.DataFrame, design: tuple, note: str | None,
     bar = ("_bar", list(dict.fromkeys(data["_bar"])))
     col = text_role(data, column, "_col")
     g, _ = _failure_grid(data, bar, col, None,
-                         {"col": axis_title([column]) if column else ""}, width=2.6)
+                         {"col": axis_title([column]) if column else ""}, width=2.2)
     g.set_axis_labels("share of seeds (%)", "change from the baseline")
     budget = ("at the budget its row names" if "epochs" in row_axes
               else f"at its largest budget ({budget_text(summary)})")
