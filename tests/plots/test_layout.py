@@ -313,7 +313,7 @@ def test_bands_of_many_lines_stay_light_and_their_edges_tell_them_apart(sweep):
         assert min(alphas) >= 0.02  # each band still there to see
         crowded += n_lines > 4
     assert crowded >= len(panels(fig)) // 2
-    assert "their edges dotted where a panel has many lines" in figure_texts(fig)
+    assert "their edges dotted in panels of more than 4 lines" in figure_texts(fig)
 
 
 # --- Undecided networks in the boundary gallery -------------------------------------------

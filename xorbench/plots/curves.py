@@ -151,8 +151,8 @@ def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
     data = data[data["loss_median"] > 0] if not data.empty else data
     lines = line_roles(data, summary, chosen=roles)
     g = relplot(lines, x="epoch", y="loss_median")
-    bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1, total=0.25,
-          edges_over=BAND_EDGES_OVER)
+    edged = bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1, total=0.25,
+                  edges_over=BAND_EDGES_OVER)
     clipped = False
     if not data.empty:
         positive = pd.concat([data["loss_q25"], data["loss_median"]])
@@ -179,8 +179,8 @@ def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
         title += f" ({lines.selection})"
     caption = ("Median loss over seeds at log-spaced epochs; bands: interquartile range "
                "(25th–75th percentile)"
-               + (", their edges dotted where a panel has many lines" if lines.per_panel
-                  > BAND_EDGES_OVER else "")
+               + (f", their edges dotted in panels of more than {BAND_EDGES_OVER} lines"
+                  if edged else "")
                + ". Diverged runs (non-finite loss) are left out.")
     if clipped:
         caption += (" The loss axis is cut: curves that leave through the top are "

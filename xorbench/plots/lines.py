@@ -234,17 +234,18 @@ def relplot(lines: Lines, x: str, y: str, height: float = 2.6, **kwargs) -> sns.
 
 
 def bands(g: sns.FacetGrid, lines: Lines, x: str, low: str, high: str,
-          alpha: float = 0.15, total: float = 0.35, edges_over: int | None = None) -> None:
+          alpha: float = 0.15, total: float = 0.35, edges_over: int | None = None) -> bool:
     """Shade [low, high] around each line in its hue colour.
 
     Each band is at most ``alpha`` opaque, and lighter where a panel has many lines:
     all of a panel's bands stacked are at most ``total`` opaque (1 − (1 − α)ⁿ), so
     overlapping bands never become a dark block that hides the lines. A panel of more
     than ``edges_over`` lines, whose faint bands could not be told apart, also draws
-    each band's edges as thin dotted lines in its colour.
+    each band's edges as thin dotted lines in its colour. Returns whether any panel did.
     """
     palette = _palette(lines)
     keys = [k for k in (lines.hue and lines.hue[0], lines.style and lines.style[0]) if k]
+    edged = False
     for (row, col, _), subset in g.facet_data():
         if subset.empty:
             continue
@@ -252,6 +253,7 @@ def bands(g: sns.FacetGrid, lines: Lines, x: str, low: str, high: str,
         groups = list(subset.groupby(keys, sort=False)) if keys else [(None, subset)]
         shade = min(alpha, 1 - (1 - total) ** (1 / len(groups)))
         edges = edges_over is not None and len(groups) > edges_over
+        edged |= edges
         for _key, part in groups:
             hue_value = part[lines.hue[0]].iloc[0] if lines.hue else None
             color = palette[hue_value] if palette else sns.color_palette(LINE_PALETTE)[0]
@@ -262,3 +264,4 @@ def bands(g: sns.FacetGrid, lines: Lines, x: str, low: str, high: str,
                 for column in (low, high):
                     ax.plot(part[x], part[column], color=color, linestyle=(0, (1, 2)),
                             linewidth=0.7, alpha=0.6, label="_band_edge")
+    return edged
