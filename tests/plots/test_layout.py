@@ -302,12 +302,13 @@ def test_bands_of_many_lines_stay_light_and_their_edges_tell_them_apart(sweep):
         assert len(alphas) == n_lines == 4 and edges == 0
         assert 1 - np.prod([1 - a for a in alphas]) <= 0.25 + 1e-9  # stacked: still light
     assert "edges dotted" not in figure_texts(fig)
-    data = sweep("many")  # init as the colour: 5 inits × 2 widths = 10 lines a panel
+    # init as the colour: too many lines (9 × 5 × 2 × 2 settings); 8 settings of interest
+    data = sweep("many")
     fig = plots.learning_curves(data.curves, data.summary, roles=PlotRoles(hue="init"))
     crowded = 0
     for ax in panels(fig):
         alphas, n_lines, edges = _bands_and_medians(ax)
-        assert len(alphas) == n_lines <= 10  # (a curve of zero loss has nothing to draw)
+        assert len(alphas) == n_lines
         assert edges == (2 * n_lines if n_lines > 4 else 0)
         assert 1 - np.prod([1 - a for a in alphas]) <= 0.25 + 1e-9
         assert min(alphas) >= 0.02  # each band still there to see
