@@ -17,7 +17,7 @@ from pathlib import Path
 
 from xorbench import analysis
 from xorbench.analysis.findings import findings, target_name
-from xorbench.analysis.text import duration_text, leaderboard_rows, seed_list_text
+from xorbench.analysis.text import duration_text, leaderboard_rows, rate_note, seeds_text
 from xorbench.plots.catalogue import PLOTS
 from xorbench.plots.data import PlotData, load_plot_data
 from xorbench.plots.jobs import save_plots
@@ -101,8 +101,8 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
     else:
         header, rows = leaderboard_rows(board)
         blocks.append(Block("table", header=header, rows=rows))
-        blocks.append(Block("para", "Each setting at its largest epoch budget; rate = share of "
-                            "seeds solved, with its Wilson 95 % interval."))
+        blocks.append(Block("para", f"Each setting at its largest epoch budget; "
+                            f"{rate_note(summary).replace('rate: ', 'rate = ', 1)}."))
     blocks.append(Block("heading", "Plots"))
     if not plots_drawn:
         blocks.append(Block("note", "The plots were not drawn (--no-plots). Draw them and "
@@ -118,7 +118,7 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
     if grid is not None:
         rows = [[axis, ", ".join(_format(axis, v) for v in values)]
                 for axis, values in grid.axes().items()]
-        rows.append(["seeds", seed_list_text(grid.seeds)])
+        rows.append(["seeds", seeds_text(grid.seeds, grid.seed_rule)])
         blocks.append(Block("table", header=["axis", "values"], rows=rows))
     source = data.folder / "grid.toml"
     if source.is_file():

@@ -89,14 +89,24 @@ CONFIG_KEY_COLUMNS = ["config_id", *CONFIG_COLUMNS]
 # summary.csv: the configuration, the budget, then the statistics.
 SUMMARY_KEY_COLUMNS = [*CONFIG_KEY_COLUMNS, "epochs"]
 FAILURE_COUNT_COLUMNS = [f"n_{label}" for label in FAILURE_LABELS]
+# ci_method names the interval ci_low..ci_high is (wilson, or wilson-bonferroni(K) for
+# adaptive seeds with decide); stop says why the configuration has n_runs seeds: fixed
+# by the grid, or where adaptive seeds stopped (STOPS). Both came after the first
+# version: a summary.csv without them reads as "wilson" and "fixed".
 SUMMARY_STAT_COLUMNS = [
     "n_runs", "n_solved", "rate", "ci_low", "ci_high",
     "median_epoch_solved", "p90_epoch_solved", "median_final_loss",
-    *FAILURE_COUNT_COLUMNS,
+    *FAILURE_COUNT_COLUMNS, "ci_method", "stop",
 ]
 SUMMARY_COLUMNS = [*SUMMARY_KEY_COLUMNS, *SUMMARY_STAT_COLUMNS]
-SUMMARY_STAT_DTYPES = {c: "int64" if c.startswith("n_") else "float64"
+SUMMARY_TEXT_COLUMNS = {"ci_method": "wilson", "stop": "fixed"}  # and their old value
+SUMMARY_STAT_DTYPES = {c: "string" if c in SUMMARY_TEXT_COLUMNS else
+                       "int64" if c.startswith("n_") else "float64"
                        for c in SUMMARY_STAT_COLUMNS}
+# Why a configuration has the seeds it has: fixed by the grid, or where the adaptive
+# rule stopped — its interval narrow enough (precise), clear of the rate to decide
+# (decided), at the most seeds allowed (max) — or still short of the seeds it asks for.
+STOPS = ("fixed", "precise", "decided", "max", "sampling")
 # curves.csv: long-form loss rows per run in, statistics per configuration and epoch out.
 CURVE_INPUT_COLUMNS = ["config_id", "seed", "epoch", "loss"]
 CURVE_INPUT_DTYPES = {"config_id": "string", "seed": "int64", "epoch": "int64",

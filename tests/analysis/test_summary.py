@@ -155,7 +155,9 @@ def test_summarize_counts_rates_medians_and_failures():
     s = summarize(hand_runs())
     assert s.columns.tolist() == SUMMARY_COLUMNS
     assert SUMMARY_COLUMNS[:15] == ["config_id", *schema.SETTING_COLUMNS]
-    assert SUMMARY_COLUMNS[-len(FAILURE_LABELS):] == [f"n_{x}" for x in FAILURE_LABELS]
+    assert SUMMARY_COLUMNS[-len(FAILURE_LABELS) - 2:] == [
+        *(f"n_{x}" for x in FAILURE_LABELS), "ci_method", "stop"]
+    assert (s["ci_method"] == "wilson").all() and (s["stop"] == "fixed").all()
     # natural axis order: 2-2-1 (lr 0.5, then 2.0) before 2-10-1; budgets ascending
     assert list(zip(s["config_id"], s["epochs"], strict=True)) == [
         ("zzz", 10), ("zzz", 100), ("mmm", 100), ("aaa", 100)]

@@ -103,6 +103,10 @@ BAD_GRIDS = [
      ["[grid] loss = 'bce'", "output = 'linear'"]),
     ("rprop online", "[grid]\noptimizer = 'rprop'\nbatch = 'online'",
      ["[grid] optimizer = 'rprop'", "batch = 'online'"]),
+    ("seeds table without a target", "[defaults]\nseeds = { first = 10, max = 80 }",
+     ["seeds", "needs half_width", "or decide"]),
+    ("seeds table max below first", "[defaults]\nseeds = { first = 100, max = 50, decide = 0.5 }",
+     ["seeds.max = 50", "at least first = 100"]),
 ]
 
 
@@ -206,6 +210,48 @@ def test_jobs_and_backends_write_identical_bytes(tmp_path, tiny, swept):
         assert table_bytes(tmp_path / name) == table_bytes(swept)
 
 
+def _every_entry_grid() -> str:
+    """A grid with every init, bias init, optimizer and batch mode of the tables (an
+    example for those with parameters), so that --jobs is checked on each of them."""
+    from xorbench.config import BATCHES
+    from xorbench.config.inits import BIAS_INITS, INITS
+    from xorbench.config.optimizers import OPTIMIZERS
+
+    examples = {"uniform": "uniform(-1,1)", "normal": "normal(0.5)", "constant": "constant(0.2)",
+                "sampled": "sampled(5)"}
+
+    def listed(table):
+        return "[" + ", ".join(f"'{examples.get(name, name)}'" for name in table) + "]"
+
+    full_batch = [name for name in OPTIMIZERS if OPTIMIZERS[name].impl.full_batch_only]
+    per_pattern = [name for name in OPTIMIZERS if name not in full_batch]
+    return (f"name = 'every-entry'\n[defaults]\nseeds = 5\nepochs = [3, 12]\nlr = 0.3\n"
+            f"activation = 'tanh'\nbatch = 'full'\n"
+            f"[[grid]]\ninit = {listed(INITS)}\nbias_init = 'zeros'\n"
+            f"[[grid]]\nbias_init = {listed(BIAS_INITS)}\ninit = 'sklearn'\n"
+            f"[[grid]]\noptimizer = {listed(OPTIMIZERS)}\ninit = 'torch'\n"
+            f"bias_init = 'torch'\n"
+            f"[[grid]]\noptimizer = {per_pattern!r}\nbatch = {listed(BATCHES)}\n"
+            f"init = 'keras'\nbias_init = 'keras'\n")
+
+
+def test_every_table_entry_writes_the_same_bytes_whatever_the_jobs(tmp_path):
+    grid = tmp_path / "every-entry.toml"
+    grid.write_text(_every_entry_grid())
+    outputs = []
+    for name, options in [("one", ["--jobs", 1, "--batch-size", 7]), ("two", ["--jobs", 2]),
+                          ("threads", ["--backend", "threading", "--jobs", 2])]:
+        result = invoke("sweep", grid, "--out", tmp_path / name, "--quiet", "--no-plots",
+                        *options)
+        assert result.exit_code == 0, result.output
+        outputs.append(table_bytes(tmp_path / name))
+    assert outputs[0] == outputs[1] == outputs[2]
+    runs = read_runs(tmp_path / "one" / "runs.csv")
+    for column, expected in [("optimizer", {"rprop+", "irprop+"}), ("batch", {"cyclic"}),
+                             ("init", {"torch", "sklearn", "keras"})]:
+        assert expected <= set(runs[column]), column
+
+
 def test_sweep_prints_counts_leaderboard_and_paths(swept, tiny):
     result = invoke("sweep", tiny, "--out", swept, "--jobs", 1, "--quiet", "--no-plots",
                     "--top", 3)
@@ -276,6 +322,39 @@ def test_grid_prints_the_axes_and_the_run_count(tiny):
     assert not (tiny.parent / "results").exists()
 
 
+ADAPTIVE = TINY.replace("seeds = 10", "seeds = { first = 10, max = 80, half_width = 0.12 }")
+
+
+def test_an_adaptive_grid_shows_its_rule_and_its_best_and_worst_case(tmp_path):
+    path = tmp_path / "adaptive.toml"
+    path.write_text(ADAPTIVE)
+    result = invoke("grid", path)
+    assert result.exit_code == 0, result.output
+    assert "0..9, doubled while the interval's half-width is above 0.12, up to 0..79" \
+        in result.output
+    # 4 configurations × 2 budgets × 10 (all settled at once) … 80 (none settled) seeds
+    assert "4 configurations × 10 to 80 seeds × 2 epoch budgets (10, 50) → 80 to 640 runs" \
+        in result.output
+
+
+def test_an_adaptive_sweep_says_what_it_kept_and_how_n_varies(tmp_path):
+    path = tmp_path / "adaptive.toml"
+    path.write_text(ADAPTIVE)
+    result = invoke("sweep", path, "--out", tmp_path / "out", "--jobs", 1, "--no-plots",
+                    "--no-report")
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    top = summary[summary["epochs"] == 50]
+    kept = int(summary["n_runs"].sum())
+    assert f"({kept} kept; adaptive seeds allow 80 to 640 in this grid)" in result.output
+    assert "round 1 of at most 4: 4 configurations sampling seeds 0..9" in result.output
+    low, high = top["n_runs"].min(), top["n_runs"].max()
+    counts = ", ".join(f"{stop} {n}" for stop, n in top["stop"].value_counts().items())
+    seeds = f"{low} seeds per setting" if low == high else f"{low}–{high} seeds per setting"
+    assert f"seeds adaptive, {seeds}" in result.output
+    assert counts.split(",")[0] in result.output
+
+
 def _board_rows(output: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.split("│")[1:-1]]
             for line in output.splitlines() if line.startswith("│")]
@@ -322,6 +401,25 @@ def test_train_prints_the_four_patterns_and_the_verdict():
     assert all(0 <= float(r[3]) <= 1 for r in rows)
     verdict = [line for line in lines if line.startswith("solved: ")]
     assert len(verdict) == 1 and "failure: " in verdict[0] and "learned: " in verdict[0]
+
+
+@pytest.mark.parametrize(("batch", "loss", "ratio"), [
+    ("online", "mse", 4), ("cyclic", "bce", 4), ("sampled(9)", "mse", 4), ("cyclic", "sse", None),
+    ("full", "mse", None)])
+def test_train_says_when_a_patterns_step_differs_from_full_batch(batch, loss, ratio):
+    """One note on stderr, with the factor and the full-batch lr that matches it; none
+    where the steps agree (sse sums, full batch is the reference)."""
+    result = invoke("train", "--batch", batch, "--loss", loss, "--lr", "0.5", "--epochs", "2",
+                    "--seed", "0")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert "note" not in result.stdout
+    if ratio is None:
+        assert notes == []
+        return
+    (line,) = notes
+    assert f"batch {batch} " in line and f" {ratio}× " in line
+    assert f"full batch would need lr {0.5 * ratio:g} " in line
 
 
 def test_train_json_matches_the_python_api():

@@ -173,6 +173,8 @@ def test_config_id_is_spelling_independent():
     (dict(loss="bce", output="linear"), "loss", "bce", ["sigmoid", "linear"]),
     (dict(optimizer="rprop", batch="online"), "optimizer", "rprop", ["full", "online"]),
     (dict(optimizer="rprop", batch="sampled(10)"), "optimizer", "rprop", ["sampled(10)"]),
+    (dict(optimizer="rprop+", batch="cyclic"), "optimizer", "rprop+", ["full", "cyclic"]),
+    (dict(optimizer="irprop+", batch="online"), "optimizer", "irprop+", ["full", "online"]),
 ])
 def test_cross_checks(raw, key, value, needles):
     with pytest.raises(ChoiceError) as info:
@@ -188,6 +190,18 @@ def test_cross_checks(raw, key, value, needles):
 def test_valid_combinations_pass_the_cross_checks():
     make_config(loss="bce", output="sigmoid")
     make_config(optimizer="rprop", batch="full")
+    make_config(optimizer="irprop+", batch="full")
+    make_config(optimizer="nesterov", batch="cyclic")
+
+
+def test_a_variant_is_named_with_a_trailing_plus():
+    """rprop+ and irprop+ are names of their own: parsed as written, spaces allowed
+    around them as around any name; a + elsewhere is no name."""
+    assert make_config(optimizer=" rprop+ ").optimizer.label == "rprop+"
+    assert make_config(optimizer="irprop+").optimizer.name == "irprop+"
+    for bad in ["rprop++", "rp+rop", "+rprop", "rprop +", "sgd+"]:
+        with pytest.raises(ChoiceError):
+            make_config(optimizer=bad)
     make_config(loss="sse", output="linear")
     make_config(optimizer="adam", batch="online")
 

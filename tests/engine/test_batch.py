@@ -16,7 +16,7 @@ from tests.helpers.engine import (
     valid_output_losses,
 )
 from xorbench import engine
-from xorbench.config import config_problems, make_config
+from xorbench.config import BATCHES, config_problems, make_config
 from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.inits import BIAS_INITS, INITS
 from xorbench.config.optimizers import OPTIMIZERS
@@ -32,8 +32,9 @@ def _crowd(target: Member, position: int, n: int = 64, seed: int = 0) -> list[Me
     rng = np.random.default_rng(seed)
     lrs = [0.01, 0.3, 1.0, 3.0, 30.0, 1e4]
     inits = ["xavier", "he", "uniform(-1,1)", "normal(3)", "orthogonal", "lecun",
-             "uniform(0,1)", "xavier_normal"]
-    bias_inits = ["zeros", "uniform(-0.5,0.5)", "constant(0.1)", "normal(1)"]
+             "uniform(0,1)", "xavier_normal", "torch", "sklearn", "keras"]
+    bias_inits = ["zeros", "uniform(-0.5,0.5)", "constant(0.1)", "normal(1)", "torch",
+                  "sklearn", "keras"]
     others = [
         Member(float(rng.choice(lrs)), INITS.parse(str(rng.choice(inits))),
                BIAS_INITS.parse(str(rng.choice(bias_inits))), int(rng.integers(0, 10**6)))
@@ -57,7 +58,11 @@ def _check_invariance(cfg, budgets, seed=7, position=17):
 
 
 INVARIANCE_SHAPES = [("full", (9,)), ("online", (3, 8)), ("sampled(7)", (2,)), ("full", ()),
-                     ("online", (8,))]
+                     ("online", (8,)), ("cyclic", (4, 3))]
+
+
+def test_invariance_shapes_cover_every_batch_mode():
+    assert {make_config(batch=b).batch.name for b, _ in INVARIANCE_SHAPES} == set(BATCHES)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -84,13 +89,13 @@ def test_batch_invariance_optimizers(optimizer, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("output", "loss"), valid_output_losses())
 def test_batch_invariance_losses(output, loss, dtype):
-    for batch, hidden in INVARIANCE_SHAPES[:3]:
+    for batch, hidden in [*INVARIANCE_SHAPES[:3], INVARIANCE_SHAPES[-1]]:
         cfg = make_config(output=output, loss=loss, dtype=dtype, batch=batch,
                           hidden=list(hidden), activation="relu", lr=0.2)
         _check_invariance(cfg, [20])
 
 
-@pytest.mark.parametrize("batch", ["full", "online", "sampled(7)"])
+@pytest.mark.parametrize("batch", ["full", "online", "sampled(7)", "cyclic"])
 def test_batch_invariance_of_a_diverging_run(batch):
     """NaN positions too: a network that blows up records the same NaNs alone or not."""
     cfg = make_config(output="linear", hidden=[9], lr=30.0, batch=batch, task="parity(3)")
@@ -107,10 +112,16 @@ def test_batch_invariance_criteria(criterion):
 # ============================================================ 5. checkpoints
 
 
-@pytest.mark.parametrize("batch", ["full", "online", "sampled(7)"])
+CHECKPOINT_CASES = [*((b, "momentum") for b in ("full", "online", "sampled(7)", "cyclic")),
+                    ("full", "rprop"), ("full", "rprop+"), ("full", "irprop+")]
+
+
+@pytest.mark.parametrize(("batch", "optimizer"), CHECKPOINT_CASES)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_budgets_are_checkpoints(batch, dtype):
-    cfg = make_config(batch=batch, dtype=dtype, hidden=[3], lr=0.5, optimizer="momentum")
+def test_budgets_are_checkpoints(batch, optimizer, dtype):
+    """Stopping at a budget and going on (the kernel redoing a recorded epoch's forward
+    pass, and for iRprop+ its error) trains the same bits as not stopping."""
+    cfg = make_config(batch=batch, dtype=dtype, hidden=[3], lr=0.5, optimizer=optimizer)
     seeds = range(6)
     setup = Setup.of(cfg)
     members = [Member(lr, cfg.init, cfg.bias_init, s) for s in seeds for lr in (0.5, 1e4)]

@@ -25,6 +25,8 @@ BUILT = {
                         optimizer="momentum(0.9)", criterion="rms(0.1)", dtype="float32"),
     "parity": make_config(task="parity(3)", hidden=(4,), activation="softplus", output="sigmoid",
                           loss="bce", optimizer="adam", criterion="tolerance(0.4)"),
+    # Rprop+'s backtracking (iRprop+ has no build: spec_for)
+    "rprop+": make_config(hidden=(3,), activation="tanh", optimizer="rprop+"),
 }
 
 
@@ -94,17 +96,27 @@ def test_each_kind_names_its_function():
     c = kernel_args.constants(Setup.of(config), 4, np.dtype(np.float64))
     for code, name in enumerate(kernel.OPTIMIZER_FUNCTIONS):
         theta, grad = np.full((1, kernel.LANES), 0.7), np.full((1, kernel.LANES), -0.2)
-        state = np.full((2, 1, kernel.LANES), 0.1)
+        # one parameter, and iRprop+'s extra row: its last error rose (1)
+        state = np.full((2, 2, kernel.LANES), 0.1)
+        state[1, 1] = 1.0
         q = kernel.step_constants(c, 3)
-        expected = getattr(kernel, name)(0.7, -0.2, 0.1, 0.1, 0.5, q)
+        lane = 1.0 if code == kernel.IRPROP_PLUS else 0.5  # η, or whether E rose
+        expected = getattr(kernel, name)(0.7, -0.2, 0.1, 0.1, lane, q)
         kernel.step(code, theta, grad, state, np.full(kernel.LANES, 0.5), 3, c)
         assert (theta[0, 0], state[0, 0, 0], state[1, 0, 0]) == expected, name
+    # the backtracking Rprops undo the last step here (g · g_prev < 0, the error rose)
+    for name in ("rprop_plus", "irprop_plus"):
+        assert getattr(kernel, name)(0.7, -0.2, 0.1, 0.1, 1.0, q)[0] == 0.7 + 0.1
 
 
 def test_only_small_full_batch_setups_have_a_build():
     assert build_source.spec_for(Setup.of(make_config(hidden=(8,)))).size == 4 * 9
     assert build_source.spec_for(Setup.of(make_config(hidden=(16,)))) is None  # 68 > 48
     assert build_source.spec_for(Setup.of(make_config(batch="online"))) is None
+    assert build_source.spec_for(Setup.of(make_config(batch="cyclic"))) is None
+    # iRprop+ compares errors between epochs, which a build does not keep
+    assert build_source.spec_for(Setup.of(make_config(optimizer="irprop+"))) is None
+    assert build_source.spec_for(Setup.of(make_config(optimizer="rprop+"))) is not None
     # setups that differ only in their targets share a build
     assert (build_source.spec_for(Setup.of(make_config(task="and")))
             == build_source.spec_for(Setup.of(make_config(task="xor"))))

@@ -97,7 +97,8 @@ def test_a_non_finite_parameter_is_diverged_even_with_a_finite_loss(monkeypatch)
     bad = good.copy()
     bad[4] = np.inf
     monkeypatch.setattr(engine_batch, "initial_params",
-                        lambda widths, init, bias_init, seed: (bad if seed else good).copy())
+                        lambda widths, init, bias_init, seed, activation=None:
+                        (bad if seed else good).copy())
     cfg = make_config(task="and", hidden=[2], lr=0.1)
     r = _no_warnings_train(cfg, [0, 1], [1, 5])
     assert np.isfinite(r.final_loss).all()

@@ -57,10 +57,14 @@ def test_initial_state(optimizer):
     setup = Setup.of(make_config(optimizer=optimizer))
     theta, lr = np.ones((5, 3)), np.array([0.1, 0.2, 0.3])
     state = kernel_args.initial_state(setup, theta, lr)
-    assert state.shape == (2, 5, 3)
-    if optimizer == "rprop":  # the first step is the learning rate, no last gradient
-        assert np.array_equal(state[0], np.broadcast_to(lr, (5, 3)))
-        assert not state[1].any()
+    # iRprop+ keeps each network's last error in one more row: none yet (+inf)
+    extra = 1 if optimizer == "irprop+" else 0
+    assert state.shape == (2, 5 + extra, 3)
+    if extra:
+        assert np.isposinf(state[0, 5]).all() and not state[1, 5].any()
+    if optimizer in ("rprop", "rprop+", "irprop+"):  # the first step is the learning
+        assert np.array_equal(state[0, :5], np.broadcast_to(lr, (5, 3)))  # rate
+        assert not state[1, :5].any()  # and there is no last gradient
     else:
         assert not state.any()
 

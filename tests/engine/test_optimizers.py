@@ -21,9 +21,10 @@ def make(text):
     return choice, OPTIMIZERS.impl(choice)(*choice.args)
 
 
-def run(text, theta, grads, lr, with_state=False):
+def run(text, theta, grads, lr, with_state=False, errors=None):
     """Apply the kernel's update (:func:`xorbench.engine.kernel.step`) to θ (D, N ≤ LANES) for
-    each gradient ∇E in ``grads``, with learning rates ``lr`` (N,)."""
+    each gradient ∇E in ``grads``, with learning rates ``lr`` (N,); for iRprop+, each
+    update's error E(t) (N,) from ``errors`` is noted first, as the training loop does."""
     D, N = theta.shape
     dtype = theta.dtype
     setup = Setup.of(make_config(optimizer=text, dtype=np.dtype(dtype).name))
@@ -35,15 +36,20 @@ def run(text, theta, grads, lr, with_state=False):
     rates[:N] = lr
     state = kernel_args.initial_state(setup, th, rates)
     grad = np.zeros_like(th)
+    error = np.zeros(kernel.LANES, dtype)
     for t, g in enumerate(grads, start=1):
         grad[:, :N] = g
+        if code == kernel.IRPROP_PLUS:
+            error[:N] = errors[t - 1]
+            kernel.note_error(state, D, error, c)
         kernel.step(code, th, grad, state, rates, t, c)
-    return (th[:, :N], state[:, :, :N]) if with_state else th[:, :N]
+    return (th[:, :N], state[:, :D, :N]) if with_state else th[:, :N]
 
 
-def scalar_run(text, theta0, gs, lr):
+def scalar_run(text, theta0, gs, lr, errors=None):
     """The same on one scalar parameter, trajectory of θ."""
-    out = run(text, np.array([[theta0]]), [np.array([[g]]) for g in gs], [lr])
+    errors = None if errors is None else [np.array([e]) for e in errors]
+    out = run(text, np.array([[theta0]]), [np.array([[g]]) for g in gs], [lr], errors=errors)
     return float(out[0, 0])
 
 
@@ -100,6 +106,47 @@ def test_rprop_by_hand():
     assert state[0, 0, 0] == 1e-6
 
 
+def test_rprop_plus_by_hand():
+    lr = 0.1
+    # signs + + − + : steps −0.1, −0.12; then the sign changes: Δ halves to 0.06, the
+    # last step (−0.12) is undone and g forgotten; then a step of Δ = 0.06
+    trajectory = [scalar_run("rprop+", 0.0, [1.0, 2.0, -3.0, 5.0][:k], lr) for k in range(1, 5)]
+    np.testing.assert_allclose(trajectory, [-0.1, -0.22, -0.1, -0.16], atol=1e-15)
+    # + − − − : −0.1, undone (0), then −(−1)·0.05 = +0.05 twice with Δ 0.05, 0.06
+    trajectory = [scalar_run("rprop+", 0.0, [1.0, -1.0, -1.0, -1.0][:k], lr) for k in range(1, 5)]
+    np.testing.assert_allclose(trajectory, [-0.1, 0.0, 0.05, 0.11], atol=1e-15)
+    # a step whose Δ grew to the cap is undone whole: + + + − with Δ 40 → 48 → 50
+    assert scalar_run("rprop+", 0.0, [1.0, 1.0, 1.0, -1.0], 40.0) == pytest.approx(-88.0)
+    # Δ after undoing is clamped to Δmin
+    _, state = run("rprop+", np.zeros((1, 1)), [np.array([[g]]) for g in [1.0, -1.0]],
+                   [1.5e-6], with_state=True)
+    assert state[0, 0, 0] == 1e-6 and state[1, 0, 0] == 0
+
+
+def test_irprop_plus_by_hand():
+    lr = 0.1
+    # + + − +, the error falling throughout: as iRprop− (the step over the minimum
+    # stays; Δ halves; g forgotten), then a step of 0.06
+    falling = [4.0, 3.0, 2.0, 1.0]
+    trajectory = [scalar_run("irprop+", 0.0, [1.0, 2.0, -3.0, 5.0][:k], lr, falling)
+                  for k in range(1, 5)]
+    np.testing.assert_allclose(trajectory, [-0.1, -0.22, -0.22, -0.28], atol=1e-15)
+    # the same gradients with the error rising at the sign change: the step is undone
+    rising = [4.0, 3.0, 3.5, 1.0]
+    trajectory = [scalar_run("irprop+", 0.0, [1.0, 2.0, -3.0, 5.0][:k], lr, rising)
+                  for k in range(1, 5)]
+    np.testing.assert_allclose(trajectory, [-0.1, -0.22, -0.1, -0.16], atol=1e-15)
+    # an equal error is not a rise; a rise without a sign change undoes nothing
+    assert scalar_run("irprop+", 0.0, [1.0, 2.0, -3.0], lr, [4.0, 3.0, 3.0]) == \
+        pytest.approx(-0.22, abs=1e-15)
+    assert scalar_run("irprop+", 0.0, [1.0, 2.0], lr, [1.0, 9.0]) == pytest.approx(-0.22)
+    # the error compared is the one noted at the previous update, each network its own
+    got = run("irprop+", np.zeros((1, 2)), [np.array([[g, g]]) for g in (1.0, 2.0, -3.0)],
+              [lr, lr], errors=[np.array([4.0, 4.0]), np.array([3.0, 3.0]),
+                                np.array([3.5, 2.5])])
+    np.testing.assert_allclose(got[0], [-0.1, -0.22], atol=1e-15)
+
+
 @pytest.mark.parametrize("text", VARIANTS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matches_the_textbook_rule_per_network(text, dtype):
@@ -115,13 +162,15 @@ def test_matches_the_textbook_rule_per_network(text, dtype):
     grads[4][1] = np.abs(grads[3][1])
     grads[3][1] = np.abs(grads[3][1])
     lr = np.array([0.001, 0.01, 0.1, 0.5, 2.0])
-    got = run(text, theta, grads, lr)
+    # iRprop+'s errors E(t): some rise, some fall, differently per network
+    errors = [rng.uniform(0, 1, N).astype(dtype) for _ in grads]
+    got = run(text, theta, grads, lr, errors=errors)
     assert got.dtype == dtype
     for s in range(N):
         opt = ref.Optimizer(choice.name, choice.args, float(lr[s]))
         p = theta[:, s].astype(np.float64)
-        for g in grads:
-            opt.update([p], [g[:, s].astype(np.float64)])
+        for g, e in zip(grads, errors, strict=True):
+            opt.update([p], [g[:, s].astype(np.float64)], error=float(e[s]))
         tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=1e-4,
                                                                             atol=1e-5)
         np.testing.assert_allclose(got[:, s], p, **tol, err_msg=f"network {s}")
@@ -135,16 +184,23 @@ def test_networks_do_not_mix(text):
     theta = rng.normal(0, 1, (D, N))
     grads = [rng.normal(0, 1, (D, N)) for _ in range(8)]
     lr = rng.uniform(0.01, 1, N)
-    together = run(text, theta, grads, lr)
+    errors = [rng.uniform(0, 1, N) for _ in grads]
+    together = run(text, theta, grads, lr, errors=errors)
     for s in (0, 4, 8):
-        alone = run(text, theta[:, [s]], [g[:, [s]] for g in grads], lr[[s]])
+        alone = run(text, theta[:, [s]], [g[:, [s]] for g in grads], lr[[s]],
+                    errors=[e[[s]] for e in errors])
         assert np.array_equal(together[:, [s]], alone)
 
 
-def test_only_rprop_is_full_batch_only():
+RPROPS = ("rprop", "rprop+", "irprop+")
+
+
+def test_only_the_rprops_are_full_batch_only():
     for name in OPTIMIZERS:
         choice = OPTIMIZERS.parse(name)
-        assert OPTIMIZERS.impl(choice).full_batch_only == (name == "rprop")
+        assert OPTIMIZERS.impl(choice).full_batch_only == (name in RPROPS)
+        assert OPTIMIZERS.impl(choice).first_step_is_lr == (name in RPROPS)
+        assert OPTIMIZERS.impl(choice).uses_error == (name == "irprop+")
 
 
 def test_defaults_and_ranges():
@@ -155,6 +211,6 @@ def test_defaults_and_ranges():
     from xorbench.errors import ChoiceError
 
     for bad in ["momentum(1)", "momentum(-0.1)", "adam(0.9,1)", "adam(1,0.9)", "sgd(0.1)",
-                "rprop(1)"]:
+                "rprop(1)", "rprop+(1)", "irprop++", "irprop-"]:
         with pytest.raises(ChoiceError):
             OPTIMIZERS.parse(bad)

@@ -14,6 +14,7 @@ from tests.helpers.engine import (
 )
 from xorbench import engine
 from xorbench.config import make_config
+from xorbench.config.activations import ACTIVATIONS
 from xorbench.config.inits import BIAS_INITS, INITS, draw
 from xorbench.engine import batch as engine_batch
 from xorbench.engine import layout
@@ -25,8 +26,8 @@ def test_seed_fixes_initial_weights_whatever_else_changes(monkeypatch):
     drawn = []
     real = engine.initial_params
 
-    def spy(widths, init, bias_init, seed):
-        theta = real(widths, init, bias_init, seed)
+    def spy(widths, init, bias_init, seed, activation=None):
+        theta = real(widths, init, bias_init, seed, activation)
         drawn.append((tuple(widths), seed, theta))
         return theta
 
@@ -70,15 +71,34 @@ def test_initial_params_weights_do_not_depend_on_bias_init(init):
     choice = INITS.parse(text.get(init, init))
     widths = (3, 4, 2, 1)
     mask = weight_rows(widths)
-    base = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 5)
+    tanh = ACTIVATIONS.parse("tanh")
+    base = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 5, tanh)
     assert base.shape == (layout.n_params(widths),)
     for bias in BIAS_INITS:
         bias_choice = BIAS_INITS.parse(text.get(bias, bias))
-        theta = engine.initial_params(widths, choice, bias_choice, 5)
+        theta = engine.initial_params(widths, choice, bias_choice, 5, tanh)
         assert np.array_equal(theta[mask], base[mask]), bias
-    other = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 6)
+    other = engine.initial_params(widths, choice, BIAS_INITS.parse("zeros"), 6, tanh)
     deterministic = init in ("zeros", "constant")
     assert np.array_equal(other[mask], base[mask]) == deterministic
+
+
+@pytest.mark.parametrize("init", [*INITS])
+def test_only_sklearn_draws_depend_on_the_hidden_activation(init):
+    """Threading the hidden activation through changed no other init's draws: every
+    init but scikit-learn's draws the same θ whatever the activation, or none given."""
+    text = {"uniform": "uniform(-1,2)", "normal": "normal(0.7)", "constant": "constant(0.3)"}
+    choice, bias = INITS.parse(text.get(init, init)), BIAS_INITS.parse("uniform(-1,1)")
+    widths = (2, 3, 1)
+    drawn = {name: engine.initial_params(widths, choice, bias, 9, ACTIVATIONS.parse(name))
+             for name in ("sigmoid", "tanh", "relu")}
+    assert np.array_equal(drawn["tanh"], drawn["relu"])  # sklearn: factor 6 for both
+    assert np.array_equal(drawn["sigmoid"], drawn["tanh"]) == (init != "sklearn")
+    if init != "sklearn":
+        assert np.array_equal(engine.initial_params(widths, choice, bias, 9), drawn["tanh"])
+    else:
+        with pytest.raises(ValueError, match="hidden activation"):
+            engine.initial_params(widths, choice, bias, 9)
 
 
 def test_initial_params_layout_and_streams():
@@ -124,3 +144,29 @@ def test_inits_have_their_documented_distribution():
     assert np.array_equal(a, np.random.default_rng(3).random((2, 2)))
 
 
+
+
+@pytest.mark.parametrize("widths", [(2, 8, 1), (3, 5, 2, 1)])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("init", ["torch", "sklearn", "keras"])
+def test_framework_inits_keep_each_layer_in_its_own_bound(init, activation, widths):
+    """Over 1000 seeds, every layer of a network drawn by initial_params stays inside its
+    formula's bound and reaches it: the bound is the layer's, not one for the network."""
+    def bound(fan_in, fan_out):
+        if init == "torch":
+            return 1 / math.sqrt(fan_in)
+        factor = 2 if init == "sklearn" and activation == "sigmoid" else 6
+        return math.sqrt(factor / (fan_in + fan_out))
+
+    choice, act = INITS.parse(init), ACTIVATIONS.parse(activation)
+    thetas = np.stack([engine.initial_params(widths, choice, BIAS_INITS.parse(init), s, act)
+                       for s in range(1000)])  # (seeds, D)
+    for fan_in, fan_out, weights, biases in layout.layer_rows(widths):
+        b = bound(fan_in, fan_out)
+        w = np.abs(thetas[:, weights])
+        assert w.max() <= b and w.max() > 0.99 * b, (fan_in, fan_out)
+        c = np.abs(thetas[:, biases])
+        if init == "keras":
+            assert not c.any()
+        else:  # PyTorch's and scikit-learn's biases share their layer's bound
+            assert c.max() <= b and c.max() > 0.98 * b, (fan_in, fan_out)

@@ -78,3 +78,19 @@ def test_sampled_epochs_draw_n_patterns_with_replacement(n):
     assert np.array_equal(epochs[0][:, 0], first)
     alone = streams.PatternOrders(batch, 4, [4])
     assert all(np.array_equal(alone.epoch(e)[:, 0], epochs[e][:, 1]) for e in range(5))
+
+
+@pytest.mark.parametrize("P", [4, 8])
+def test_cyclic_epochs_visit_the_patterns_in_order_and_draw_nothing(P):
+    """The textbook loop: 0, 1, …, P − 1 every epoch, for every network, whatever its
+    seed, across draw blocks — and no data stream is built."""
+    orders = streams.PatternOrders(make_config(batch="cyclic").batch, P, [5, 9, 5])
+    assert orders.rngs == []
+    assert orders.per_epoch == P
+    for e in (0, 1, streams.DRAW_BLOCK_UPDATES // P, 3 * streams.DRAW_BLOCK_UPDATES // P + 7):
+        idx = orders.epoch(e)
+        assert idx.shape == (P, 3) and idx.flags.c_contiguous
+        assert (idx == np.arange(P)[:, None]).all()
+    block, start = orders.block_at(300)
+    assert start == 300 - 300 % orders.epochs_per_block
+    assert block.shape == (orders.epochs_per_block, P, 3)

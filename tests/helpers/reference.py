@@ -189,6 +189,73 @@ def zero_bias(rng, fan_in, fan_out):
     return np.zeros(fan_out)
 
 
+# Frameworks' default inits, as their sources write them (weights (fan_in, fan_out),
+# biases (fan_out,)), drawn from the seed's init stream in xorbench's order.
+
+
+def torch_bound(fan_in, fan_out, activation=None):
+    # nn.Linear.reset_parameters: kaiming_uniform_(W, a=√5), gain √(2/(1 + a²)), bound
+    # gain · √(3 / fan_in); the bias: 1 / √fan_in
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    return gain * math.sqrt(3.0 / fan_in)
+
+
+def sklearn_bound(fan_in, fan_out, activation):
+    # BaseMultilayerPerceptron._init_coef: factor 6, or 2 for a logistic hidden layer
+    factor = 2.0 if activation == "sigmoid" else 6.0
+    return np.sqrt(factor / (fan_in + fan_out))
+
+
+def keras_bound(fan_in, fan_out, activation=None):
+    # glorot_uniform: VarianceScaling(scale=1, mode="fan_avg"), limit √(3 scale / n)
+    return math.sqrt(3.0 * 1.0 / max(1.0, (fan_in + fan_out) / 2.0))
+
+
+FRAMEWORK_BOUNDS = {"torch": torch_bound, "sklearn": sklearn_bound, "keras": keras_bound}
+
+
+def framework_weights(name, activation=None):
+    bound = FRAMEWORK_BOUNDS[name]
+    return lambda rng, fan_in, fan_out: rng.uniform(
+        -bound(fan_in, fan_out, activation), bound(fan_in, fan_out, activation),
+        (fan_in, fan_out))
+
+
+def framework_biases(name, activation=None):
+    if name == "keras":  # Dense(bias_initializer="zeros")
+        return zero_bias
+    if name == "torch":
+        return lambda rng, fan_in, fan_out: rng.uniform(
+            -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), fan_out)
+    bound = FRAMEWORK_BOUNDS[name]
+    return lambda rng, fan_in, fan_out: rng.uniform(
+        -bound(fan_in, fan_out, activation), bound(fan_in, fan_out, activation), fan_out)
+
+
+def weight_init(label: str, activation: str):
+    """The reference's weight init of an init label."""
+    if label == "xavier":
+        return xavier
+    if label in FRAMEWORK_BOUNDS:
+        return framework_weights(label, activation)
+    raise KeyError(f"the reference has no init {label!r}: add it to tests/helpers/reference.py")
+
+
+def bias_init(label: str, activation: str):
+    """The reference's bias init of a bias_init label (uniform(a,b) parsed by the caller)."""
+    if label == "zeros":
+        return zero_bias
+    if label in FRAMEWORK_BOUNDS:
+        return framework_biases(label, activation)
+    if label.startswith("uniform("):
+        low, high = (float(x) for x in label[len("uniform("):-1].split(","))
+        return uniform_bias(low, high)
+    raise KeyError(f"the reference has no bias init {label!r}")
+
+
+INIT_NAMES = ("xavier", "torch", "sklearn", "keras")
+
+
 # ---------------------------------------------------------------- optimizers
 
 
@@ -199,15 +266,23 @@ class Optimizer:
         self.name, self.args, self.lr = name, args, lr
         self.t = 0
         self.state: dict[int, dict[str, np.ndarray]] = {}
+        self.last_error, self.worse = math.inf, False  # iRprop+: E(t−1), E(t) > E(t−1)
+        self.backtracks = 0  # Rprop+ / iRprop+: updates undone, so tests know they ran
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               error: float | None = None) -> None:
+        """One update; ``error`` is E at the current parameters (iRprop+ needs it)."""
         self.t += 1
+        self.worse = error is not None and error > self.last_error
         for k, (p, g) in enumerate(zip(params, grads, strict=True)):
             s = self.state.setdefault(k, {})
             p -= self._step(s, p, g)
+        self.last_error = math.inf if error is None else error
 
     def _step(self, s, p, g):
         lr = self.lr
+        if self.name in ("rprop+", "irprop+"):
+            return self._rprop_plus(s, p, g)
         if self.name == "sgd":
             return lr * g
         if self.name == "momentum":
@@ -243,21 +318,57 @@ class Optimizer:
         raise KeyError(f"the reference has no optimizer {self.name!r}: add it to "
                        "tests/helpers/reference.py")
 
+    def _rprop_plus(self, s, p, g):
+        """Rprop+ (Riedmiller & Braun 1993) and iRprop+ (Igel & Hüsken 2000), element by
+        element, with the last update Δw kept as state (as the papers write it)."""
+        step = s.setdefault("step", np.full_like(p, self.lr))
+        prev = s.setdefault("prev", np.zeros_like(p))
+        last = s.setdefault("last", np.zeros_like(p))  # Δw(t−1), the last update
+        out = np.zeros_like(p)  # what is subtracted from p
+        for i in np.ndindex(p.shape):
+            gi = g[i]
+            if gi * prev[i] > 0:
+                step[i] = min(step[i] * 1.2, 50.0)
+                last[i] = -np.sign(gi) * step[i]
+                out[i] = -last[i]
+                prev[i] = gi
+            elif gi * prev[i] < 0:
+                step[i] = max(step[i] * 0.5, 1e-6)
+                if self.name == "rprop+" or self.worse:  # w(t+1) = w(t) − Δw(t−1)
+                    out[i] = last[i]
+                    self.backtracks += 1
+                prev[i] = 0.0
+            else:
+                last[i] = -np.sign(gi) * step[i]
+                out[i] = -last[i]
+                prev[i] = gi
+        return out
 
-OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adam", "rprop")
+
+OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adam", "rprop", "rprop+", "irprop+")
 
 # ---------------------------------------------------------------- training
+
+
+def cyclic_order(n_patterns: int) -> Callable[[int], np.ndarray]:
+    """The textbook loop's order: every pattern once per epoch, in the task's order."""
+    return lambda epoch: np.arange(n_patterns)
+
+
+BATCH_NAMES = ("full", "online", "sampled", "cyclic")
 
 
 def train(net: Net, X, t, optimizer: Optimizer, epochs: int,
           order: Callable[[int], np.ndarray] | None = None) -> Net:
     """Train in place: full batch when ``order`` is None, else one update per index
-    of ``order(epoch)`` (online / sampled)."""
+    of ``order(epoch)`` (online / sampled / cyclic). Each update is told the error E
+    of the rows it uses at the current parameters."""
     X, t = np.asarray(X, float), np.asarray(t, float)
     for epoch in range(epochs):
         rows = [np.arange(len(t))] if order is None else [[p] for p in order(epoch)]
         for r in rows:
             grads = net.gradients(X[r], t[r])
             params = [a for W, b in net.layers for a in (W, b)]
-            optimizer.update(params, [a for gW, gb in grads for a in (gW, gb)])
+            optimizer.update(params, [a for gW, gb in grads for a in (gW, gb)],
+                             error=net.loss(X[r], t[r]))
     return net

@@ -18,8 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from xorbench.analysis.adaptive import seed_stops
 from xorbench.analysis.order import natural_sort
 from xorbench.analysis.stats import group_median_quartiles, wilson_interval
+from xorbench.config import SeedRule
 from xorbench.errors import XorbenchError
 from xorbench.schema import (
     CONFIG_COLUMNS,
@@ -35,7 +37,7 @@ from xorbench.schema import (
 )
 
 
-def summarize(runs: pd.DataFrame) -> pd.DataFrame:
+def summarize(runs: pd.DataFrame, seed_rule: SeedRule | None = None) -> pd.DataFrame:
     """One row per configuration × epoch budget (``summary.csv``).
 
     ``runs`` is a runs table (:func:`xorbench.engine.frames.runs_frame` or
@@ -51,7 +53,10 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
       (NaN or infinite loss) are left out, ``n_diverged`` counts them; NaN when
       every run diverged;
     * ``n_<label>`` for every label of :data:`xorbench.schema.FAILURE_LABELS`, in
-      that order (``n_none`` = solved runs); unknown labels are not counted.
+      that order (``n_none`` = solved runs); unknown labels are not counted;
+    * ``ci_method``: ``wilson``, or with adaptive seeds (``seed_rule``, the grid's) the
+      interval the rule looks at (:attr:`SeedRule.method`); ``stop``: ``fixed`` seeds,
+      or why the rule stopped the configuration (:data:`xorbench.schema.STOPS`).
 
     Rows are sorted by the axes in natural order, then the budget.
     """
@@ -81,7 +86,12 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     })
     table = counts.join(stats).reset_index()
     table["rate"] = table["n_solved"] / table["n_runs"]
-    table["ci_low"], table["ci_high"] = wilson_interval(table["n_solved"], table["n_runs"])
+    confidence = 0.95 if seed_rule is None else seed_rule.confidence
+    table["ci_low"], table["ci_high"] = wilson_interval(table["n_solved"], table["n_runs"],
+                                                        confidence)
+    table["ci_method"] = "wilson" if seed_rule is None else seed_rule.method
+    stops = seed_stops(seed_rule, runs).set_index("config_id")["stop"]
+    table["stop"] = table["config_id"].map(stops)
     table = _attach_axes(table, runs)
     table = table[SUMMARY_COLUMNS].astype(SUMMARY_STAT_DTYPES)
     return natural_sort(table, [*CONFIG_COLUMNS, "epochs", "config_id"])

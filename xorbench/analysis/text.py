@@ -10,8 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from xorbench.config import SeedRule
 from xorbench.config.choices import format_number
-from xorbench.schema import LEADERBOARD_STAT_COLUMNS
+from xorbench.schema import LEADERBOARD_STAT_COLUMNS, STOPS
 
 
 def percent(x: float, sep: str = " ", missing: str = "—") -> str:
@@ -60,6 +61,20 @@ def seed_list_text(seeds: Sequence[int]) -> str:
     return ", ".join(str(s) for s in seeds)
 
 
+def seeds_text(seeds: Sequence[int], rule: SeedRule | None = None) -> str:
+    """A grid's seeds: :func:`seed_list_text`, or an adaptive rule in words —
+    ``0..49, doubled while the half-width is above 0.03, up to 0..3199 (adaptive)``."""
+    if rule is None:
+        return seed_list_text(seeds)
+    reasons = []
+    if rule.half_width is not None:
+        reasons.append(f"the interval's half-width is above {rule.half_width:g}")
+    if rule.decide is not None:
+        reasons.append(f"it contains {rule.decide:g}")
+    return (f"0..{rule.first - 1}, doubled while {' and '.join(reasons)}, up to "
+            f"0..{rule.max - 1} (adaptive)")
+
+
 def seed_count_text(summary: pd.DataFrame) -> str:
     """``100 seeds``, or ``50–3200 seeds`` where settings have different counts."""
     counts = summary["n_runs"]
@@ -67,6 +82,33 @@ def seed_count_text(summary: pd.DataFrame) -> str:
         return "0 seeds"
     low, high = int(counts.min()), int(counts.max())
     return f"{high} seeds" if low == high else f"{low}–{high} seeds"
+
+
+def rate_note(summary: pd.DataFrame) -> str:
+    """What a leaderboard's rate and interval are, and with adaptive seeds why the
+    settings have the seeds they have: ``rate: share of seeds solved, with its Wilson 95 %
+    interval; seeds adaptive, 50–3200 per setting (precise 3, max 1)``."""
+    methods = summary["ci_method"].unique() if "ci_method" in summary else ["wilson"]
+    note = f"rate: share of seeds solved, with its {interval_text(methods)}"
+    stops = summary.drop_duplicates("config_id")["stop"] if "stop" in summary else None
+    if stops is None or (stops == "fixed").all():
+        return note
+    counts = stops.value_counts()
+    said = ", ".join(f"{stop} {counts[stop]}" for stop in STOPS if stop in counts)
+    return f"{note}; seeds adaptive, {seed_count_text(summary)} per setting ({said})"
+
+
+def interval_text(methods: Sequence[str]) -> str:
+    """``Wilson 95 % interval``, or for adaptive seeds with ``decide`` ``95 % interval
+    (Wilson at 99.3 %: a Bonferroni bound over its 7 looks)``."""
+    looks = sorted({int(m[len("wilson-bonferroni("):-1]) for m in methods
+                    if m.startswith("wilson-bonferroni(")})
+    if not looks:
+        return "Wilson 95 % interval"
+    levels = " or ".join(f"{100 - 5 / k:.1f} %" for k in looks)
+    counts = " or ".join(str(k) for k in looks)
+    return (f"95 % interval (Wilson at {levels}: a Bonferroni bound over the {counts} looks "
+            "of adaptive seeds)")
 
 
 def budget_text(frame: pd.DataFrame) -> str:

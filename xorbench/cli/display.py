@@ -17,7 +17,7 @@ def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | N
     setting's axes in one column that wraps between values."""
     from xorbench.analysis import leaderboard
     from xorbench.analysis.leaderboard import natural_descending
-    from xorbench.analysis.text import leaderboard_rows, leaderboard_title
+    from xorbench.analysis.text import leaderboard_rows, leaderboard_title, rate_note
 
     board = leaderboard(summary, top=top, sort=sort, where=where,
                         largest_budget=not all_budgets, descending=descending)
@@ -34,12 +34,13 @@ def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | N
         title += " (each at its largest budget)"
     header, rows = leaderboard_rows(board, sep="")
     n_axes = header.index("rate")
-    table = _table(title, header, rows, n_axes)
+    caption = rate_note(summary)
+    table = _table(title, header, rows, n_axes, caption)
     if _natural_width(table) > out.width and n_axes > 1:
         axes = header[:n_axes]
         merged = [[" · ".join(_named(a, v) for a, v in zip(axes, row, strict=False)),
                    *row[n_axes:]] for row in rows]
-        table = _table(title, ["setting", *header[n_axes:]], merged, 1)
+        table = _table(title, ["setting", *header[n_axes:]], merged, 1, caption)
     out.print(table)
 
 
@@ -59,9 +60,10 @@ def _natural_width(table: RichTable) -> int:
     return Measurement.get(out, out.options.update_width(10_000), table).maximum
 
 
-def _table(title: str, header: list[str], rows: list[list[str]], n_axes: int) -> RichTable:
-    table = RichTable(title=title, title_justify="left", caption="rate: share of seeds solved, "
-                      "with its Wilson 95 % interval", caption_justify="left")
+def _table(title: str, header: list[str], rows: list[list[str]], n_axes: int,
+           caption: str) -> RichTable:
+    table = RichTable(title=title, title_justify="left", caption=caption,
+                      caption_justify="left")
     for i, col in enumerate(header):
         text = i < n_axes or col == "top failure"
         setting = n_axes == 1 and i == 0  # the one column that wraps, between values

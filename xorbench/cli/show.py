@@ -38,13 +38,13 @@ def summary_command(
 ) -> None:
     """The leaderboard of a finished or partial sweep."""
     from xorbench.analysis import summarize
-    from xorbench.results import load_runs, sweep_status
+    from xorbench.results import folder_seed_rule, load_runs, sweep_status
 
     runs = load_runs(folder)
     status = sweep_status(folder, runs)
     if status.partial:
         say(status.describe())
-    print_leaderboard(summarize(runs), top=top, sort=sort, where=where,
+    print_leaderboard(summarize(runs, folder_seed_rule(folder)), top=top, sort=sort, where=where,
                       all_budgets=all_budgets, descending=descending)
 
 

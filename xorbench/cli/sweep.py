@@ -24,7 +24,9 @@ def runs_text(grid) -> str:
 
     budgets = grid.axes()["epochs"]
     per_config = grid.n_runs / max(1, grid.n_configs * len(grid.seeds))
-    counted = f"{plural(grid.n_configs, 'configuration')} × {plural(len(grid.seeds), 'seed')}"
+    seeds = (plural(len(grid.seeds), "seed") if grid.seed_rule is None else
+             f"{grid.seeds_least:,} to {len(grid.seeds):,} seeds")
+    counted = f"{plural(grid.n_configs, 'configuration')} × {seeds}"
     if len(budgets) == 1:
         counted += f" at {budgets[0]:,} epochs"
     elif per_config == len(budgets):
@@ -32,6 +34,8 @@ def runs_text(grid) -> str:
         counted += f" × {len(budgets)} epoch budgets ({shown})"
     elif per_config != 1:  # a union of sub-grids with their own budgets
         counted += f" × {per_config:.1f} epoch budgets per configuration on average"
+    if grid.seed_rule is not None:
+        return f"{counted} → {grid.n_runs_least:,} to {grid.n_runs:,} runs"
     return f"{counted} → {plural(grid.n_runs, 'run')}"
 
 
@@ -45,7 +49,7 @@ def _load(path: Path | None):
 @guarded
 def grid_command(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]) -> None:
     """Validate and expand a grid: show its axes, configurations and run count. Runs nothing."""
-    from xorbench.analysis.text import duration_text, seed_list_text
+    from xorbench.analysis.text import duration_text, seeds_text
     from xorbench.grid import format_value
     from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
@@ -56,10 +60,11 @@ def grid_command(path: Annotated[Path, typer.Argument(help="Grid file (TOML).")]
     table.add_column("values")
     for axis, values in grid.axes().items():
         table.add_row(axis, ", ".join(format_value(axis, v) for v in values))
-    table.add_row("seeds", seed_list_text(grid.seeds))
+    table.add_row("seeds", seeds_text(grid.seeds, grid.seed_rule))
     out.print(table)
     # the planner's cost model, at the range of rates measured on whole example grids
     fast, slow = estimated_grid_seconds(grid)
+    fast *= grid.n_runs_least / max(grid.n_runs, 1)  # adaptive seeds: all settled at once
     fast_text, slow_text = duration_text(fast, rough=True), duration_text(slow, rough=True)
     span = slow_text if fast_text == slow_text else f"{fast_text} to {slow_text}"
     say(f"{runs_text(grid)}; training takes roughly {span} on one core")
@@ -123,7 +128,8 @@ def sweep_command(
             outcome = run_sweep(grid, folder, jobs=jobs, backend=backend,
                                 scheduler=scheduler, progress=progress, batch_size=batch_size,
                                 fresh=fresh, notify=warn, inform=note,
-                                stage=getattr(progress, "stage", None))
+                                stage=getattr(progress, "stage", None),
+                                on_round=getattr(progress, "round", None))
     except KeyboardInterrupt as e:
         saved = (f"{e.n_done:,} of {e.n_runs:,} runs are saved" if hasattr(e, "n_done")
                  else "finished batches are saved")
@@ -132,8 +138,10 @@ def sweep_command(
     if outcome.moved_aside is not None:
         say(f"--fresh: moved the old results to {outcome.moved_aside}/")
     reused = f", {outcome.n_reused} reused from earlier" if outcome.n_reused else ""
-    say(f"{outcome.n_trained} runs trained{reused} in {outcome.seconds:.1f} s "
-        f"({outcome.n_runs} in the grid)")
+    grid_runs = (f"{outcome.n_runs} in the grid" if grid.seed_rule is None else
+                 f"{outcome.n_runs} kept; adaptive seeds allow {grid.n_runs_least} to "
+                 f"{grid.n_runs} in this grid")
+    say(f"{outcome.n_trained} runs trained{reused} in {outcome.seconds:.1f} s ({grid_runs})")
     print_leaderboard(outcome.summary, top=top)
     say(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)")
     if no_plots and no_report:
@@ -208,23 +216,32 @@ class _Progress:
         )
 
         self.bar = Progress(
-            TextColumn("runs"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
             TimeRemainingColumn(), console=err, transient=False,
         )
         self.start = time.perf_counter()
         self.first = None
+        self.description = "runs"
         return self
 
     def __call__(self, done: int, total: int) -> None:
         if self.task is None:
             self.bar.start()
-            self.task = self.bar.add_task("sweep", total=total, completed=done, rate="")
+            self.task = self.bar.add_task(self.description, total=total, completed=done,
+                                          rate="")
             self.first = done
             return
         elapsed = time.perf_counter() - self.start
         rate = (done - self.first) / elapsed if elapsed > 0 else math.nan
-        self.bar.update(self.task, completed=done, rate=f"{rate:,.0f} runs/s")
+        self.bar.update(self.task, completed=done, total=total,  # rounds add runs
+                        description=self.description, rate=f"{rate:,.0f} runs/s")
+
+    def round(self, text: str) -> None:
+        """A round of adaptive seeds begins: one line saying what it trains; the bar is
+        labelled with the round."""
+        err.print(text, markup=False, highlight=False)
+        self.description = text.split(":")[0].replace(" of at most ", "/")
 
     def stage(self, text: str | None) -> None:
         """A long step begins (``text``: what it does) or ends (None)."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from xorbench.cli.app import app, guarded, out, say
+from xorbench.cli.app import app, guarded, note, out, say
 from xorbench.cli.options import choice_help, default
 from xorbench.config import DEFAULTS, MAX_SEEDS
 
@@ -72,8 +72,30 @@ def train_command(
     say(f"{config.arch} {config.activation} · init {config.init} · bias {config.bias_init}"
         f" · lr {lr:g} · {config.optimizer} · {config.loss} · batch {config.batch}"
         f" · {epochs} epochs")
+    step_note = per_pattern_step_note(config)
+    if step_note:
+        note(step_note)
     for row in runs.to_dict(orient="records"):
         _print_run(row, config)
+
+
+def per_pattern_step_note(config) -> str | None:
+    """One line when a pattern's step differs from its share of a full-batch step at the
+    same lr (online / sampled / cyclic with a mean loss), else None: a user switching
+    batch mode at a fixed lr changes the step without seeing it anywhere else."""
+    from xorbench.config import format_number, per_pattern_step
+    from xorbench.config.tasks import make_task
+
+    n_patterns = make_task(config.task).n_patterns
+    ratio = per_pattern_step(config.loss, config.batch, n_patterns)
+    if ratio == 1:
+        return None
+    torch_loss = {"mse": "nn.MSELoss", "bce": "nn.BCEWithLogitsLoss"}.get(config.loss.name)
+    like = f", as {torch_loss} on a batch of one" if torch_loss else ""
+    return (f"batch {config.batch} steps on one pattern's {config.loss} at a time (a mean over "
+            f"one pattern{like}): {format_number(ratio)}× that pattern's share of a full-batch "
+            f"{config.loss} step at the same lr ({format_number(config.lr)}); full batch would "
+            f"need lr {format_number(ratio * config.lr)} for steps this size")
 
 
 def _print_run(row: dict, config) -> None:

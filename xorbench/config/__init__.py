@@ -28,23 +28,34 @@ from xorbench.config.run import (
     hidden_text,
     make_config,
 )
-from xorbench.config.tables import BATCHES, DEFAULTS, DTYPES, TABLES, updates_per_epoch
+from xorbench.config.tables import (
+    BATCHES,
+    DEFAULTS,
+    DTYPES,
+    TABLES,
+    per_pattern_step,
+    updates_per_epoch,
+)
 from xorbench.config.values import (
     LR_RANGE,
     MAX_EPOCHS,
     MAX_SEED,
     MAX_SEEDS,
     MAX_WIDTH,
+    SEED_RULE_KEYS,
+    SeedRule,
     parse_epochs,
     parse_hidden,
     parse_lr,
     parse_seed,
+    parse_seed_rule,
 )
 
 __all__ = [
     "BATCHES", "COMBINATION_RULES", "DEFAULTS", "DTYPES", "LR_RANGE", "MAX_EPOCHS", "MAX_SEED",
-    "MAX_SEEDS", "MAX_WIDTH", "TABLES", "Choice", "CombinationRule", "Entry", "Member",
-    "Param", "RunConfig", "RunSpec", "Setup", "Table", "arch_text", "config_from_labels",
-    "config_problems", "format_number", "hidden_text", "make_config", "parse_epochs",
-    "parse_hidden", "parse_lr", "parse_seed", "updates_per_epoch",
+    "MAX_SEEDS", "MAX_WIDTH", "SEED_RULE_KEYS", "TABLES", "Choice", "CombinationRule", "Entry",
+    "Member", "Param", "RunConfig", "RunSpec", "SeedRule", "Setup", "Table", "arch_text",
+    "config_from_labels", "config_problems", "format_number", "hidden_text", "make_config",
+    "parse_epochs", "parse_hidden", "parse_lr", "parse_seed", "parse_seed_rule",
+    "per_pattern_step", "updates_per_epoch",
 ]

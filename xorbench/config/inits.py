@@ -1,68 +1,119 @@
 """Weight and bias initialisations, one table entry each.
 
-An init is a function of (rng, fan_in, fan_out, shape, *params) returning an array
-of ``shape``: (fan_in, fan_out) for a weight matrix, (fan_out,) for a bias.
+An init is a function of (rng, layer, shape, *params) returning an array of
+``shape``: (fan_in, fan_out) for a weight matrix, (fan_out,) for a bias. ``layer``
+(:class:`Layer`) is what an init may depend on: the layer's fan-in and fan-out, and
+the network's hidden activation — scikit-learn scales its init by it.
+
+Three entries are frameworks' defaults, each per layer and following the library's
+own source (docs/matching-your-code.md):
+
+* ``torch``: PyTorch's ``nn.Linear.reset_parameters`` (torch/nn/modules/linear.py,
+  unchanged from 1.x to the 2.15 development branch): weights
+  ``kaiming_uniform_(a=√5)``, i.e. U(±1/√fan_in), and biases U(±1/√fan_in);
+* ``sklearn``: scikit-learn's ``BaseMultilayerPerceptron._init_coef``
+  (sklearn/neural_network/_multilayer_perceptron.py, 1.7): weights and biases
+  U(±√(f / (fan_in + fan_out))), f = 2 for a logistic (sigmoid) hidden activation, 6
+  otherwise — in every layer, the output layer too;
+* ``keras``: Keras's ``Dense`` defaults (keras/src/layers/core/dense.py, 3.16):
+  ``glorot_uniform`` weights — :func:`_xavier`'s draws exactly — and ``zeros`` biases.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from xorbench.config.choices import Choice, Entry, Param, Table
 
 
-def _uniform(rng, fan_in, fan_out, shape, low, high):
+@dataclass(frozen=True)
+class Layer:
+    """The layer an init draws for: its fans, and the network's hidden activation (the
+    name of its table entry; None where unknown, which only ``sklearn`` minds)."""
+
+    fan_in: int
+    fan_out: int
+    activation: str | None = None
+
+
+def _uniform(rng, layer, shape, low, high):
     return rng.uniform(low, high, shape)
 
 
-def _normal(rng, fan_in, fan_out, shape, std):
+def _normal(rng, layer, shape, std):
     return rng.normal(0.0, std, shape)
 
 
-def _xavier(rng, fan_in, fan_out, shape):
+def _xavier(rng, layer, shape):
     # Glorot uniform: U(−l, l), l = √(6 / (fan_in + fan_out))
-    limit = math.sqrt(6 / (fan_in + fan_out))
+    limit = math.sqrt(6 / (layer.fan_in + layer.fan_out))
     return rng.uniform(-limit, limit, shape)
 
 
-def _xavier_normal(rng, fan_in, fan_out, shape):
+def _xavier_normal(rng, layer, shape):
     # Glorot normal: N(0, 2 / (fan_in + fan_out))
-    return rng.normal(0.0, math.sqrt(2 / (fan_in + fan_out)), shape)
+    return rng.normal(0.0, math.sqrt(2 / (layer.fan_in + layer.fan_out)), shape)
 
 
-def _he(rng, fan_in, fan_out, shape):
+def _he(rng, layer, shape):
     # He normal: N(0, 2 / fan_in)
-    return rng.normal(0.0, math.sqrt(2 / fan_in), shape)
+    return rng.normal(0.0, math.sqrt(2 / layer.fan_in), shape)
 
 
-def _he_uniform(rng, fan_in, fan_out, shape):
+def _he_uniform(rng, layer, shape):
     # He uniform: U(−l, l), l = √(6 / fan_in)
-    limit = math.sqrt(6 / fan_in)
+    limit = math.sqrt(6 / layer.fan_in)
     return rng.uniform(-limit, limit, shape)
 
 
-def _lecun(rng, fan_in, fan_out, shape):
+def _lecun(rng, layer, shape):
     # LeCun normal: N(0, 1 / fan_in)
-    return rng.normal(0.0, math.sqrt(1 / fan_in), shape)
+    return rng.normal(0.0, math.sqrt(1 / layer.fan_in), shape)
 
 
-def _zeros(rng, fan_in, fan_out, shape):
+def _zeros(rng, layer, shape):
     return np.zeros(shape)
 
 
-def _constant(rng, fan_in, fan_out, shape, value):
+def _constant(rng, layer, shape, value):
     return np.full(shape, float(value))
 
 
-def _orthogonal(rng, fan_in, fan_out, shape):
+def _orthogonal(rng, layer, shape):
     # Saxe et al. 2014: the Q of a Gaussian matrix's QR, signs fixed by R's diagonal
     rows, cols = shape
     flat = rng.normal(0.0, 1.0, (max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q = q * np.sign(np.diag(r))
     return q if rows >= cols else q.T
+
+
+def torch_bound(layer: Layer) -> float:
+    """PyTorch's nn.Linear bound, weights and biases alike: 1/√fan_in (kaiming_uniform_
+    with a = √5 gives √(2 / (1 + 5)) · √(3 / fan_in) = 1/√fan_in)."""
+    return 1 / math.sqrt(layer.fan_in)
+
+
+def _torch(rng, layer, shape):
+    bound = torch_bound(layer)
+    return rng.uniform(-bound, bound, shape)
+
+
+def sklearn_bound(layer: Layer) -> float:
+    """scikit-learn's MLP bound √(f / (fan_in + fan_out)), f = 2 for a logistic hidden
+    activation and 6 otherwise (``_init_coef``: Glorot's uniform, narrowed for sigmoid)."""
+    if layer.activation is None:
+        raise ValueError("the sklearn init needs the network's hidden activation")
+    factor = 2.0 if layer.activation == "sigmoid" else 6.0
+    return math.sqrt(factor / (layer.fan_in + layer.fan_out))
+
+
+def _sklearn(rng, layer, shape):
+    bound = sklearn_bound(layer)
+    return rng.uniform(-bound, bound, shape)
 
 
 def _check_uniform(args: tuple) -> str | None:
@@ -88,13 +139,26 @@ INITS = Table.of(
     Entry("zeros", impl=_zeros),
     Entry("constant", (Param("value", float, None),), impl=_constant),
     Entry("orthogonal", impl=_orthogonal),
+    Entry("torch", impl=_torch, doc="PyTorch nn.Linear's default: U(±1/√fan_in) per layer"),
+    Entry("sklearn", impl=_sklearn,
+          doc="scikit-learn MLP's default: U(±√(f/(fan_in+fan_out))), f = 2 for sigmoid, else 6"),
+    Entry("keras", impl=_xavier, doc="Keras Dense's default: glorot_uniform (xavier's draws)"),
 )
 
-# A bias is a vector: every weight init applies except the orthogonal matrix.
-BIAS_INITS = Table("bias_init", {k: e for k, e in INITS.entries.items() if k != "orthogonal"})
+# A bias is a vector: every weight init applies except the orthogonal matrix, and
+# Keras's Dense default for a bias is zeros (PyTorch's and scikit-learn's are their
+# weights' rule, of the same layer).
+BIAS_INITS = Table("bias_init", {
+    **{k: e for k, e in INITS.entries.items() if k not in ("orthogonal", "keras")},
+    "keras": Entry("keras", impl=_zeros, doc="Keras Dense's default bias: zeros"),
+})
 
 
 def draw(choice: Choice, rng: np.random.Generator, fan_in: int, fan_out: int,
-         shape: tuple[int, ...], table: Table = INITS) -> np.ndarray:
-    """Draw one weight matrix or bias vector of ``shape`` with the chosen init."""
-    return np.asarray(table.impl(choice)(rng, fan_in, fan_out, shape, *choice.args), float)
+         shape: tuple[int, ...], table: Table = INITS, *,
+         activation: str | None = None) -> np.ndarray:
+    """Draw one weight matrix or bias vector of ``shape`` with the chosen init, for a
+    layer of ``fan_in`` inputs and ``fan_out`` units in a network whose hidden
+    activation is ``activation`` (its name)."""
+    layer = Layer(fan_in, fan_out, activation)
+    return np.asarray(table.impl(choice)(rng, layer, shape, *choice.args), float)

@@ -13,9 +13,18 @@ from xorbench.config.choices import Entry, Param, Table
 
 
 class Optimizer:
-    """One update rule; the arithmetic is :func:`xorbench.engine.kernel.step` (formulas there)."""
+    """One update rule; the arithmetic is :func:`xorbench.engine.kernel.step` (formulas there).
+
+    ``full_batch_only``: compares whole-batch gradients (the Rprop family).
+    ``first_step_is_lr``: the learning rate is each parameter's first step Δ, the state
+    it starts from (the Rprop family), not a factor of every update.
+    ``uses_error``: compares the error E(t) before an update with the one before the
+    last (iRprop+), so the engine keeps each network's last error with its state.
+    """
 
     full_batch_only = False
+    first_step_is_lr = False
+    uses_error = False
 
 
 class Sgd(Optimizer):
@@ -54,8 +63,27 @@ class Rprop(Optimizer):
     """
 
     full_batch_only = True
+    first_step_is_lr = True
     eta_plus, eta_minus = 1.2, 0.5
     step_min, step_max = 1e-6, 50.0
+
+
+class RpropPlus(Rprop):
+    """Rprop+ (Riedmiller & Braun 1993): Rprop with weight backtracking.
+
+    As iRprop− while g · g_prev ≥ 0; when < 0, Δ ← max(η⁻Δ, Δmin), the last update is
+    undone (θ ← θ − Δθ_prev) and g ← 0 (so the next update neither grows nor shrinks Δ).
+    """
+
+
+class IRpropPlus(Rprop):
+    """iRprop+ (Igel & Hüsken 2000): backtracking only where it pays.
+
+    As Rprop+, but when g · g_prev < 0 the last update is undone only if the error rose
+    with it, E(t) > E(t−1); otherwise θ stays. E is the full-batch loss before each update.
+    """
+
+    uses_error = True
 
 
 _BETA = dict(kind=float, low=0, high=1, high_open=True)
@@ -71,4 +99,9 @@ OPTIMIZERS = Table.of(
         impl=Adam,
     ),
     Entry("rprop", impl=Rprop, doc="iRprop−, full batch only; lr is the initial step"),
+    Entry("rprop+", impl=RpropPlus,
+          doc="Rprop+ (weight backtracking), full batch only; lr is the initial step"),
+    Entry("irprop+", impl=IRpropPlus,
+          doc="iRprop+ (backtracking where the error rose), full batch only; lr is the "
+              "initial step"),
 )

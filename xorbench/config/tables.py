@@ -20,6 +20,8 @@ BATCHES = Table.of(
     "batch",
     Entry("full", doc="one update per epoch from all patterns"),
     Entry("online", doc="one update per pattern, every pattern once per epoch, shuffled"),
+    Entry("cyclic", doc="one update per pattern in the task's order (00, 01, 10, 11) every "
+          "epoch: the textbook loop"),
     Entry(
         "sampled",
         (Param("n", int, None, 1, 10**7),),
@@ -28,10 +30,25 @@ BATCHES = Table.of(
 )
 
 def updates_per_epoch(batch: Choice, n_patterns: int) -> int:
-    """Parameter updates in one epoch: 1 (full), P (online) or n (sampled(n))."""
+    """Parameter updates in one epoch: 1 (full), P (online, cyclic) or n (sampled(n))."""
     if batch.name == "full":
         return 1
-    return n_patterns if batch.name == "online" else batch.args[0]
+    return batch.args[0] if batch.name == "sampled" else n_patterns
+
+
+def per_pattern_step(loss: Choice, batch: Choice, n_patterns: int) -> float:
+    """How many times larger a pattern's step is in ``batch`` than its share of a
+    full-batch step of the same loss at the same learning rate: 1 for full batch.
+
+    An online, sampled or cyclic update takes the loss of one pattern, so a loss that
+    is a mean over the patterns (mse, bce: like nn.MSELoss on a batch of one) weighs
+    that pattern P times more than a full-batch update does; a sum (sse) weighs it
+    the same. It is the ratio of ∂E/∂z's factor k on one pattern to k on P.
+    """
+    if batch.name == "full":
+        return 1.0
+    rule = LOSSES.impl(loss)
+    return rule.delta_factor(1) / rule.delta_factor(n_patterns)
 
 
 DTYPES = Table.of(

@@ -4,6 +4,8 @@ with their documented limits (docs/reliability.md)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from xorbench.errors import ChoiceError
 
@@ -85,3 +87,86 @@ def parse_seed(value: object, key: str = "seed") -> int:
     if value > MAX_SEED:
         raise ChoiceError(key, value, f"seeds must be at most 2**32 - 1 = {MAX_SEED:,}")
     return value
+
+
+@dataclass(frozen=True)
+class SeedRule:
+    """Adaptive seeds (``seeds = { first, max, half_width, decide }`` in a grid file).
+
+    Every configuration starts with seeds 0..first−1; after each round it doubles its
+    seeds (0..2·first−1, 0..4·first−1, …, at most ``max``) while its rate at its largest
+    budget is not yet settled: the interval's half-width is above ``half_width``, or the
+    interval still contains the rate ``decide``. Seeds stay a prefix 0..n−1, so a
+    configuration's runs do not depend on when or where they were trained.
+
+    The interval the rule looks at is the one reported. With ``half_width`` alone it is
+    Wilson's 95 % interval (its coverage under the rule stays ≥ 94 %, docs/grids.md);
+    with ``decide`` it is Wilson's at 1 − 0.05/K for the K looks the rule may take — a
+    Bonferroni bound over the looks — because stopping as soon as a plain 95 % interval
+    leaves ``decide`` behind covers the true rate far less often than 95 %.
+    """
+
+    first: int = 100
+    max: int = 6400
+    half_width: float | None = None
+    decide: float | None = None
+
+    def sizes(self) -> tuple[int, ...]:
+        """The seed counts at which the rule looks: first, 2·first, 4·first, …, max."""
+        sizes, n = [], self.first
+        while n < self.max:
+            sizes.append(n)
+            n *= 2
+        return (*sizes, self.max)
+
+    @property
+    def confidence(self) -> float:
+        """The reported interval's level: 0.95, or 1 − 0.05/K with ``decide`` (K looks)."""
+        return 0.95 if self.decide is None else 1 - 0.05 / len(self.sizes())
+
+    @property
+    def method(self) -> str:
+        """The interval's method, as summary.csv's ``ci_method`` names it."""
+        return "wilson" if self.decide is None else f"wilson-bonferroni({len(self.sizes())})"
+
+    def text(self) -> str:
+        """The rule in TOML, as a grid file writes it."""
+        parts = [f"first = {self.first}", f"max = {self.max}"]
+        parts += [f"{key} = {value:g}" for key, value in
+                  (("half_width", self.half_width), ("decide", self.decide)) if value is not None]
+        return "{ " + ", ".join(parts) + " }"
+
+
+SEED_RULE_KEYS = ("first", "max", "half_width", "decide")
+
+
+def parse_seed_rule(table: Mapping[str, object], key: str = "seeds") -> SeedRule:
+    """``{ first = 100, max = 6400, half_width = 0.02 }`` → :class:`SeedRule`, checked."""
+    unknown = [k for k in table if k not in SEED_RULE_KEYS]
+    if unknown:
+        raise ChoiceError(key, dict(table), f"unknown key {unknown[0]!r}; a seeds table takes "
+                          f"{', '.join(SEED_RULE_KEYS)}")
+    counts = {}
+    for name in ("first", "max"):
+        value = table.get(name, getattr(SeedRule, name))
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SEEDS:
+            raise ChoiceError(f"{key}.{name}", value, f"must be a count from 1 to {MAX_SEEDS:,}")
+        counts[name] = value
+    if counts["max"] < counts["first"]:
+        raise ChoiceError(f"{key}.max", counts["max"],
+                          f"must be at least first = {counts['first']}")
+    rates = {}
+    for name, low, high, meaning in (("half_width", 0, 0.5, "a half-width of the interval"),
+                                     ("decide", 0, 1, "a rate to decide against")):
+        value = table.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not low < value < high:
+            raise ChoiceError(f"{key}.{name}", value,
+                              f"must be {meaning}, a number between {low} and {high}")
+        rates[name] = float(value)
+    if not rates:
+        raise ChoiceError(key, dict(table), "needs half_width (stop when the interval is that "
+                          "narrow) or decide (stop when it leaves that rate behind), or both")
+    return SeedRule(counts["first"], counts["max"], rates.get("half_width"), rates.get("decide"))

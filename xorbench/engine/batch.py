@@ -87,19 +87,23 @@ class BatchResult:
     curve_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (K, N)
 
 
-def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int) -> np.ndarray:
+def initial_params(widths: Sequence[int], init: Choice, bias_init: Choice, seed: int,
+                   activation: Choice | None = None) -> np.ndarray:
     """One network's initial θ column (D,), from its seed's init stream.
 
     All weight matrices are drawn first (layer by layer, (fan_in, fan_out) in C
     order), then all biases, so the weights do not depend on the bias init.
+    ``activation`` is the network's hidden activation, which an init may scale by
+    (``sklearn`` does; the others ignore it, so their draws do not depend on it).
     Cached for small networks: a seed's weights recur in every configuration that
     shares its architecture and inits (large ones are drawn each time, so the cache
     stays small).
     """
     widths = tuple(widths)
+    name = None if activation is None else activation.name
     if n_params(widths) > CACHED_PARAMS:
-        return _initial_params.__wrapped__(widths, init, bias_init, int(seed))
-    return _initial_params(widths, init, bias_init, int(seed))
+        return _initial_params.__wrapped__(widths, init, bias_init, int(seed), name)
+    return _initial_params(widths, init, bias_init, int(seed), name)
 
 
 # Initial weights of networks up to this many parameters are cached (2¹⁶ of them:
@@ -109,14 +113,16 @@ CACHED_PARAMS = 4096
 
 @functools.lru_cache(maxsize=2**16)
 def _initial_params(widths: tuple[int, ...], init: Choice, bias_init: Choice,
-                    seed: int) -> np.ndarray:
+                    seed: int, activation: str | None) -> np.ndarray:
     rng = np.random.Generator(np.random.PCG64(stream(seed, 0)))
     theta = np.empty(n_params(widths))
     layers = layer_rows(widths)
     for fan_in, fan_out, weights, _ in layers:
-        theta[weights] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS).ravel()
+        theta[weights] = draw(init, rng, fan_in, fan_out, (fan_in, fan_out), INITS,
+                              activation=activation).ravel()
     for fan_in, fan_out, _, biases in layers:
-        theta[biases] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS)
+        theta[biases] = draw(bias_init, rng, fan_in, fan_out, (fan_out,), BIAS_INITS,
+                             activation=activation)
     theta.flags.writeable = False
     return theta
 
@@ -188,7 +194,8 @@ class _Batch:
         for m in members:
             key = (m.init, m.bias_init, m.seed)
             if key not in cache:
-                cache[key] = initial_params(setup.widths, m.init, m.bias_init, m.seed)
+                cache[key] = initial_params(setup.widths, m.init, m.bias_init, m.seed,
+                                            setup.activation)
         theta = np.array(np.stack([cache[(m.init, m.bias_init, m.seed)] for m in members],
                                   axis=1), dtype=dtype)
         lr = np.array([m.lr for m in members], dtype=dtype)

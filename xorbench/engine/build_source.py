@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from xorbench.config import Setup
+from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.config.tasks import make_task
 from xorbench.engine import kernel, kernel_args
 from xorbench.engine.layout import layer_rows
@@ -50,8 +51,9 @@ class Spec:
 
 def spec_for(setup: Setup) -> Spec | None:
     """The build that can train this setup's batches, or None: only full-batch setups
-    small enough (:data:`MAX_UNIT_PATTERNS`) have one."""
-    if setup.batch.name != "full":
+    small enough (:data:`MAX_UNIT_PATTERNS`) have one, and none whose optimizer compares
+    errors (iRprop+: a build keeps no error between epochs)."""
+    if setup.batch.name != "full" or OPTIMIZERS.impl(setup.optimizer).uses_error:
         return None
     task = make_task(setup.task)
     codes = kernel_args.codes(setup)

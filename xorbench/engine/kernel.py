@@ -52,7 +52,7 @@ CHECK_EVERY = 32  # divergence is checked at epochs 0, 32, 64, ... (see engine)
 # run-time codes (xorbench.engine.kernel_args maps the choice tables' names to these)
 SIGMOID, TANH, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SIN, LINEAR = range(9)
 MSE, SSE, BCE = range(3)
-SGD, MOMENTUM, NESTEROV, ADAM, RPROP = range(5)
+SGD, MOMENTUM, NESTEROV, ADAM, RPROP, RPROP_PLUS, IRPROP_PLUS = range(7)
 THRESHOLD, TOLERANCE, RMS = range(3)
 # positions in the ``codes`` array every kernel takes
 HIDDEN, OUTPUT, LOSS, OPTIMIZER, CRITERION = range(5)
@@ -412,8 +412,53 @@ def rprop(theta, g, step_size, g_prev, eta, q):
     return theta - sign * step_size, step_size, g
 
 
+@nb.njit(cache=True, error_model="numpy")
+def rprop_plus(theta, g, step_size, g_prev, eta, q):
+    """Rprop+ (Riedmiller & Braun 1993): as iRprop− while g · g_prev ≥ 0; when < 0,
+    Δ ← max(η⁻Δ, Δmin), the last update is undone and g ← 0. That update was
+    −sign(g_prev) Δ with Δ as stored (g_prev ≠ 0 means it was a step of that size), so
+    undoing it is θ ← θ + sign(g_prev) Δ: no third state is needed."""
+    zero, one = q[0], q[1]
+    agreement = g * g_prev
+    if agreement < zero:
+        back = one if g_prev > zero else -one
+        return theta + back * step_size, max(step_size * q[10], q[11]), zero
+    if agreement > zero:
+        step_size = min(step_size * q[9], q[12])
+    sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
+    return theta - sign * step_size, step_size, g
+
+
+@nb.njit(cache=True, error_model="numpy")
+def irprop_plus(theta, g, step_size, g_prev, worse, q):
+    """iRprop+ (Igel & Hüsken 2000): as Rprop+, but when g · g_prev < 0 the last update
+    is undone only if the error rose with it (``worse`` > 0: E(t) > E(t−1), see
+    :func:`note_error`), else θ stays. Rprop never uses η (it is the first Δ), so the
+    lane's fifth argument is ``worse`` here."""
+    zero, one = q[0], q[1]
+    agreement = g * g_prev
+    if agreement < zero:
+        undone = theta + (one if g_prev > zero else -one) * step_size
+        return (undone if worse > zero else theta), max(step_size * q[10], q[11]), zero
+    if agreement > zero:
+        step_size = min(step_size * q[9], q[12])
+    sign = one if g > zero else (-one if g < zero else g)  # NaN stays NaN
+    return theta - sign * step_size, step_size, g
+
+
 # each optimizer's function by its code, for the builds of xorbench.engine.build_source
-OPTIMIZER_FUNCTIONS = ("sgd", "momentum", "nesterov", "adam", "rprop")
+OPTIMIZER_FUNCTIONS = ("sgd", "momentum", "nesterov", "adam", "rprop", "rprop_plus",
+                       "irprop_plus")
+
+
+@nb.njit(cache=True, error_model="numpy")
+def note_error(state, row, error, c):
+    """iRprop+'s books before an update, every lane: state[1, row] ← 1 if the error
+    E(t) (``error``) is above E(t−1) (state[0, row], kept by the last update; +inf at
+    first), else 0; then state[0, row] ← E(t). ``row`` is the state's extra row, D."""
+    for s in range(LANES):
+        state[1, row, s] = c[ONE] if error[s] > state[0, row, s] else c[ZERO]
+        state[0, row, s] = error[s]
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -429,9 +474,11 @@ def step_constants(c, t):
 
 @nb.njit(cache=True, error_model="numpy")
 def step(optimizer, theta, grad, state, lr, t, c):
-    """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1."""
+    """One update of every lane's θ from its gradient ∇E; ``t`` counts updates from 1.
+    ``state`` is (2, D, LANES), or for iRprop+ (2, D + 1, LANES) (:func:`note_error`)."""
     q = step_constants(c, t)
-    for d in range(theta.shape[0]):
+    n_params = theta.shape[0]
+    for d in range(n_params):
         # one loop per optimizer, each calling its function
         if optimizer == SGD:
             for s in range(LANES):
@@ -449,18 +496,28 @@ def step(optimizer, theta, grad, state, lr, t, c):
             for s in range(LANES):
                 theta[d, s], state[0, d, s], state[1, d, s] = adam(
                     theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
-        else:
+        elif optimizer == RPROP:
             for s in range(LANES):
                 theta[d, s], state[0, d, s], state[1, d, s] = rprop(
                     theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        elif optimizer == RPROP_PLUS:
+            for s in range(LANES):
+                theta[d, s], state[0, d, s], state[1, d, s] = rprop_plus(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s], lr[s], q)
+        else:  # iRprop+: whether the error rose is in the state's extra row (note_error)
+            for s in range(LANES):
+                theta[d, s], state[0, d, s], state[1, d, s] = irprop_plus(
+                    theta[d, s], grad[d, s], state[0, d, s], state[1, d, s],
+                    state[1, n_params, s], q)
 
 
 @nb.njit(cache=True, error_model="numpy")
 def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoch_solved,
             diverged, losses, row, loss_now, score):
     """The state after ``epoch`` epochs, seen on every pattern: forward pass, criterion
-    score, epoch_solved, the loss where it is kept (into ``losses[row]``; −1: not kept),
-    divergence freezing every CHECK_EVERY epochs. ``lanes`` is how many lanes hold real
+    score, epoch_solved, the loss where it is kept (into ``losses[row]``; −1: not kept)
+    or checked (and for iRprop+ every epoch, into ``loss_now``), divergence freezing
+    every CHECK_EVERY epochs. ``lanes`` is how many lanes hold real
     networks."""
     n_patterns, out = z.shape[0], z.shape[1] - 1
     zero, half, one, two, level = c[ZERO], c[HALF], c[ONE], c[TWO], c[LEVEL]
@@ -490,8 +547,24 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
     for s in range(lanes):
         if score[s] > zero and epoch_solved[s] < 0:
             epoch_solved[s] = epoch
-    if row < 0 and epoch % CHECK_EVERY != 0:
-        return
+    if row < 0 and epoch % CHECK_EVERY != 0 and codes[OPTIMIZER] != IRPROP_PLUS:
+        return  # iRprop+ compares E every epoch
+    full_loss(z, a, targets, codes, c, loss_now)
+    if row >= 0:
+        for s in range(lanes):
+            losses[row, s] = loss_now[s]
+    if epoch % CHECK_EVERY == 0:
+        for s in range(lanes):  # frozen: NaN stays NaN, touching nobody else
+            if not math.isfinite(loss_now[s]) and not diverged[s]:
+                diverged[s] = True
+                theta[:, s] = np.nan
+
+
+@nb.njit(cache=True, error_model="numpy")
+def full_loss(z, a, targets, codes, c, loss_now):
+    """E over every pattern into ``loss_now``, from the forward pass in z, a."""
+    n_patterns, out = z.shape[0], z.shape[1] - 1
+    zero = c[ZERO]
     for s in range(LANES):
         loss_now[s] = zero
     for p in range(n_patterns):  # E = c Σ_p term_p, added in pattern order
@@ -508,14 +581,6 @@ def observe(epoch, theta, layout, rows, z, a, fp, targets, codes, c, lanes, epoc
                 loss_now[s] += error * error
     for s in range(LANES):
         loss_now[s] *= c[SCALE_FULL]
-    if row >= 0:
-        for s in range(lanes):
-            losses[row, s] = loss_now[s]
-    if epoch % CHECK_EVERY == 0:
-        for s in range(lanes):  # frozen: NaN stays NaN, touching nobody else
-            if not math.isfinite(loss_now[s]) and not diverged[s]:
-                diverged[s] = True
-                theta[:, s] = np.nan
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -532,8 +597,9 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
         derivatives, gradients, final_loss, scores):
     """Train every network (column) of θ from ``first_epoch`` to ``stop_epoch``.
 
-    theta (D, N) and state (2, D, N) are updated in place, as are epoch_solved,
-    diverged and losses[k] (the loss after kept[k] epochs; ``kept`` ascending, so the
+    theta (D, N) and state (2, D, N) — (2, D + 1, N) for iRprop+, whose extra row keeps
+    each network's last error (:func:`note_error`) — are updated in place, as are
+    epoch_solved, diverged and losses[k] (the loss after kept[k] epochs; ``kept`` ascending, so the
     memory kept never depends on the budget).
     ``seen_first``: the previous call recorded ``first_epoch``, so its books (score,
     loss, divergence) are kept already and only its forward pass is redone.
@@ -558,7 +624,7 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
             rows[p, i] = inputs[p, i]
     th = np.zeros((n_params, LANES), dtype)
     grad = np.zeros((n_params, LANES), dtype)
-    st = np.zeros((2, n_params, LANES), dtype)
+    st = np.zeros((2, state.shape[1], LANES), dtype)  # iRprop+: one more row (note_error)
     rate = np.zeros(LANES, dtype)
     z = np.zeros((n_patterns, n_units, LANES), dtype)
     a = np.zeros_like(z)
@@ -597,10 +663,14 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
             if not (seen_first and epoch == first_epoch):
                 observe(epoch, th, layout, rows, z, a, fp, targets, codes, c, lanes, solved_at,
                         frozen, lane_losses, row, loss_now, score)
-            elif full_batch:  # the gradient needs the forward pass
+            elif full_batch:  # the gradient needs the forward pass (iRprop+ E too)
                 forward(th, layout, rows, 0, n_patterns, z, a, fp, codes, c, True)
+                if optimizer == IRPROP_PLUS:
+                    full_loss(z, a, targets, codes, c, loss_now)
             if full_batch:
                 full_gradient(th, layout, rows, a, fp, target_rows, delta, grad, codes, c)
+                if optimizer == IRPROP_PLUS:
+                    note_error(st, n_params, loss_now, c)
                 step(optimizer, th, grad, st, rate, epoch + 1, c)
                 continue
             for update in range(per_epoch):

@@ -14,7 +14,7 @@ import numpy as np
 
 from xorbench.config import Setup
 from xorbench.config.losses import LOSSES
-from xorbench.config.optimizers import Adam, Rprop
+from xorbench.config.optimizers import OPTIMIZERS, Adam, Rprop
 from xorbench.engine import kernel
 from xorbench.engine.layout import layer_rows
 from xorbench.errors import XorbenchError
@@ -39,7 +39,8 @@ ACTIVATION_CODES = {
 }
 LOSS_CODES = {"mse": kernel.MSE, "sse": kernel.SSE, "bce": kernel.BCE}
 OPTIMIZER_CODES = {"sgd": kernel.SGD, "momentum": kernel.MOMENTUM, "nesterov": kernel.NESTEROV,
-                   "adam": kernel.ADAM, "rprop": kernel.RPROP}
+                   "adam": kernel.ADAM, "rprop": kernel.RPROP, "rprop+": kernel.RPROP_PLUS,
+                   "irprop+": kernel.IRPROP_PLUS}
 CRITERION_CODES = {"threshold": kernel.THRESHOLD, "tolerance": kernel.TOLERANCE,
                    "rms": kernel.RMS}
 
@@ -67,10 +68,16 @@ def codes(setup: Setup) -> np.ndarray:
 
 def initial_state(setup: Setup, theta: np.ndarray, lr: np.ndarray) -> np.ndarray:
     """The optimizer's state (2, D, N) before the first update: zeros (momentum's and
-    Nesterov's v, Adam's m and v), or for iRprop− its steps Δ = η and last gradients 0."""
-    state = np.zeros((2, *theta.shape), theta.dtype)
-    if setup.optimizer.name == "rprop":
-        state[0] = lr
+    Nesterov's v, Adam's m and v), or for the Rprop family its steps Δ = η and last
+    gradients 0. iRprop+ has one more row: its last error (+inf: none yet) and whether
+    the error rose (:func:`xorbench.engine.kernel.note_error`)."""
+    rule = OPTIMIZERS.impl(setup.optimizer)
+    n_params, n_nets = theta.shape
+    state = np.zeros((2, n_params + (1 if rule.uses_error else 0), n_nets), theta.dtype)
+    if rule.first_step_is_lr:
+        state[0, :n_params] = lr
+    if rule.uses_error:
+        state[0, n_params] = np.inf
     return state
 
 

@@ -1,10 +1,11 @@
-"""A run's random streams, and the pattern orders drawn from one of them.
+"""A run's random streams, and the pattern orders of its per-pattern updates.
 
 A run's random numbers come from its own seed only: ``SeedSequence(seed).spawn(2)``
 gives the init stream (:func:`xorbench.engine.initial_params`) and the data-order
 stream, from which online epochs draw a shuffle of the patterns each and sampled
 epochs n patterns with replacement — in fixed blocks of updates, so the draws never
 depend on the epoch budget, and per seed, so never on a network's batch-mates.
+Cyclic epochs draw nothing: every network visits the patterns in the task's order.
 """
 
 from __future__ import annotations
@@ -36,22 +37,25 @@ def _data_rng(seed: int) -> np.random.Generator:
 
 
 class PatternOrders:
-    """Per-network pattern orders for online / sampled epochs, drawn in fixed blocks.
+    """Per-network pattern orders for online / sampled / cyclic epochs, in fixed blocks.
 
     Networks that share a seed share their order (common random numbers), so each
-    distinct seed is drawn once.
+    distinct seed is drawn once; cyclic orders are the same for every network and
+    epoch, so they are built once.
     """
 
     def __init__(self, batch: Choice, n_patterns: int, seeds: Sequence[int]):
         self.online = batch.name == "online"
+        self.cyclic = batch.name == "cyclic"
         self.per_epoch = updates_per_epoch(batch, n_patterns)
         self.n_patterns = n_patterns
+        self.n_networks = len(seeds)
         self.index_dtype = np.min_scalar_type(n_patterns - 1)
         self.epochs_per_block = max(1, DRAW_BLOCK_UPDATES // self.per_epoch)
         unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
         # network s draws from stream column[s]; often simply its own, in order
         self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
-        self.rngs = [_data_rng(int(s)) for s in unique]
+        self.rngs = [] if self.cyclic else [_data_rng(int(s)) for s in unique]
         self.block: np.ndarray | None = None
         self.block_start = -1
 
@@ -64,7 +68,13 @@ class PatternOrders:
         """The block of orders holding ``epoch``, (epochs_per_block, per_epoch, N), and
         the epoch it starts at."""
         start = epoch - epoch % self.epochs_per_block
-        if start != self.block_start:
+        if self.cyclic:  # 0, 1, …, P − 1 in every epoch and lane: one block serves all
+            if self.block is None:
+                order = np.arange(self.n_patterns, dtype=self.index_dtype)
+                shape = (self.epochs_per_block, self.per_epoch, self.n_networks)
+                self.block = np.ascontiguousarray(np.broadcast_to(order[None, :, None], shape))
+            self.block_start = start
+        elif start != self.block_start:
             k = self.epochs_per_block
             # each stream's draws whole (one contiguous copy each) as small integers
             # (indices are < P ≤ 256), then the networks moved to the last axis

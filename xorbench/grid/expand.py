@@ -9,7 +9,7 @@ in this order without listing the others.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import product
 
 from xorbench.config import RunConfig, RunSpec, make_config
@@ -17,14 +17,27 @@ from xorbench.grid.keys import CONFIG_AXES
 from xorbench.grid.model import Grid
 
 
-def expand(grid: Grid) -> list[RunSpec]:
-    """Every run of the grid once, in the documented order (see the module docstring)."""
+def expand(grid: Grid, seeds: Mapping[str, Sequence[int]] | None = None) -> list[RunSpec]:
+    """Every run of the grid once, in the documented order (see the module docstring).
+
+    ``seeds`` (config_id → that configuration's seeds, ascending) lists only those runs —
+    a round of adaptive seeds, or the seeds each configuration settled on; configurations
+    it leaves out have none. By default every configuration runs ``grid.seeds``.
+    """
     specs: list[RunSpec] = []
     seen: set[tuple] = set()  # (config values, epochs): seeds are common to all sub-grids
+    ids: dict[int, str] = {}
     for config, values, sub in iter_configs(grid):
         budgets = [e for e in sub["epochs"] if (values, e) not in seen]
         seen.update((values, e) for e in budgets)
-        specs.extend(RunSpec(config, seed, e) for seed in grid.seeds for e in budgets)
+        if seeds is None:
+            chosen: Sequence[int] = grid.seeds
+        else:
+            config_id = ids.get(id(config))
+            if config_id is None:
+                config_id = ids[id(config)] = config.config_id
+            chosen = seeds.get(config_id, ())
+        specs.extend(RunSpec(config, seed, e) for seed in chosen for e in budgets)
     return specs
 
 

@@ -6,6 +6,7 @@ import difflib
 from importlib import resources
 from pathlib import Path
 
+from xorbench.config import SeedRule
 from xorbench.errors import GridError, XorbenchError
 from xorbench.files import read_text
 from xorbench.grid.model import Grid
@@ -35,7 +36,10 @@ def load_grid(path: str | Path) -> Grid:
 def loads_grid(text: str, path: str = "<string>") -> Grid:
     """Validate the TOML text of a grid; ``path`` names it in messages and default name."""
     name, description, subgrids, seeds, plots = parse_grid(text, path)
-    return Grid(name, description, path, text, subgrids, seeds, plots)
+    if isinstance(seeds, SeedRule):  # every seed a configuration may run, and the rule
+        return Grid(name, description, path, text, subgrids, tuple(range(seeds.max)), seeds,
+                    plots=plots)
+    return Grid(name, description, path, text, subgrids, seeds, plots=plots)
 
 
 def default_grid() -> Grid:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import product
 
-from xorbench.config import RunConfig
+from xorbench.config import RunConfig, SeedRule
 from xorbench.grid.boxes import Box, union_size
 from xorbench.grid.keys import AXES, CONFIG_AXES
 from xorbench.grid.plotroles import PlotRoles
@@ -27,6 +27,10 @@ class Grid:
     for ``hidden``, float for ``lr``, int for ``epochs``. ``seeds`` are shared
     by every sub-grid. A run is one (configuration, seed, epoch budget). ``plots`` is
     the file's ``[plots]`` table: which axes the plots colour and split into panels.
+
+    With adaptive seeds (``seed_rule``), ``seeds`` are every seed a configuration may
+    run (0..max−1): the counts below are then the worst case, :attr:`n_runs_least` the
+    best (every configuration settled after its first round).
     """
 
     name: str
@@ -35,7 +39,19 @@ class Grid:
     source: str = field(repr=False)  # the file's text, copied next to the results
     subgrids: tuple[dict[str, tuple], ...] = field(repr=False)
     seeds: tuple[int, ...] = field(repr=False)
+    seed_rule: SeedRule | None = None
     plots: PlotRoles = field(default=PlotRoles(), repr=False)
+
+    @property
+    def seeds_least(self) -> int:
+        """Seeds every configuration runs: all of them, or the adaptive rule's first round."""
+        return len(self.seeds) if self.seed_rule is None else self.seed_rule.first
+
+    @cached_property
+    def n_runs_least(self) -> int:
+        """Runs if every configuration stops at its first round (= :attr:`n_runs` with
+        fixed seeds)."""
+        return self.n_runs // len(self.seeds) * self.seeds_least if self.seeds else 0
 
     def axes(self) -> dict[str, tuple]:
         """Axis → its distinct values across the sub-grids, in file order (for display)."""

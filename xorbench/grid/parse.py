@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
+from xorbench.config import SeedRule
 from xorbench.errors import GridError
 from xorbench.grid.keys import (
     ALIASES,
@@ -39,7 +40,7 @@ class ParsedGrid(NamedTuple):
     name: str
     description: str
     subgrids: tuple[dict[str, tuple], ...]
-    seeds: tuple[int, ...]
+    seeds: tuple[int, ...] | SeedRule  # fixed seeds, or adaptive ones
     plots: PlotRoles
 
 
@@ -60,7 +61,7 @@ def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
     sections = _sections(data.get("grid"), problems)
 
     subgrids: list[dict[str, tuple]] = []
-    seeds_of: list[tuple[str, str, object, tuple[int, ...] | None]] = []
+    seeds_of: list[tuple[str, str, object, tuple[int, ...] | SeedRule | None]] = []
     for label, table in sections:
         axes, seeds = parse_section(label, table, problems)
         subgrids.append({**FIXED_DEFAULTS, **default_axes, **axes})

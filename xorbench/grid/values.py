@@ -15,10 +15,12 @@ from xorbench.config import (
     COMBINATION_RULES,
     MAX_SEEDS,
     TABLES,
+    SeedRule,
     parse_epochs,
     parse_hidden,
     parse_lr,
     parse_seed,
+    parse_seed_rule,
 )
 from xorbench.config.choices import Choice, format_number
 from xorbench.errors import ChoiceError
@@ -40,8 +42,10 @@ from xorbench.grid.keys import (
 
 
 def parse_section(label: str, table: Mapping[str, object],
-                   problems: list[str]) -> tuple[dict[str, tuple], tuple[int, ...] | None]:
-    """A section's axes and its seeds (None if absent or invalid).
+                  problems: list[str]
+                  ) -> tuple[dict[str, tuple], tuple[int, ...] | SeedRule | None]:
+    """A section's axes and its seeds — fixed, or an adaptive rule (None if absent or
+    invalid).
 
     An axis holds its valid values (perhaps none) even when some were bad: the
     grid is not built then, but the good values still take part in the checks of
@@ -188,7 +192,9 @@ def _parse_range(label: str, key: str, spec: dict, check: Callable[[object], flo
     return values
 
 
-def _parse_seeds(label: str, value: object, problems: list[str]) -> tuple[int, ...] | None:
+def _parse_seeds(label: str, value: object,
+                 problems: list[str]) -> tuple[int, ...] | SeedRule | None:
+    """A count N (seeds 0..N−1), a list of seeds, or an adaptive :class:`SeedRule`."""
     def is_int(x: object) -> bool:
         return isinstance(x, int) and not isinstance(x, bool)
 
@@ -198,9 +204,16 @@ def _parse_seeds(label: str, value: object, problems: list[str]) -> tuple[int, .
         problems.append(f"{label} seeds = {value!r}: must be from 1 to {MAX_SEEDS:,} "
                         f"(seeds = N runs seeds 0..N-1)")
         return None
+    if isinstance(value, dict):
+        try:
+            return parse_seed_rule(value)
+        except ChoiceError as e:
+            problems.append(f"{label} {e.key} = {show(e.value)}: {e.problem}")
+            return None
     if not isinstance(value, list):
-        problems.append(f"{label} seeds = {show(value)}: must be a count N (seeds 0..N-1) "
-                        "or a list of distinct non-negative integers")
+        problems.append(f"{label} seeds = {show(value)}: must be a count N (seeds 0..N-1), "
+                        "a list of distinct non-negative integers, or a table "
+                        "{ first, max, half_width, decide } (adaptive seeds)")
         return None
     if not value:
         problems.append(f"{label} seeds = []: empty list; give at least one seed")
@@ -238,8 +251,8 @@ def _distinct(label: str, key: str, value: object, items: Sequence, good: Mappin
     return tuple(dict.fromkeys(good.values())), ok
 
 
-def common_seeds(seeds_of: list[tuple[str, str, object, tuple[int, ...] | None]],
-                  problems: list[str]) -> tuple[int, ...] | None:
+def common_seeds(seeds_of: list[tuple[str, str, object, tuple[int, ...] | SeedRule | None]],
+                 problems: list[str]) -> tuple[int, ...] | SeedRule | None:
     """The seeds every sub-grid shares; one problem if sub-grids ask for different seeds.
 
     ``seeds_of`` holds, per sub-grid: its label, where its seeds come from, the raw

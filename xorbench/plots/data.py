@@ -55,7 +55,13 @@ def load_plot_data(folder: str | Path) -> PlotData:
     folder. A complete sweep's CSVs are read as written; for a partial one the
     tables are rebuilt from the finished shards.
     """
-    from xorbench.results import load_runs, read_curves, read_summary, read_table
+    from xorbench.results import (
+        folder_seed_rule,
+        load_runs,
+        read_curves,
+        read_summary,
+        read_table,
+    )
     from xorbench.results.folder import ResultsDir
 
     results = ResultsDir(folder)
@@ -67,7 +73,7 @@ def load_plot_data(folder: str | Path) -> PlotData:
     if complete and summary_csv.is_file():
         summary = read_table(results, read_summary, "summary.csv")
     else:
-        summary = analysis.summarize(runs)
+        summary = analysis.summarize(runs, folder_seed_rule(folder))
     if complete and curves_csv.is_file():
         curves = read_table(results, read_curves, "curves.csv")
     elif runs.empty:

@@ -27,6 +27,7 @@ from xorbench.results.selection import (
 )
 from xorbench.results.status import (
     SweepStatus,
+    folder_seed_rule,
     load_runs,
     partial_runs,
     read_table,
@@ -37,7 +38,7 @@ from xorbench.results.tables import DamagedTableError, read_curves, read_runs, r
 
 __all__ = [
     "KEY_COLUMNS", "LOCK", "MANIFEST", "RESULTS_FORMAT", "DamagedTableError", "ResultsDir",
-    "RunKey", "SweepStatus", "atomic_write_csv", "grid_runs", "key_set", "load_runs",
-    "partial_runs", "read_curves", "read_runs", "read_summary", "read_table", "rebuild_hint",
-    "select_runs", "spec_keys", "sweep_status",
+    "RunKey", "SweepStatus", "atomic_write_csv", "folder_seed_rule", "grid_runs", "key_set",
+    "load_runs", "partial_runs", "read_curves", "read_runs", "read_summary", "read_table",
+    "rebuild_hint", "select_runs", "spec_keys", "sweep_status",
 ]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from xorbench.analysis.adaptive import seed_stops
+from xorbench.config import SeedRule
 from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import Grid
 from xorbench.results import tables
@@ -59,7 +61,23 @@ def partial_runs(results: ResultsDir) -> pd.DataFrame:
     retrains their runs); the count of runs done says what is missing.
     """
     grid = _folder_grid(results)
-    return grid_runs(results.read_part("runs"), grid)
+    runs = grid_runs(results.read_part("runs"), grid)
+    if grid.seed_rule is None or runs.empty:
+        return runs
+    # adaptive seeds: each configuration's runs up to where the rule stops it (the
+    # shards may hold more seeds, from a rerun with a larger max)
+    stops = seed_stops(grid.seed_rule, runs).set_index("config_id")["n_seeds"]
+    keep = runs["seed"].to_numpy() < runs["config_id"].map(stops).to_numpy()
+    return runs[keep].reset_index(drop=True)
+
+
+def folder_seed_rule(folder: str | Path) -> SeedRule | None:
+    """The adaptive-seeds rule of a folder's grid (None: fixed seeds, or no grid.toml —
+    a folder written before adaptive seeds existed)."""
+    results = ResultsDir(folder)
+    if not (results.path / "grid.toml").is_file():
+        return None
+    return _folder_grid(results).seed_rule
 
 
 def _folder_grid(results: ResultsDir) -> Grid:

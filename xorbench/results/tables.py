@@ -23,6 +23,7 @@ from xorbench.schema import (
     SETTING_COLUMNS,
     SUMMARY_KEY_COLUMNS,
     SUMMARY_STAT_DTYPES,
+    SUMMARY_TEXT_COLUMNS,
 )
 
 # pandas < 3.1 parses floats exactly only when asked; 3.1 always does and deprecates asking.
@@ -49,10 +50,17 @@ def read_runs(path: str | PathLike[str]) -> pd.DataFrame:
 
 
 def read_summary(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text)."""
+    """Read ``summary.csv`` with the dtypes :func:`summarize` gives (labels stay text).
+
+    A summary written before a column existed reads with the value that column means
+    for it (``ci_method`` wilson, ``stop`` fixed: every first-version sweep's).
+    """
     frame = _read_typed(path, {}, "summary",
                         {**SUMMARY_STAT_DTYPES, "median_epoch_solved": "float64"})
     _require_read(frame, SUMMARY_KEY_COLUMNS, path, "summary")
+    for column, old_value in SUMMARY_TEXT_COLUMNS.items():
+        if column not in frame.columns:
+            frame[column] = pd.Series(old_value, index=frame.index, dtype="string")
     return frame
 
 

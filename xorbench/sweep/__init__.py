@@ -18,8 +18,8 @@ import importlib
 # name → the module that defines it (loaded on first use: the cost model and the guard,
 # which ``xorbench grid`` reads, load neither the engine's kernel nor joblib)
 _NAMES = {
-    "SweepInterrupted": "run", "SweepOutcome": "run", "default_out": "run", "execute": "execute",
-    "grid_hash": "run", "run_sweep": "run", "write_tables": "tables",
+    "SweepInterrupted": "outcome", "SweepOutcome": "outcome", "default_out": "run",
+    "execute": "execute", "grid_hash": "run", "run_sweep": "run", "write_tables": "tables",
 }
 
 __all__ = list(_NAMES)

@@ -18,7 +18,7 @@ import hashlib
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ import pandas as pd
 from xorbench.engine import ENGINE_NUMERICS, kernel_args
 from xorbench.errors import XorbenchError
 from xorbench.files import atomic_write_text
-from xorbench.grid import Grid, expand
+from xorbench.grid import Grid
 from xorbench.parallel import available_memory, default_jobs, format_bytes
 from xorbench.results import RESULTS_FORMAT, ResultsDir, key_set, spec_keys
 from xorbench.results.manifest import now
@@ -38,46 +38,11 @@ from xorbench.sweep.batches import (
 )
 from xorbench.sweep.compiling import compile_first
 from xorbench.sweep.execute import execute
+from xorbench.sweep.outcome import Notify, Progress, Stage, SweepInterrupted, SweepOutcome
 from xorbench.sweep.plan import PROCESS_BYTES, BatchPlan, fit_workers, grid_setups, plan_batches
 from xorbench.sweep.resume import check_numerics, versions
+from xorbench.sweep.rounds import Rounds
 from xorbench.sweep.tables import write_tables
-
-
-@dataclass
-class SweepOutcome:
-    """What a finished sweep did and where its files are."""
-
-    path: Path
-    n_runs: int  # runs in the grid
-    n_reused: int  # runs found in the shards, not retrained
-    n_trained: int  # runs trained now
-    seconds: float  # wall time of the sweep
-    train_seconds: float  # time spent inside batches (all workers, summed)
-    runs: pd.DataFrame
-    summary: pd.DataFrame
-    engine_seconds: float = 0.0  # of train_seconds, inside the engine (training proper)
-    store_seconds: float = 0.0  # of train_seconds, writing shards (workers, summed)
-    n_workers: int = 1
-    # this process's wall seconds per stage: expand, scan (read the shards), plan,
-    # build, train (the parallel part; of which startup = until the first batch began,
-    # e.g. starting worker processes, and store = writing shards here, with dask
-    # only), tables (runs/summary/curves.csv), total
-    timings: dict[str, float] = field(default_factory=dict)
-    moved_aside: Path | None = None  # where --fresh put the old results
-    warnings: list[str] = field(default_factory=list)
-
-
-class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during a sweep; the finished batches are saved."""
-
-    def __init__(self, path: Path, n_done: int, n_runs: int):
-        super().__init__(f"{path}: {n_done} of {n_runs} runs saved")
-        self.path, self.n_done, self.n_runs = path, n_done, n_runs
-
-
-Progress = Callable[[int, int], None]  # (runs done, runs total)
-Notify = Callable[[str], None]  # a warning or a note for the user, one line
-Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (None)
 
 
 def default_out(grid: Grid, root: str | Path = "results") -> Path:
@@ -101,6 +66,7 @@ def run_sweep(
     notify: Notify | None = None,
     inform: Notify | None = None,
     stage: Stage | None = None,
+    on_round: Notify | None = None,
 ) -> SweepOutcome:
     """Train every run of ``grid`` not already in ``out``'s shards, then write the CSVs.
 
@@ -110,21 +76,26 @@ def run_sweep(
     to ``<out>.old-<timestamp>``. ``batch_size`` caps the networks per engine
     batch. ``notify`` receives warnings (a stale lock taken over, a corrupt shard
     set aside), ``inform`` notes (the training loop being compiled first), ``stage`` the
-    start (its text) and end (None) of a long step before training. Raises
+    start (its text) and end (None) of a long step before training, ``on_round`` what
+    each round of adaptive seeds trains (:mod:`xorbench.sweep.rounds`). Raises
     LockedError if another sweep writes the folder, and SweepInterrupted (a
     KeyboardInterrupt) if interrupted.
     """
     sweep = _Sweep.checked(grid, out, jobs, backend, scheduler, batch_size, progress,
                            notify, inform)
-    sweep.stage = stage
+    sweep.stage, sweep.on_round = stage, on_round
     with sweep.folder.locked() as stale:
         sweep.open_folder(stale, fresh)
+        sweep.scan()
         sweep.find_work()
-        sweep.plan()
         sweep.record_start()
         try:
-            sweep.prepare_training()
-            sweep.train()
+            while True:
+                sweep.prepare_training()
+                sweep.train()
+                if not sweep.find_work():
+                    break
+                sweep.record_round()
             sweep.write_tables()
         except BaseException as e:
             sweep.record_stop(e)
@@ -149,6 +120,7 @@ class _Sweep:
     memory: int | None  # bytes free for the workers (None: they run elsewhere, on Dask)
     n_workers: int
     stage: Stage | None = None
+    on_round: Notify | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -158,10 +130,14 @@ class _Sweep:
     specs: list = field(default_factory=list)
     keys: list = field(default_factory=list)
     stored: dict[str, pd.DataFrame] = field(default_factory=dict)
+    done: set = field(default_factory=set)  # the keys of every run stored
     shards_before: list[str] = field(default_factory=list)
-    todo: list = field(default_factory=list)
+    todo: list = field(default_factory=list)  # the current round's runs still to train
     plans: list[BatchPlan] = field(default_factory=list)
+    rounds: Rounds | None = None
     n_done: int = 0
+    n_reused: int = 0  # runs found in the shards, not trained
+    n_trained: int = 0  # runs planned for training (all rounds so far)
     worker_seconds: float = 0.0
     engine_seconds: float = 0.0
     worker_store_seconds: float = 0.0
@@ -191,7 +167,7 @@ class _Sweep:
             except XorbenchError as e:
                 raise XorbenchError(f"{grid.path}: {e}") from None
         return cls(grid, folder, jobs, backend, scheduler, batch_size, progress, notify,
-                   inform, memory, n_workers)
+                   inform, memory, n_workers, rounds=Rounds(grid))
 
     # --- the steps -------------------------------------------------------------------
 
@@ -211,18 +187,33 @@ class _Sweep:
         check_numerics(self.folder, self.manifest)
         self.folder.remove_partial_writes()
 
-    def find_work(self) -> None:
-        """Every run of the grid, the shards already on disk, and the runs still to do."""
-        with self._timed("expand"):
-            self.specs = expand(self.grid)
-            self.keys = spec_keys(self.specs)
+    def scan(self) -> None:
+        """The shards already on disk."""
         with self._timed("scan"):
             self.stored = self.folder.read_shards(("runs", "curves"), check=("params",),
                                                   on_corrupt=self._corrupt, set_aside=True)
-            done = key_set(self.stored["runs"])
             self.shards_before = self.folder.shard_ids()
-        self.todo = [s for s, key in zip(self.specs, self.keys, strict=True) if key not in done]
-        self.n_done = len(self.specs) - len(self.todo)
+            self.done = key_set(self.stored["runs"])
+
+    def find_work(self) -> bool:
+        """The next round's runs (the only one with fixed seeds), those still to train, and
+        their batches; False when there is no next round."""
+        with self._timed("expand"):
+            specs = self.rounds.next([self.stored["runs"], *self.new_runs])
+            if specs is None:
+                return False
+            keys = spec_keys(specs)
+        self.todo = [s for s, key in zip(specs, keys, strict=True) if key not in self.done]
+        self.specs += specs
+        self.keys += keys
+        self.n_reused += len(specs) - len(self.todo)
+        self.n_trained += len(self.todo)
+        self.n_done += len(specs) - len(self.todo)
+        label = self.rounds.label()
+        if label is not None and self.on_round is not None:
+            self.on_round(label)
+        self.plan()
+        return True
 
     def plan(self) -> None:
         """Batches sized for the cache and each worker's memory; as many workers as fit
@@ -265,6 +256,16 @@ class _Sweep:
         self.folder.write_manifest(self.manifest)
         atomic_write_text(self.folder.path / "grid.toml", self.grid.source)
 
+    def record_round(self) -> None:
+        """A round of adaptive seeds begins: the manifest counts its runs."""
+        if not self.todo:
+            return
+        self.manifest.update(n_runs=len(self.specs), n_done=self.n_done)
+        self.manifest["events"].append({
+            "event": "round", "time": now(), "round": self.rounds.index + 1,
+            "configurations": self.rounds.n_sampling, "runs_in_round": len(self.todo)})
+        self.folder.write_manifest(self.manifest)
+
     def prepare_training(self) -> None:
         """Compile what the batches need and this machine lacks — the training loop, the
         builds worth it — here, before any worker starts, saying what and showing how
@@ -294,12 +295,17 @@ class _Sweep:
                 self._take(output)
 
     def write_tables(self) -> None:
+        runs = [self.stored["runs"], *self.new_runs]
+        specs, keys = self.specs, self.keys
+        if self.grid.seed_rule is not None:  # the runs the rule stopped at, in grid order
+            with self._timed("expand"):
+                specs = self.rounds.final(runs)
+                keys = spec_keys(specs)
         with self._timed("tables"):
             self.runs, self.summary = write_tables(
-                self.folder, self.specs, self.grid.name,
-                runs=[self.stored["runs"], *self.new_runs],
-                curves=[self.stored["curves"], *self.new_curves], keys=self.keys,
-                jobs=self.n_workers, backend=self.backend)
+                self.folder, specs, self.grid.name, runs=runs,
+                curves=[self.stored["curves"], *self.new_curves], keys=keys,
+                jobs=self.n_workers, backend=self.backend, seed_rule=self.grid.seed_rule)
 
     def record_stop(self, error: BaseException) -> None:
         """The manifest says how far the sweep got and why it stopped; Ctrl-C becomes
@@ -308,10 +314,9 @@ class _Sweep:
         # Workers store their own shards: count what reached the disk, which may be
         # more than the results that reached us before the workers were stopped.
         new_shards = set(self.folder.shard_ids()) - set(self.shards_before)
-        n_reused = len(self.specs) - len(self.todo)
-        self.n_done = max(self.n_done, n_reused + self.folder.count_runs(new_shards))
+        self.n_done = max(self.n_done, self.n_reused + self.folder.count_runs(new_shards))
         self.manifest.update(status="interrupted" if interrupted else "failed",
-                             n_done=self.n_done)
+                             n_runs=len(self.specs), n_done=self.n_done)
         self.manifest["events"].append({
             "event": "stop", "time": now(), "runs_done": self.n_done,
             "reason": "interrupted" if interrupted else f"{type(error).__name__}: {error}"})
@@ -329,18 +334,18 @@ class _Sweep:
         workers = {"batches": round(self.worker_seconds, 3),
                    "engine": round(self.engine_seconds, 3),
                    "store": round(self.worker_store_seconds, 3)}
-        self.manifest.update(status="complete", n_done=len(self.runs),
+        self.manifest.update(status="complete", n_runs=len(self.runs), n_done=len(self.runs),
                              seconds=self.timings["total"], timings=self.timings,
                              worker_seconds=workers)
         self.manifest["events"].append({
             "event": "complete", "time": now(), "runs_done": len(self.runs),
-            "runs_trained": len(self.todo), "seconds": self.timings["total"]})
+            "runs_trained": self.n_trained, "seconds": self.timings["total"]})
         self.folder.write_manifest(self.manifest)
 
     def outcome(self) -> SweepOutcome:
         return SweepOutcome(
-            self.folder.path, len(self.specs), len(self.specs) - len(self.todo),
-            len(self.todo), time.perf_counter() - self.started, self.worker_seconds,
+            self.folder.path, len(self.runs), self.n_reused, self.n_trained,
+            time.perf_counter() - self.started, self.worker_seconds,
             self.runs, self.summary, engine_seconds=self.engine_seconds,
             store_seconds=self.worker_store_seconds, n_workers=self.n_workers,
             timings=self.timings, moved_aside=self.moved, warnings=self.notes)
@@ -352,6 +357,7 @@ class _Sweep:
             with self._timed("store"):
                 self.folder.write_shard(output.runs, output.curves, output.params)
         self.new_runs.append(output.runs)
+        self.done |= key_set(output.runs)
         self.new_curves.append(output.curves)
         self.n_done += len(output.runs)
         self.worker_seconds += output.seconds

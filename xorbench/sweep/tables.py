@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from xorbench import analysis, schema
-from xorbench.config import RunSpec
+from xorbench.config import RunSpec, SeedRule
 from xorbench.results import ResultsDir, RunKey, select_runs
 from xorbench.results.csvtext import csv_text_in_workers
 
@@ -21,7 +21,8 @@ def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None
                  runs: Iterable[pd.DataFrame] | None = None,
                  curves: Iterable[pd.DataFrame] | None = None,
                  keys: Sequence[RunKey] | None = None, jobs: int = 1,
-                 backend: str = "loky") -> tuple[pd.DataFrame, pd.DataFrame]:
+                 backend: str = "loky",
+                 seed_rule: SeedRule | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rebuild runs.csv, summary.csv and curves.csv, in grid order.
 
     ``runs`` and ``curves`` are shard frames already in memory; by default the
@@ -29,14 +30,15 @@ def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None
     hold runs of an earlier grid in the same folder): each run once, in expansion
     order, so the files do not depend on which batch or worker produced a row.
     ``keys`` are the specs' run keys, if already known. With ``jobs`` > 1 (loky),
-    runs.csv is formatted by the idle worker processes meanwhile.
+    runs.csv is formatted by the idle worker processes meanwhile. ``seed_rule``: the
+    grid's adaptive seeds, which name each row's interval and stop in summary.csv.
     """
     if runs is None or curves is None:
         stored = folder.read_shards(("runs", "curves"))
         runs, curves = [stored["runs"]], [stored["curves"]]
     table = select_runs(runs, specs, sweep, keys)
     with csv_text_in_workers(table, jobs, backend) as runs_text:
-        summary = analysis.summarize(table)
+        summary = analysis.summarize(table, seed_rule)
         curve_table = analysis.curves(_select_curves(curves, table), table)
         folder.write_text("runs.csv", runs_text())
     folder.write_csv("summary.csv", summary)
