@@ -370,3 +370,45 @@ def test_the_gallery_draws_each_failure_label_with_a_function_not_yet_drawn():
     # more room: the other pairs by count, functions not drawn yet first
     assert _failure_pairs(failed, 7)[4:] == [("slow", "NAND"), ("slow", "undecided"),
                                              ("stuck", "OR")]
+
+
+# --- Adaptive seeds: a rate with its n where n differs ------------------------------------
+
+
+def _adaptive_summary(counts: list[int], method: str = "wilson") -> pd.DataFrame:
+    rows = []
+    for i, (activation, n) in enumerate(zip(["sigmoid", "tanh", "relu", "elu(1)"], counts,
+                                            strict=True)):
+        for lr in (0.5, 2.0):
+            rows.append(_summary_row(f"c{i}{lr}", activation=activation, lr=lr, n_runs=n,
+                                     n_solved=n // 2, n_none=n // 2, n_stuck=n - n // 2,
+                                     ci_low=0.4, ci_high=0.6, ci_method=method,
+                                     stop="precise" if n > 100 else "decided"))
+    return pd.DataFrame(rows)
+
+
+def _cell_texts(fig) -> list[str]:
+    return [t.get_text() for ax in panels(fig) for t in ax.texts if "%" in t.get_text()]
+
+
+def test_the_map_writes_each_rates_n_where_settings_ran_different_numbers_of_seeds():
+    fig = plots.reliability_map(_adaptive_summary([100, 400, 3200, 100]))
+    texts = _cell_texts(fig)
+    assert len(texts) == 8 and "50%\nn=3200" in texts and "50%\nn=100" in texts
+    assert "under each rate, n: the seeds that setting ran" in figure_texts(fig)
+    fig = plots.reliability_map(_adaptive_summary([100, 100, 100, 100]))  # fixed seeds
+    assert set(_cell_texts(fig)) == {"50%"} and "n:" not in figure_texts(fig)
+    # one axis: bars (here a line over lr) annotated on one line; the interval named
+    summary = _adaptive_summary([100, 400, 3200, 100], method="wilson-bonferroni(7)")
+    fig = plots.reliability_map(summary[summary["activation"] == "tanh"].assign(
+        n_runs=[400, 800]))
+    assert _cell_texts(fig) == ["50% n=400", "50% n=800"]
+    assert "Wilson at 99.3 %" in figure_texts(fig)
+
+
+def test_rate_bands_say_their_intervals_differ_with_adaptive_seeds():
+    summary = pd.concat([_adaptive_summary([100, 400, 3200, 100]).assign(epochs=e)
+                         for e in (100, 1000)], ignore_index=True)
+    text = figure_texts(plots.rate_vs_budget(summary))
+    assert "100–3200 seeds" in text and "intervals differ in width" in text
+    assert "n:" not in text  # no n is written on this plot

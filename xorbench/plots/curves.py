@@ -19,6 +19,7 @@ from xorbench.plots.kit import (
     plain_log_ticks,
     plot_design,
     quiet_layout,
+    rate_caption,
     role_columns,
 )
 from xorbench.plots.lines import bands, line_roles, relplot
@@ -50,7 +51,7 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
         data = summary
         xlabel = "epoch budget"
         caption = (f"Share of {seed_count_text(summary)} that solve {task} within each budget; "
-                   "bands: Wilson 95 % confidence interval.")
+                   f"bands: {rate_caption(summary)}.")
     data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
                        _high=data["ci_high"] * 100)
     configs = None

@@ -31,7 +31,7 @@ from xorbench.analysis.design import (
     setting_label,
 )
 from xorbench.analysis.order import varying_axes
-from xorbench.analysis.text import percent, value_text
+from xorbench.analysis.text import interval_text, percent, value_text
 from xorbench.grid.plotroles import PlotRoles
 from xorbench.schema import FAILURE_LABELS
 
@@ -62,6 +62,34 @@ def axis_title(axes: Sequence[str]) -> str:
 def format_rate(rate: float) -> str:
     """A rate as a heatmap annotation: ``0.61`` → ``61%``."""
     return percent(rate, sep="", missing="")
+
+
+def n_varies(frame: pd.DataFrame) -> bool:
+    """Whether the settings of ``frame`` ran different numbers of seeds (adaptive seeds)."""
+    return "n_runs" in frame and frame["n_runs"].nunique() > 1
+
+
+def rate_texts(frame: pd.DataFrame) -> pd.Series:
+    """Each row's rate as an annotation, ``61%``; ``61%`` over ``n=400`` where the settings
+    of ``frame`` ran different numbers of seeds, so that a rate is read with its n."""
+    texts = frame["rate"].map(format_rate)
+    if not n_varies(frame):
+        return texts
+    counts = frame["n_runs"].map(lambda n: f"\nn={int(n)}" if pd.notna(n) else "")
+    return (texts + counts).where(texts != "", "")
+
+
+def rate_caption(frame: pd.DataFrame, n_shown: bool = False) -> str:
+    """What the intervals are (Wilson's 95 %, or its Bonferroni bound for adaptive seeds
+    that decide); where the settings ran different numbers of seeds, what n is (with
+    ``n_shown``, the plot writes it beside each rate) or that the widths differ."""
+    methods = frame["ci_method"].unique() if "ci_method" in frame else ["wilson"]
+    text = interval_text(methods)
+    if n_varies(frame):
+        text += ("; n: the seeds a setting ran (adaptive seeds stop each at its own n)"
+                 if n_shown else "; the settings ran different numbers of seeds (adaptive "
+                 "seeds), so their intervals differ in width")
+    return text
 
 
 def with_labels(frame: pd.DataFrame, roles_: dict[str, list[str]]) -> tuple[pd.DataFrame, dict]:

@@ -21,10 +21,12 @@ from xorbench.plots.kit import (
     add_titles,
     axis_title,
     facet_titles,
-    format_rate,
+    n_varies,
     plot_axes,
     plot_design,
     quiet_layout,
+    rate_caption,
+    rate_texts,
     role_columns,
     sparse_unused,
     text_role,
@@ -42,7 +44,8 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None,
 
     ``summary`` is a summary table (:func:`xorbench.analysis.summarize`); each
     configuration is shown at its largest epoch budget. Every cell is annotated
-    with its rate (:func:`format_rate`); one colour scale 0–100 % for all facets.
+    with its rate (:func:`~xorbench.plots.kit.rate_texts`: and its n where the settings
+    ran different numbers of seeds); one colour scale 0–100 % for all facets.
     ``roles`` (the user's choice): ``col`` and ``row`` split the panels, ``hue`` is
     the heatmap's y axis (the axis compared within a panel, as the lines' colour).
     With one varying axis the map is a bar (or, for the learning rate, a line)
@@ -63,7 +66,7 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None,
     r = kit_roles(axes, "map", wanted)
     data, levels = with_labels(data, r)
     data["_pct"] = data["rate"] * 100
-    data["_text"] = data["rate"].map(format_rate)
+    data["_text"] = rate_texts(data)
     for role in ("x", "y"):  # the user took the axes for panels: one row (column) of cells
         if levels[role] is None:
             data[f"_{role}"] = ""
@@ -92,8 +95,8 @@ def reliability_map(summary: pd.DataFrame, note: str | None = None,
     _colour_bar(g.figure, margin=facets.row is not None)
     add_titles(g.figure, title,
                f"Each cell: the share of {seeds} that solve {task} within {budget} "
-               f"(the largest budget of each setting); one 0–100 % colour scale for all "
-               f"panels.{_blank_cells(data, xcol, ycol, facets)}", note)
+               f"(the largest budget of each setting){_n_under(data)}; one 0–100 % colour "
+               f"scale for all panels.{_blank_cells(data, xcol, ycol, facets)}", note)
     return g.figure
 
 
@@ -107,6 +110,14 @@ def _cell_size(n_x: int, n_panels: int) -> tuple[float, float]:
         cell = 0.55  # a row holds many cells, or all the panels with narrower cells
     cell = min(cell, (PANELS_WIDTH - 1.2) / max(n_x, 1))
     return cell, 9 if cell >= 0.45 else 7 if cell >= 0.32 else 0
+
+
+def _n_under(data: pd.DataFrame) -> str:
+    """``; under each rate, n: …`` where the settings ran different numbers of seeds."""
+    if not n_varies(data):
+        return ""
+    return ("; under each rate, n: the seeds that setting ran (adaptive seeds stop each at "
+            "its own n)")
 
 
 def _blank_cells(data: pd.DataFrame, x: str, y: str, facets) -> str:
@@ -146,7 +157,7 @@ def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | No
         data["_col"] = "rate"
     col_order = col[1] if col else ["rate"]
     data["_pct"] = data["rate"] * 100
-    data["_text"] = data["rate"].map(format_rate)
+    data["_text"] = rate_texts(data)
     pct = data.pivot_table(index="_row", columns="_col", values="_pct", aggfunc="first")
     pct = pct.reindex(index=row_order, columns=col_order)
     text = data.pivot_table(index="_row", columns="_col", values="_text", aggfunc="first")
@@ -157,15 +168,16 @@ def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | No
     cell = min(0.85, (PANELS_WIDTH + 1.5 - labels_width) / len(col_order))
     cells_width = cell * len(col_order) + 1.2  # with the colour bar
     n_lines = sum(r.count("\n") + 1 for r in row_order)
-    width, height = labels_width + cells_width, max(2.6, 0.2 * n_lines + 0.16 * len(row_order)
-                                                    + 0.9)
+    row_pad = 0.3 if n_varies(data) else 0.16  # room for a rate's n under it
+    width, height = labels_width + cells_width, max(2.6, 0.2 * n_lines
+                                                    + row_pad * len(row_order) + 0.9)
     fig, ax = plt.subplots(figsize=(width, height))
     fig.subplots_adjust(left=labels_width / width, right=0.97, top=1 - 0.15 / height,
                         bottom=0.6 / height)
     ax.set_facecolor("0.9")  # cells the sweep did not run show through the mask
-    fontsize = 9 if cell >= 0.45 else 7 if cell >= 0.32 else 0
-    sns.heatmap(pct, annot=text.to_numpy() if fontsize else False, fmt="", vmin=0, vmax=100,
-                cmap=RATE_CMAP, linewidths=1, linecolor="white", ax=ax,
+    fontsize = (9 if cell >= 0.45 else 7 if cell >= 0.32 else 0) - n_varies(data)
+    sns.heatmap(pct, annot=text.to_numpy() if fontsize > 0 else False, fmt="", vmin=0,
+                vmax=100, cmap=RATE_CMAP, linewidths=1, linecolor="white", ax=ax,
                 annot_kws={"fontsize": fontsize},
                 cbar_kws={"label": "seeds solved (%)", "shrink": min(1.0, 6 / height)})
     ax.tick_params(length=0)
@@ -182,7 +194,8 @@ def _sparse_map(summary: pd.DataFrame, design: tuple, title: str, note: str | No
     add_titles(fig, title,
                f"Each row: a setting of the sweep, named by what it changes from the baseline "
                f"({baseline.describe()}). Each cell: the share of {seeds} that solve {task} "
-               f"{budget}; one 0–100 % colour scale.{missing}" + (f" {unused}" if unused else ""),
+               f"{budget}{_n_under(data)}; one 0–100 % colour scale.{missing}"
+               + (f" {unused}" if unused else ""),
                note)
     return fig
 
@@ -211,7 +224,7 @@ def _rate_bars(data: pd.DataFrame, axes: list[str], title: str, seeds: str, budg
     data = data.copy()
     data["_pct"] = data["rate"] * 100
     caption = (f"Share of {seeds} that solve {task_name(data)} within {budget}; "
-               "error bars: Wilson 95 % confidence interval.")
+               f"error bars: {rate_caption(data, n_shown=True)}.")
     numeric = axis is not None and pd.api.types.is_numeric_dtype(data[axis])
     with sns.axes_style("whitegrid"):
         if numeric:
@@ -244,9 +257,9 @@ def _rate_bars(data: pd.DataFrame, axes: list[str], title: str, seeds: str, budg
                         yerr=[data["_pct"] - data["ci_low"] * 100,
                               data["ci_high"] * 100 - data["_pct"]],
                         fmt="none", ecolor="0.3", capsize=4)
-        for xv, pct, rate in zip(xs, data["_pct"], data["rate"], strict=True):
-            ax.annotate(format_rate(rate), (xv, pct), xytext=(6, 4), textcoords="offset points",
-                        fontsize=8)
+        for xv, pct, text in zip(xs, data["_pct"], rate_texts(data), strict=True):
+            ax.annotate(text.replace("\n", " "), (xv, pct), xytext=(6, 4),
+                        textcoords="offset points", fontsize=8)
         ax.set_ylim(0, 108)
         ax.set_xlabel(axis_title([axis]) if axis else "")
         ax.set_ylabel("seeds solved (%)")
