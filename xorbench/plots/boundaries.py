@@ -264,7 +264,7 @@ def _panel_title(run: pd.Series, name: Callable[[pd.Series], str]) -> str:
         verdict = f"{UNDECIDED} · {run['failure']}"
     else:
         verdict = f"learned {run['learned'] or '—'} · {run['failure']}"
-    return f"{wrap_parts(setting, 36)}\nseed {run['seed']}: {verdict}"
+    return f"{wrap_parts(setting, 44)}\nseed {run['seed']}: {verdict}"
 
 
 def draw_boundaries(data: PlotData, note: str | None) -> Figure | None:
