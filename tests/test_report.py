@@ -16,7 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from tests.helpers import plot_sweeps
-from xorbench import report
+from xorbench import analysis, report
 from xorbench.analysis import findings
 from xorbench.cli import app
 from xorbench.plots import PLOT_NAMES, load_plot_data
@@ -102,15 +102,37 @@ def test_html_is_well_formed_and_self_contained(written):
 def test_report_sections_and_numbers(written):
     md_path, html_path = written["quick"]
     md = md_path.read_text()
-    for heading in ("## Findings", "## Most reliable settings", "## Plots", "## The grid"):
-        assert heading in md
+    headings = ("## Findings", "## Most reliable settings", "## Plots", "## Does it help?",
+                "## The grid")
+    assert [md.index(h) for h in headings] == sorted(md.index(h) for h in headings)
     data = load_plot_data(md_path.parent)
     assert f"{len(data.runs):,} of {data.n_total:,} runs done (complete)" in md
     assert "Partial sweep" not in md
     assert "| arch | activation | init | lr | epochs | rate | 95 % CI |" in md
     text = " ".join(parse(html_path.read_text()).text)
-    for finding in findings.findings(data.summary, data.runs):
+    effects = analysis.axis_effects(data.runs)
+    for finding in findings.findings(data.summary, data.runs, effects):
         assert finding in text  # the HTML says what the Markdown says
+
+
+def test_does_it_help_says_each_axis_in_the_words_of_its_comparisons(written):
+    md_path, _ = written["quick"]
+    md = md_path.read_text()
+    section = md[md.index("## Does it help?"):md.index("## The grid")]
+    data = load_plot_data(md_path.parent)
+    effects = analysis.axis_effects(data.runs)
+    assert [item.axis for item in effects] == re.findall(r"^### (\S+)$", section, flags=re.M)
+    for item in effects:
+        for line in analysis.effect_lines(item):
+            assert f"- {line}" in section
+        # every comparison whose interval holds 0 is counted as no detectable difference
+        table = item.largest
+        holds = ((table["diff_low"] <= 0) & (table["diff_high"] >= 0) | (table["n_pairs"] == 0))
+        tallies = " ".join(line for line in analysis.effect_lines(item)
+                           if "each setting at its largest budget" in line)
+        said = sum(int(n) for n in re.findall(r"no detectable difference in (\d+)", tallies))
+        assert said == holds.sum()
+    assert "![Paired differences](plots/effects.png)" in section
 
 
 def test_findings_name_the_best_setting_and_what_the_others_learned(written):

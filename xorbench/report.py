@@ -2,7 +2,8 @@
 
 Both are rendered from one list of blocks (:func:`build_report`): the status
 and run counts, findings in plain language generated from the data
-(:func:`xorbench.analysis.findings.findings`), the grid, the leaderboard and the six plots. The HTML
+(:func:`xorbench.analysis.findings.findings`), the leaderboard, the plots, "Does it help?"
+(every axis's paired comparisons, :mod:`xorbench.analysis.effects`) and the grid. The HTML
 embeds every image as base64 and loads nothing from outside, so it opens
 offline and can be mailed as one file.
 """
@@ -92,8 +93,9 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
         blocks.append(Block("note", f"Partial sweep: {len(runs):,} of {data.n_total:,} runs "
                             "are done. Rates, plots and findings cover the finished runs only; "
                             "rerun the sweep command to finish it."))
+    effects = analysis.axis_effects(runs) if not runs.empty else []
     blocks.append(Block("heading", "Findings"))
-    blocks.append(Block("bullets", items=findings(summary, runs)))
+    blocks.append(Block("bullets", items=findings(summary, runs, effects)))
     blocks.append(Block("heading", "Most reliable settings"))
     board = analysis.leaderboard(summary, top=10, largest_budget=True)
     if board.empty:
@@ -111,9 +113,10 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
     task = target_name(str(tasks[0]))[0] if len(tasks) == 1 else "the task"
     for plot in PLOTS:  # in the catalogue's order, each under its heading
         title = plot.heading.format(task=task)
-        if plot.name in images:
+        if plot.name in images and plot.name != EFFECTS_PLOT:
             blocks.append(Block("heading", title, level=3))
             blocks.append(Block("image", title, path=images[plot.name]))
+    blocks.extend(_does_it_help(effects, images))
     blocks.append(Block("heading", "The grid"))
     if grid is not None:
         rows = [[axis, ", ".join(_format(axis, v) for v in values)]
@@ -123,6 +126,31 @@ def build_report(data: PlotData, manifest: dict, images: dict[str, Path],
     source = data.folder / "grid.toml"
     if source.is_file():
         blocks.append(Block("code", source.read_text()))
+    return blocks
+
+
+EFFECTS_PLOT = "effects"  # the catalogue's last plot, shown in "Does it help?" after the others
+
+
+def _does_it_help(effects: Sequence[analysis.AxisEffects], images: dict[str, Path]
+                  ) -> list[Block]:
+    """Each axis's paired effects in words, and their forest plot."""
+    if not effects:
+        return []
+    blocks = [Block("heading", "Does it help?"),
+              Block("para", "Each value of an axis against its first value, with every other "
+                    "setting equal, seed by seed: the same seeds ran on both sides, so a "
+                    "seed's luck cancels. The difference of the rates (percentage points) has "
+                    "Tango's 95 % interval for paired proportions; \"no detectable difference\" "
+                    "where it holds 0, \"not significant\" where it excludes 0 but Holm's "
+                    "adjusted McNemar p (over the axis's comparisons) is 0.05 or more. "
+                    "Details per setting: xorbench compare DIR --axis AXIS.")]
+    for item in effects:
+        blocks.append(Block("heading", item.axis, level=3))
+        blocks.append(Block("para", analysis.pairing_note(item.largest)))
+        blocks.append(Block("bullets", items=analysis.effect_lines(item)))
+    if EFFECTS_PLOT in images:
+        blocks.append(Block("image", "Paired differences", path=images[EFFECTS_PLOT]))
     return blocks
 
 

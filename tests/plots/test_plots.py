@@ -1,4 +1,4 @@
-"""The six plots on real tiny sweeps: facets, labels and drawn values match the tables."""
+"""The seven plots on real tiny sweeps: facets, labels and drawn values match the tables."""
 
 from __future__ import annotations
 
@@ -310,6 +310,31 @@ def test_boundary_gallery_shows_solved_and_failed_runs(sweeps, kind):
 
 
 # --- Saving, partial sweeps, the command ----------------------------------------------------
+
+
+def test_effects_draw_every_comparison_with_its_interval_and_outcome(sweeps):
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from xorbench.analysis.effects import outcomes
+    from xorbench.plots.effects import OUTCOME_COLORS, effects_figure
+
+    data = sweeps["quick"]
+    effects = analysis.axis_effects(data.runs)
+    fig = effects_figure(effects, None)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in panels] == [item.axis for item in effects]
+    for ax, item in zip(panels, effects, strict=True):
+        table = item.largest
+        bars = next(c for c in ax.collections if isinstance(c, LineCollection))
+        spans = sorted((round(seg[0][0], 9), round(seg[1][0], 9)) for seg in bars.get_segments())
+        assert spans == sorted(zip(table["diff_low"].round(9), table["diff_high"].round(9),
+                                   strict=True))
+        dots = next(c for c in ax.collections if isinstance(c, PathCollection))
+        colours = [matplotlib.colors.to_hex(c) for c in dots.get_facecolors()]
+        assert colours == [matplotlib.colors.to_hex(OUTCOME_COLORS[o])
+                           for o in outcomes(table)]
+        assert any(line.get_xdata()[0] == 0 for line in ax.get_lines())  # the zero line
+    assert effects_figure([], None) is None
 
 
 def test_partial_sweep_is_drawn_and_says_so(tmp_path):

@@ -10,13 +10,15 @@ from, which axis matters most, and whether a longer budget helps. The report
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import pandas as pd
 
 from xorbench import schema
+from xorbench.analysis.compare import AXIS_NAMES
 from xorbench.analysis.design import at_largest_budget, config_axes, sparse_design
+from xorbench.analysis.effects import AxisEffects, paired_finding
 from xorbench.analysis.order import natural_ranks, natural_sort
 from xorbench.analysis.text import percent, plural, value_text
 from xorbench.config.tasks import TASKS, make_task
@@ -61,15 +63,18 @@ def learned_shares(runs: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
-def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
+def findings(summary: pd.DataFrame, runs: pd.DataFrame,
+             effects: Sequence[AxisEffects] = ()) -> list[str]:
     """Plain-language findings generated from the data, most important first.
 
     The most reliable settings, the settings that never work (or, if every
     setting works sometimes, the least reliable ones) with their dominant
     failure mode and what they learned instead, which wrong functions replace
     the target most often, the failure modes overall, how each axis moves the
-    average rate, and what the extra epochs buy. Each setting at its largest
-    budget, except for the last.
+    rate, and what the extra epochs buy. Each setting at its largest budget,
+    except for the last. An axis compared seed by seed (``effects``, from
+    :func:`~xorbench.analysis.effects.axis_effects`) is told by its paired
+    comparisons, setting by setting, instead of an average over the other axes.
     """
     if summary.empty:
         return ["No run has finished yet."]
@@ -93,8 +98,13 @@ def findings(summary: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     out.extend(lines)
     out.extend(_learned_instead(board, shares, name, task, target, skip=named))
     out.extend(_failure_overview(board))
+    paired = paired_finding(effects)
+    if paired:
+        out.append(paired)
+    compared = {item.axis for item in effects}
     # a union of sub-grids: averages over "the other axes" would mix different settings
-    out.extend(_changes(summary, design) if design else _axis_effects(board, axes))
+    out.extend(_changes(summary, design) if design else
+               _axis_effects(board, axes, skip=compared))
     budgets = budget_effect(summary)
     if budgets:
         out.append(budgets)
@@ -284,15 +294,16 @@ def _failure_overview(board: pd.DataFrame) -> list[str]:
     return [f"Why runs fail: of the {total:,} unsolved runs, " + "; ".join(parts) + "."]
 
 
-def _axis_effects(board: pd.DataFrame, axes: list[str]) -> list[str]:
-    """The average rate per value of each varying axis, over the combinations of the other
-    axes that every value of it was tried with — so each average compares like with like
-    (in a union of sub-grids, a value that exists only with Adam is not averaged against
-    values averaged over every optimizer)."""
+def _axis_effects(board: pd.DataFrame, axes: list[str], skip: Collection[str] = ()
+                  ) -> list[str]:
+    """The average rate per value of each varying axis (but those in ``skip``), over the
+    combinations of the other axes that every value of it was tried with — so each
+    average compares like with like (in a union of sub-grids, a value that exists only
+    with Adam is not averaged against values averaged over every optimizer)."""
     if len(axes) < 2 or board["rate"].max() == 0:
         return []
     lines = []
-    for axis in axes:
+    for axis in (a for a in axes if AXIS_NAMES.get(a, a) not in skip and a not in skip):
         others = [a for a in axes if a != axis]
         cells = board.groupby(others, sort=False, dropna=False)[axis].nunique()
         complete = cells[cells == board[axis].nunique()].index

@@ -37,6 +37,8 @@ PLOTS: tuple[Plot, ...] = (
     Plot("failures", "Failure modes", 1.2, "xorbench.plots.failures:draw_failures"),
     Plot("curves", "Learning curves", 1.75, "xorbench.plots.curves:draw_curves"),
     Plot("boundaries", "Decision boundaries", 0.9, "xorbench.plots.boundaries:draw_boundaries"),
+    Plot("effects", "Does it help? Paired differences", 3.0,
+         "xorbench.plots.effects:draw_effects"),
 )
 PLOT_NAMES = tuple(plot.name for plot in PLOTS)
 PLOT_BY_NAME = {plot.name: plot for plot in PLOTS}

@@ -1,6 +1,6 @@
 """Drawing a folder's plots in several worker processes at once.
 
-Each of the six plots takes ~1–2 s to draw and save and importing matplotlib
+Each of the seven plots takes ~1–2 s to draw and save and importing matplotlib
 and seaborn ~2 s: :func:`save_plots` deals the plots out to loky workers (the
 sweep's own, still up after training), so they are drawn side by side and the
 calling process need not import matplotlib at all. Small sweeps only: above
