@@ -337,6 +337,19 @@ def test_effects_draw_every_comparison_with_its_interval_and_outcome(sweeps):
     assert effects_figure([], None) is None
 
 
+def test_effects_rows_name_only_the_axes_that_differ_between_them(sweeps):
+    from xorbench.plots.effects import effects_figure
+
+    fig = effects_figure(analysis.axis_effects(sweeps["union"].runs), None)
+    labels = {ax.get_title(loc="left"): [t.get_text() for t in ax.get_yticklabels()]
+              for ax in fig.axes if ax.get_title(loc="left")}
+    # a one-change sub-grid's pairs differ only in their architecture: lr, the optimizer,
+    # the loss and the other axes every row shares are not repeated on each row
+    assert labels["loss"] == ["bce vs mse · 2-2-1", "bce vs mse · 2-4-1"]
+    assert labels["arch"][0] == "2-4-1 vs 2-2-1 · sigmoid · init uniform(0,1) · loss bce"
+    assert "A row names the other axes' values where they differ" in figure_texts(fig)
+
+
 def test_partial_sweep_is_drawn_and_says_so(tmp_path):
     data = plots.load_plot_data(plot_sweeps.make_partial(tmp_path))
     assert data.partial and 0 < len(data.runs) < data.n_total
