@@ -159,7 +159,7 @@ def test_rate_vs_budget_draws_each_setting_through_its_rates(sweeps, kind):
         assert panels[-1].get_xlabel() == "epoch"
         assert drawn == sorted(np.round(data.curves["frac_solved"] * 100, 9))
     assert panels[0].get_ylabel() == "seeds solved (%)"
-    assert "bands: Wilson 95 % confidence interval" in figure_texts(fig)
+    assert "bands: Wilson 95 % interval" in figure_texts(fig)  # as summary.csv's ci_method
     expected = {"quick": 3 * 2, "one_axis": 1, "never": 2, "diverged": 2}[kind]
     assert len(panels) == expected
     # a band (PolyCollection) for every line

@@ -46,7 +46,7 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
         data = data.assign(rate=data["frac_solved"], ci_low=low, ci_high=high, epochs=data["epoch"])
         xlabel = "epoch"
         caption = (f"Share of seeds that had solved {task} by each epoch (one training budget "
-                   "in this sweep); bands: Wilson 95 % confidence interval.")
+                   "in this sweep); bands: Wilson 95 % interval.")
     else:
         data = summary
         xlabel = "epoch budget"
