@@ -9,12 +9,13 @@ short, and that the names users rely on are still there.
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.command import XORBENCH, xorbench_env
 
 PACKAGE = Path(__file__).resolve().parent.parent / "xorbench"
 PACKAGES = ["config", "grid", "engine", "analysis", "results", "sweep", "plots", "cli"]
@@ -26,10 +27,12 @@ MAX_FUNCTION_LINES = 60
 
 
 def test_the_import_contracts_hold():
-    lint = shutil.which("lint-imports")
-    assert lint, "import-linter is a dev dependency: pip install -e '.[dev]'"
-    done = subprocess.run([lint, "--no-cache"], cwd=PACKAGE.parent, capture_output=True,
-                          text=True, timeout=300)
+    # import-linter's own entry point in this interpreter, this checkout first on the path:
+    # a lint-imports found on PATH may belong to another install
+    pytest.importorskip("importlinter", reason="import-linter is a dev dependency")
+    entry = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+    done = subprocess.run([sys.executable, "-c", entry, "--no-cache"], cwd=PACKAGE.parent,
+                          capture_output=True, text=True, timeout=300, env=xorbench_env())
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
 
@@ -93,7 +96,7 @@ def test_the_public_api_stays():
     import xorbench
 
     for name in ("load_grid", "expand", "run_sweep", "load_runs", "summarize", "compare",
-                 "train", "make_config", "RunConfig", "RunSpec", "__version__"):
+                 "train", "explain", "make_config", "RunConfig", "RunSpec", "__version__"):
         assert hasattr(xorbench, name), name
     assert callable(xorbench.load_grid) and callable(xorbench.train)
     from xorbench import plots
@@ -109,10 +112,16 @@ def test_the_public_api_stays():
 
 
 def test_the_console_script_and_python_m_run_the_same_app():
-    script = shutil.which("xorbench")
-    assert script, "pip install -e . puts the xorbench console script on PATH"
-    for command in ([script, "--help"], [sys.executable, "-m", "xorbench", "--help"]):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    """The console script's entry point (pyproject's [project.scripts]) and ``python -m
+    xorbench``, both of this checkout: a script found on PATH may be another install's."""
+    import tomllib
+
+    scripts = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]["scripts"]
+    module, name = scripts["xorbench"].split(":")
+    entry = f"import sys; from {module} import {name}; sys.argv[0] = 'xorbench'; {name}()"
+    for command in ([sys.executable, "-c", entry, "--help"], [*XORBENCH, "--help"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                              env=xorbench_env())
         assert done.returncode == 0, done.stderr
         for name in ("train", "grid", "sweep", "summary", "plot", "report", "bench"):
             assert name in done.stdout

@@ -54,10 +54,12 @@ def generated(data) -> dict[str, str]:
 
 def section(text: str) -> str:
     """The README's "Why does my XOR network fail?" section, up to its frameworks
-    paragraph (which tests/test_frameworks.py checks against its own data)."""
+    paragraph (which tests/test_frameworks.py checks against its own data) and before
+    "Which bug printed it?" (tests/test_bug_question.py)."""
     start = text.index("## Why does my XOR network fail?")
     end = min(text.index(marker, start + 1) for marker in
-              ("\n## ", "\n### Which framework's default init solves XOR?"))
+              ("\n## ", "\n### Which bug printed it?",
+               "\n### Which framework's default init solves XOR?"))
     return text[start:end]
 
 

@@ -9,6 +9,7 @@ The stages, each usable on its own::
     summary = summarize(runs)                 # → rates with Wilson intervals
     effects = compare(runs, "optimizer")      # → paired comparisons along one axis
     train(make_config(hidden=(2,), init="uniform(0,1)"), seeds=5, epochs=1000)
+    explain(make_config(hidden=(2,)), "0.253,0.793,0.793,0.793")  # which bug printed it?
 """
 
 from xorbench.config import RunConfig, RunSpec, make_config
@@ -21,6 +22,7 @@ __all__ = [
     "__version__",
     "compare",
     "expand",
+    "explain",
     "load_grid",
     "load_runs",
     "make_config",
@@ -56,4 +58,8 @@ def __getattr__(name: str):
         from xorbench.engine.trial import train
 
         return train
+    if name == "explain":
+        from xorbench.explain import explain
+
+        return explain
     raise AttributeError(f"module 'xorbench' has no attribute {name!r}")

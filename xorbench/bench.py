@@ -18,7 +18,7 @@ import numpy as np
 
 from xorbench.config import make_config
 from xorbench.config.tasks import all_patterns
-from xorbench.engine import Member, Setup, builds, check_memory, train_batch
+from xorbench.engine import Member, Setup, builds, check_memory, train_batch, worker_bytes
 from xorbench.engine.layout import layer_views, n_params
 from xorbench.errors import XorbenchError
 from xorbench.grid import default_grid, loads_grid
@@ -187,6 +187,26 @@ def time_plain(hidden: int, networks: int, epochs: int) -> Measurement:
         train_one_plain(hidden, epochs, seed)
     seconds = time.perf_counter() - start
     return Measurement("one-at-a-time", f"2-{hidden}-1", networks, epochs, seconds)
+
+
+def workers_that_fit(hiddens: Sequence[int], largest: int, dtype: str,
+                     workers: int) -> tuple[int, str | None]:
+    """How many of ``workers`` processes the parallel measurement starts, like a sweep's
+    ``--jobs``: at most the cores this process may use and as many as fit in the free
+    memory, each training ``largest`` networks; and why fewer (None if not fewer)."""
+    from xorbench.parallel import available_memory, default_jobs, format_bytes
+    from xorbench.sweep.plan import PROCESS_BYTES
+
+    cores, memory = default_jobs(), available_memory()
+    each = max(PROCESS_BYTES + worker_bytes(Setup.of(standard_config(h, dtype)), largest,
+                                            stored=False) for h in hiddens)
+    fit = max(1, memory // each)
+    n = max(1, min(workers, cores, fit))
+    if n == workers:
+        return n, None
+    if n == fit and fit < cores:
+        return n, f"as many as fit in the {format_bytes(memory)} of memory free"
+    return n, f"the {cores} core{'s' if cores > 1 else ''} this process may use"
 
 
 def run_benchmark(hiddens: Sequence[int] = (2, 8), sizes: Sequence[int] = (1, 64, 1024, 16384),

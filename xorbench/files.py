@@ -28,6 +28,11 @@ class LinkError(XorbenchError):
     """A symbolic link where xorbench writes: it is never followed."""
 
 
+class NotTextError(XorbenchError):
+    """A file read as text that is not UTF-8 (told apart by its type, never by its
+    message: a path may well contain "UTF-8")."""
+
+
 def is_link(path: Path) -> bool:
     return os.path.islink(path)
 
@@ -35,16 +40,28 @@ def is_link(path: Path) -> bool:
 def refuse_link(path: Path, what: str = "") -> None:
     """Raise LinkError if ``path`` is a symbolic link."""
     if is_link(path):
-        target = os.readlink(path)
-        raise LinkError(f"{path}: is a symbolic link (to {target}){what}; xorbench does not "
-                        f"write through links: remove it, or give the real path")
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        loop = "" if os.path.exists(path) else ", which does not resolve: missing, or a loop"
+        raise LinkError(f"{path}: is a symbolic link (to {target}{loop}){what}; xorbench "
+                        f"follows no links where it writes or keeps results: replace it with "
+                        f"the real file or folder, or give the real path")
 
 
 def ensure_folder(path: Path) -> Path:
     """``path`` as a real folder (created with its parents if missing); LinkError if it
-    is a link, XorbenchError if it is a file."""
+    is a link, XorbenchError if it (or a parent) is a file."""
     refuse_link(path)
-    path.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path) and not path.is_dir():
+        raise XorbenchError(f"{path}: is {file_kind(path) or 'a file'}, not a folder; "
+                            f"move it away")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a parent is a file, or this meanwhile
+        raise XorbenchError(f"{path}: cannot be a folder (it, or a folder above it, is a "
+                            f"file)") from None
     refuse_link(path)  # created by someone else meanwhile
     if not path.is_dir():
         raise XorbenchError(f"{path}: is a file, not a folder")
@@ -136,4 +153,30 @@ def read_text(path: Path, limit: int, what: str, follow_links: bool = True) -> s
     try:
         return b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError:
-        raise XorbenchError(f"{path}: is not UTF-8 text; a {what} is text") from None
+        raise NotTextError(f"{path}: is not UTF-8 text; a {what} is text") from None
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError's reason in words: ``No space left on device``, also from pyarrow's
+    ``[Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device``."""
+    if error.errno and not error.strerror:
+        return os.strerror(error.errno)
+    if error.strerror:
+        return error.strerror
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text.rsplit("] ", 1)[-1] if "Detail: [errno" in text else text
+
+
+def file_kind(path: Path) -> str | None:
+    """What is at ``path``, in words (``a file``, ``a pipe``, ``a broken symbolic link``);
+    None if nothing is."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISLNK(mode):
+        return "a broken symbolic link" if not path.exists() else "a symbolic link to a non-file"
+    return next((kind for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"),
+                                          (stat.S_ISSOCK, "a socket")) if test(mode)), "a device")

@@ -23,9 +23,12 @@ RESULT_COLUMNS = [
     "solved", "epoch_solved", "final_loss", "accuracy", "failure", "learned", "grad_norm",
 ]
 # Columns after the y_<pattern> outputs (DESIGN allows extra columns at the end).
-EXTRA_COLUMNS = ["dtype"]
+EXTRA_COLUMNS = ["dtype", "bug"]
 # What identifies a configuration (seed and budget excluded), in output and sort order.
-CONFIG_COLUMNS = [*AXIS_COLUMNS, "dtype"]
+CONFIG_COLUMNS = [*AXIS_COLUMNS, "dtype", "bug"]
+# Axis columns added since the first version → the value a table without them means:
+# a folder written before ``bug`` was trained correctly.
+ADDED_COLUMNS: dict[str, str] = {"bug": "none"}
 # ... and one setting in a summary: the budget too.
 SETTING_COLUMNS = [*CONFIG_COLUMNS, "epochs"]
 # What identifies a run.
@@ -65,6 +68,7 @@ RUN_DTYPES = {
     "learned": "string",
     "grad_norm": "float64",
     "dtype": "string",
+    "bug": "string",
 }
 
 # --- failure labels -----------------------------------------------------------------

@@ -154,7 +154,7 @@ def test_natural_sort_orders_columns_descending_and_missing_last():
 def test_summarize_counts_rates_medians_and_failures():
     s = summarize(hand_runs())
     assert s.columns.tolist() == SUMMARY_COLUMNS
-    assert SUMMARY_COLUMNS[:15] == ["config_id", *schema.SETTING_COLUMNS]
+    assert SUMMARY_COLUMNS[:16] == ["config_id", *schema.SETTING_COLUMNS]  # bug: 16
     assert SUMMARY_COLUMNS[-len(FAILURE_LABELS) - 2:] == [
         *(f"n_{x}" for x in FAILURE_LABELS), "ci_method", "stop"]
     assert (s["ci_method"] == "wilson").all() and (s["stop"] == "fixed").all()

@@ -12,21 +12,21 @@ valid but hour-long sweep — so the three tests take about a minute together.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import shutil
 import string
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.command import REPO, XORBENCH, xorbench_env
+
 pytestmark = pytest.mark.slow
 
-XORBENCH = shutil.which("xorbench")
-REPO = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 1_500 * 2**20
 EXAMPLES = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -126,17 +126,18 @@ def check_promise(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     tmp = cwd / "tmp"
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
-    # its siblings and the repository: nothing else writes there while a test runs (its
-    # temporary files go to TMPDIR, inside its own folder)
+    # its siblings (the other examples' folders, in this module's own root: nothing else
+    # writes there, whatever else runs on the machine) and the repository; its temporary
+    # files go to TMPDIR, inside its own folder
     outside_paths = [(cwd.parent, False), (REPO, True)]
     outside = {path: snapshot(path, recursive) for path, recursive in outside_paths}
 
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "JOBLIB_TEMP_FOLDER": str(tmp),
-           "COLUMNS": "100"}
-    done = subprocess.run([XORBENCH, *args], cwd=cwd, capture_output=True, text=True,
+    env = xorbench_env({"HOME": str(home), "TMPDIR": str(tmp), "JOBLIB_TEMP_FOLDER": str(tmp),
+                        "COLUMNS": "100"})
+    done = subprocess.run([*XORBENCH, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=240, preexec_fn=limit_memory, env=env)
     shown = f"xorbench {' '.join(args)} → {done.returncode}\n{done.stdout}\n{done.stderr}"
     assert done.returncode in (0, 1, 2), shown
@@ -148,10 +149,25 @@ def check_promise(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
                               for line in lines), shown
         # one line, or a grid file's problems, one line each and each naming the file
         assert len(errors) == 1 or all(e.startswith("error: g.toml: ") for e in errors), shown
+        # in the user's words: no Python reprs of paths, bytes or errors, no endless line
+        assert not any(token in done.stderr for token in ("PosixPath(", "[Errno", "\\x", "{'")
+                       ), shown
+        assert all(len(line) < 1000 for line in lines), shown
     for path, recursive in outside_paths:
         created = snapshot(path, recursive) - outside[path]
         assert not created, f"{shown}\ncreated outside its folder, in {path}: {sorted(created)}"
     return done
+
+
+@pytest.fixture(scope="module")
+def own_root(tmp_path_factory) -> Path:
+    """This module's own folder: each example runs in a folder of it, so the folders
+    beside an example's are the other examples', never another process's."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def example_folder(root: Path) -> Path:
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +176,9 @@ def results_folder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("fuzzed")
     (root / "g.toml").write_text("[defaults]\nseeds = 3\n[grid]\nlr = [0.5, 2.0]\n"
                                  "epochs = [5, 10]\n")
-    done = subprocess.run([XORBENCH, "sweep", "g.toml", "--out", "out", "--jobs", "1",
+    done = subprocess.run([*XORBENCH, "sweep", "g.toml", "--out", "out", "--jobs", "1",
                            "--quiet", "--no-plots"], cwd=root, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env=xorbench_env())
     assert done.returncode == 0, done.stderr
     return root / "out"
 
@@ -173,8 +189,8 @@ def results_folder(tmp_path_factory) -> Path:
 @EXAMPLES
 @given(text=grid_texts(), command=st.sampled_from(["grid", "sweep"]),
        jobs=st.sampled_from(["1", "2", "1000"]))
-def test_any_grid_file_keeps_the_promise(tmp_path_factory, text, command, jobs):
-    cwd = tmp_path_factory.mktemp("grid")
+def test_any_grid_file_keeps_the_promise(own_root, text, command, jobs):
+    cwd = example_folder(own_root)
     (cwd / "g.toml").write_text(text)
     args = ["grid", "g.toml"] if command == "grid" else [
         "sweep", "g.toml", "--quiet", "--no-plots", "--jobs", jobs]
@@ -198,8 +214,8 @@ ARGUMENTS = st.sampled_from(["2", "0", "-1", "4096-4096-4096", "1e9", "nan", "xo
 
 @EXAMPLES
 @given(command=st.sampled_from(sorted(OPTIONS)), data=st.data())
-def test_any_command_line_keeps_the_promise(tmp_path_factory, command, data):
-    cwd = tmp_path_factory.mktemp("args")
+def test_any_command_line_keeps_the_promise(own_root, command, data):
+    cwd = example_folder(own_root)
     (cwd / "g.toml").write_text("[defaults]\nseeds = 2\n[grid]\nlr = [0.5, 1.0]\nepochs = 5\n")
     flags = data.draw(st.lists(st.sampled_from(OPTIONS[command] or ["--help"]), max_size=3))
     args = [command]
@@ -229,9 +245,9 @@ PARTS = ["manifest.json", "runs.csv", "summary.csv", "curves.csv", "grid.toml", 
 @given(damages=st.lists(st.tuples(st.sampled_from(PARTS), st.sampled_from(DAMAGE)),
                         min_size=1, max_size=3),
        command=st.sampled_from(["summary", "plot", "report", "sweep"]))
-def test_any_results_folder_keeps_the_promise(tmp_path_factory, results_folder, damages,
+def test_any_results_folder_keeps_the_promise(own_root, results_folder, damages,
                                              command):
-    cwd = tmp_path_factory.mktemp("folder")
+    cwd = example_folder(own_root)
     elsewhere = cwd / "elsewhere"  # where the damaged folder's links point
     elsewhere.mkdir()
     out = cwd / "out"

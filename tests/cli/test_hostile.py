@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.command import XORBENCH, xorbench_env
 from xorbench import engine, files
 from xorbench.cli import app
 from xorbench.config import make_config
 from xorbench.grid import default_name, loads_grid
 from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
-XORBENCH = shutil.which("xorbench")
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
 TINY = """
 [defaults]
@@ -63,8 +63,8 @@ def limited(args: list, cwd: Path, limit: int = MEMORY_LIMIT,
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
-    done = subprocess.run([XORBENCH, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, preexec_fn=limit_memory, env={**os.environ, **(env or {})})
+    done = subprocess.run([*XORBENCH, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, preexec_fn=limit_memory, env=xorbench_env(env))
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
     return done
 
@@ -153,10 +153,17 @@ def test_plots_replace_a_linked_image_instead_of_writing_through_it(tmp_path, sw
 # 2. the default output folder stays inside results/ -----------------------------------
 
 
-@pytest.mark.parametrize(("stem", "name"), [("..", "grid"), (".", "grid"), ("my grid", "my_grid"),
-                                            (".hidden", "hidden"), ("quick", "quick")])
+@pytest.mark.parametrize(("stem", "name"), [("..", "grid-"), (".", "grid-"),
+                                            ("my grid", "my_grid-"), (".hidden", "hidden-"),
+                                            ("quick", "quick")])
 def test_a_file_stem_becomes_a_safe_name(stem, name):
-    assert default_name(stem) == name
+    """A stem that is a name is the name; any other is cleaned and followed by a short
+    hash of itself (stems differing only in what was replaced never share a folder)."""
+    made = default_name(stem)
+    if name.endswith("-"):
+        assert made.startswith(name) and len(made) == len(name) + 6
+    else:
+        assert made == name
 
 
 @pytest.mark.parametrize("file_name", ["...toml", "..toml"])
@@ -168,7 +175,7 @@ def test_a_dotted_grid_file_writes_under_results(tmp_path, monkeypatch, file_nam
         result = invoke("sweep", file_name, "--jobs", 1, "--quiet", "--no-plots", *fresh)
         assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [file_name, "results", "unrelated.txt"]
-    assert (tmp_path / "results" / "grid" / "runs.csv").is_file()
+    assert (tmp_path / "results" / default_name(file_name[:-5]) / "runs.csv").is_file()
 
 
 # 3. memory: refused up front, counted without expanding --------------------------------
@@ -199,8 +206,8 @@ def test_workers_are_capped_at_the_batches_there_are(tmp_path, tiny):
 def test_batches_of_large_networks_are_sized_to_memory():
     from xorbench.sweep.plan import PROCESS_BYTES, networks_that_fit
 
-    setup = engine.Setup.of(make_config(hidden=(1024, 1024)))
-    memory = 4 * 2**30
+    setup = engine.Setup.of(make_config(hidden=(256, 256)))
+    memory = 2 * 2**30
     fit = networks_that_fit(setup, 1, memory - PROCESS_BYTES)
     assert 0 < fit < 256  # fewer than the planner's usual minimum batch
     assert engine.worker_bytes(setup, fit, 1) <= memory - PROCESS_BYTES

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.command import XORBENCH, xorbench_env
 from xorbench.cli import app
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, load_grid, loads_grid
@@ -36,7 +36,6 @@ pytestmark = pytest.mark.slow  # real processes or compiled builds
 
 needs_distributed = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                        reason="dask[distributed] is not installed")
-XORBENCH = shutil.which("xorbench")
 TABLES = ("runs.csv", "summary.csv", "curves.csv")
 # 16 configurations × 30 seeds × 2 budgets = 960 runs in 4 engine setups: about 2 s
 # of training on 2 cores in cache-sized batches, 5 s in batches of 20 networks
@@ -99,7 +98,7 @@ def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> sub
     with open(log, "w") as out:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, **(env or {})})
+                                start_new_session=True, env=xorbench_env(env))
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -168,9 +167,9 @@ def test_a_local_cluster_writes_the_bytes_of_loky(grid_file, loky_tables, tmp_pa
 def test_the_cli_against_a_scheduler_and_two_workers_matches_loky(cluster, grid_file,
                                                                   loky_tables, tmp_path):
     result = subprocess.run(
-        [XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler", cluster.address,
+        [*XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler", cluster.address,
          "--out", str(tmp_path / "out"), "--quiet", "--no-plots"],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=120, env=xorbench_env())
     assert result.returncode == 0, result.stderr + cluster.log()
     assert result.stderr == ""  # quiet: no log lines from distributed
     assert "960 runs trained" in result.stdout
@@ -223,10 +222,10 @@ def test_a_lost_scheduler_is_one_line_and_the_rerun_resumes(grid_file, loky_tabl
     # however fast the engine (24 batches on 2 workers take ≥ 3.6 s)
     with dask_cluster(tmp_path / "cluster", batch_pause=0.3) as running:
         sweep = subprocess.Popen(
-            [XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler",
+            [*XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler",
              running.address, "--out", str(out), "--quiet", "--no-plots",
              "--batch-size", str(SMALL_BATCHES)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=xorbench_env())
         try:
             deadline = time.monotonic() + 60
             while not list(out.glob("shards/runs-*.parquet")) and sweep.poll() is None:
@@ -263,9 +262,9 @@ def test_an_unreachable_scheduler_fails_in_bounded_time(grid_file, tmp_path):
     address = f"tcp://127.0.0.1:{free_port()}"  # nobody listens there
     start = time.monotonic()
     result = subprocess.run(
-        [XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler", address,
+        [*XORBENCH, "sweep", str(grid_file), "--backend", "dask", "--scheduler", address,
          "--out", str(tmp_path / "out"), "--quiet", "--no-plots"],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True, text=True, timeout=60, env=xorbench_env())
     assert time.monotonic() - start < 30
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr

@@ -16,7 +16,7 @@ inits as the only other inputs. So, by the axis that differs:
 axis                                           shared_init  why
 =============================================  ===========  ==================================
 lr, optimizer, loss, batch, criterion,         yes          not an input of the draw (batch
-output, activation                                          orders come from another stream)
+output, activation, bug                                     orders come from another stream)
 dtype                                          yes          float32 starts from the float64
                                                             draw, rounded
 task                                           yes / no     yes when the input count is the

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xorbench.schema import SETTING_COLUMNS
+from xorbench.schema import ADDED_COLUMNS, SETTING_COLUMNS
 
 # A number inside a label; its sign counts only where a number may start
 # ("uniform(-1,1)" has −1, but "2-2-1" is three positive widths).
@@ -64,8 +64,11 @@ def natural_sort(
     """``frame`` sorted by ``columns`` (first most significant) in natural order.
 
     Columns named in ``descending`` sort largest first; missing values always come
-    last. Returns a new frame with a fresh RangeIndex.
+    last. A column added since the first version (``bug``) that ``frame`` lacks is
+    skipped: a frame made without it holds one value of it. Returns a new frame with a
+    fresh RangeIndex.
     """
+    columns = [c for c in columns if c in frame.columns or c not in ADDED_COLUMNS]
     if not columns or frame.empty:
         return frame.reset_index(drop=True)
     # np.lexsort treats its last key as the primary one

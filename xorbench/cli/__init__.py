@@ -3,7 +3,8 @@
 What lives here: the Typer app, its consoles and the one way a command fails
 (:mod:`~xorbench.cli.app`), options shared by commands with their defaults and
 allowed values read from the tables (:mod:`~xorbench.cli.options`), and the commands,
-grouped by what they touch: ``train`` (:mod:`~xorbench.cli.train`), ``grid`` and
+grouped by what they touch: ``train`` (:mod:`~xorbench.cli.train`), ``explain``
+(:mod:`~xorbench.cli.explain`), ``grid`` and
 ``sweep`` (:mod:`~xorbench.cli.sweep`), ``summary``, ``plot`` and ``report``
 (:mod:`~xorbench.cli.show`), ``compare`` (:mod:`~xorbench.cli.compare`), ``bench``
 (:mod:`~xorbench.cli.bench`). A new option
@@ -19,6 +20,7 @@ from xorbench.cli.app import app
 # isort: off
 # importing a command module registers its commands, in the order --help lists them
 from xorbench.cli import train  # noqa: F401
+from xorbench.cli import explain  # noqa: F401
 from xorbench.cli import sweep  # noqa: F401
 from xorbench.cli import show  # noqa: F401
 from xorbench.cli import compare  # noqa: F401

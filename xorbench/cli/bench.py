@@ -43,13 +43,16 @@ def bench_command(
     this machine. Everything is measured in this one run, so the ratios hold even
     on a busy machine; absolute figures vary with the machine's load.
     """
-    from xorbench.bench import measure_sweep_fresh, run_benchmark
+    from xorbench.bench import measure_sweep_fresh, run_benchmark, workers_that_fit
     from xorbench.config import DTYPES
     from xorbench.parallel import default_jobs
 
     DTYPES.parse(dtype)
     sizes = networks or ([1, 1024, 4096] if quick else [1, 64, 1024, 4096, 16384])
-    n_jobs = workers or default_jobs()
+    n_jobs, capped = workers_that_fit(hidden or [2, 8], max(sizes), dtype,
+                                      workers or default_jobs())
+    if capped and workers is not None:
+        note(f"--workers {workers}: {n_jobs} ({capped})")
     rows = []
     for m in run_benchmark(hiddens=hidden or [2, 8], sizes=sizes,
                            seconds=0.4 if quick else 1.5, dtype=dtype, workers=n_jobs,

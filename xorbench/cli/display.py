@@ -6,7 +6,11 @@ from pathlib import Path
 
 from rich.table import Table as RichTable
 
-from xorbench.cli.app import out, say
+from xorbench.cli.app import note, out, say
+
+# The most rows a leaderboard prints: a table longer than a few screens is read as a
+# file (summary.csv, or `xorbench summary --sort ... --where ...`), not in a terminal.
+MAX_TOP = 200
 
 
 def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | None = None,
@@ -19,11 +23,15 @@ def print_leaderboard(summary, top: int = 10, sort: str = "rate", where: str | N
     from xorbench.analysis.leaderboard import natural_descending
     from xorbench.analysis.text import leaderboard_rows, leaderboard_title, rate_note
 
-    board = leaderboard(summary, top=top, sort=sort, where=where,
+    shown = min(top, MAX_TOP)
+    board = leaderboard(summary, top=shown + (top > shown), sort=sort, where=where,
                         largest_budget=not all_budgets, descending=descending)
     if board.empty:
         say("no runs to rank")
         return
+    if len(board) > shown:  # more than a table reads: the rest are in summary.csv
+        board = board.iloc[:shown]
+        note(f"--top {top}: showing the first {shown} rows (all of them are in summary.csv)")
     down = natural_descending(sort) if descending is None else descending
     title = leaderboard_title(sort, down)
     budgets = board["epochs"].unique()

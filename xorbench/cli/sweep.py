@@ -135,6 +135,22 @@ def sweep_command(
                  else "finished batches are saved")
         err.print(f"interrupted: {saved}; resume with: {resume}", markup=False)
         raise typer.Exit(130) from None
+    # Every run is saved and the tables are written: a Ctrl-C from here on stops the
+    # printing, the plots or the report, and says how to finish them.
+    try:
+        with _sigterm_as_interrupt():
+            _finish(outcome, grid, top, backend, no_plots, no_report)
+    except KeyboardInterrupt:
+        rest = ("" if no_plots and no_report else
+                "; write the plots and report with: xorbench report "
+                f"{shlex.quote(str(outcome.path))}")
+        err.print(f"interrupted: all {outcome.n_runs:,} runs are saved and the tables "
+                  f"written in {outcome.path}/{rest}", markup=False)
+        raise typer.Exit(130) from None
+
+
+def _finish(outcome, grid, top: int, backend: str, no_plots: bool, no_report: bool) -> None:
+    """What a finished sweep prints, then its plots and report."""
     if outcome.moved_aside is not None:
         say(f"--fresh: moved the old results to {outcome.moved_aside}/")
     reused = f", {outcome.n_reused} reused from earlier" if outcome.n_reused else ""
@@ -146,18 +162,11 @@ def sweep_command(
     say(f"results: {outcome.path}/  (runs.csv, summary.csv, curves.csv, manifest.json)")
     if no_plots and no_report:
         return
-    try:
-        with _sigterm_as_interrupt():
-            # in the sweep's own worker processes, while they are still up
-            jobs = outcome.n_workers if backend == "loky" else 1
-            images = None if no_plots else draw_plots(outcome.path, jobs=jobs)
-            if not no_report:
-                write_report(outcome.path, images=images, plots=not no_plots, jobs=jobs)
-    except KeyboardInterrupt:
-        err.print("interrupted: the results are complete, the plots and report are not; "
-                  f"write them with: xorbench report {shlex.quote(str(outcome.path))}",
-                  markup=False)
-        raise typer.Exit(130) from None
+    # in the sweep's own worker processes, while they are still up
+    jobs = outcome.n_workers if backend == "loky" else 1
+    images = None if no_plots else draw_plots(outcome.path, jobs=jobs)
+    if not no_report:
+        write_report(outcome.path, images=images, plots=not no_plots, jobs=jobs)
 
 
 def _resume_command(path: Path | None, folder: Path, **options) -> str:

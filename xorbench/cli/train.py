@@ -37,6 +37,8 @@ def train_command(
     = default("criterion"),
     dtype: Annotated[str, typer.Option(help=choice_help("dtype", "Precision"))]
     = default("dtype"),
+    bug: Annotated[str, typer.Option(help=choice_help("bug", "Train with a hand-written bug"))]
+    = default("bug"),
     epochs: Annotated[int, typer.Option(help="Epoch budget.", min=1)] = 1000,
     seed: Annotated[list[int] | None, typer.Option(
         help="Seed (repeat for several); default: --seeds.")] = None,
@@ -59,7 +61,7 @@ def train_command(
     config = make_config(
         task=task, hidden=parse_hidden(hidden.replace(",", "-"), "--hidden"),
         activation=activation, output=output, init=init, bias_init=bias_init, lr=lr,
-        optimizer=optimizer, loss=loss, batch=batch, criterion=criterion, dtype=dtype)
+        optimizer=optimizer, loss=loss, batch=batch, criterion=criterion, dtype=dtype, bug=bug)
     seed_list = list(seed) if seed else list(range(seeds))
     for s in seed_list:
         parse_seed(s, "--seed")
@@ -71,7 +73,7 @@ def train_command(
         return
     say(f"{config.arch} {config.activation} · init {config.init} · bias {config.bias_init}"
         f" · lr {lr:g} · {config.optimizer} · {config.loss} · batch {config.batch}"
-        f" · {epochs} epochs")
+        f" · {epochs} epochs" + ("" if config.bug.name == "none" else f" · bug {config.bug}"))
     step_note = per_pattern_step_note(config)
     if step_note:
         note(step_note)

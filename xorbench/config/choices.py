@@ -17,7 +17,8 @@ from typing import Any
 
 from xorbench.errors import ChoiceError
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*\+?"  # a trailing + names a variant: rprop+
+# dashes inside name a bug (hidden-delta-index); a trailing + names a variant (rprop+)
+_NAME = r"[A-Za-z_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\+?"
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _CALL = re.compile(rf"^\s*({_NAME})\s*(?:\(\s*(.*?)\s*\))?\s*$")
 _NUMBER_RE = re.compile(rf"^{_NUMBER}$")

@@ -22,6 +22,7 @@ own source (docs/matching-your-code.md):
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,7 +119,12 @@ def _sklearn(rng, layer, shape):
 
 def _check_uniform(args: tuple) -> str | None:
     low, high = args
-    return None if low < high else f"needs low < high, got low={low} and high={high}"
+    if not low < high:
+        return f"needs low < high, got low={low} and high={high}"
+    if not math.isfinite(high - low):  # NumPy would draw from a width of inf: no numbers
+        return (f"high - low = {high} - ({low}) overflows to inf; the interval must be "
+                f"narrower than {sys.float_info.max:.4g}")
+    return None
 
 
 INITS = Table.of(

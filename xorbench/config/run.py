@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 
+from xorbench.config.bugs import bug_needs_sgd, index_needs_width
 from xorbench.config.choices import Choice, did_you_mean
 from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.config.tables import DEFAULTS, TABLES
@@ -39,6 +40,7 @@ class RunConfig:
     batch: Choice
     criterion: Choice
     dtype: Choice
+    bug: Choice  # how it is trained: correctly (none) or with a hand-written bug
 
     @cached_property
     def n_inputs(self) -> int:
@@ -74,9 +76,20 @@ class RunConfig:
 
     @property
     def config_id(self) -> str:
-        """A short stable hash of the configuration (seed and epochs excluded)."""
-        text = json.dumps(self.labels(), sort_keys=True)
+        """A short stable hash of the configuration (seed and epochs excluded).
+
+        An axis added since the first version (:data:`HASHED_UNLESS_DEFAULT`) enters
+        the hash only away from its default, so a configuration at the default keeps
+        the config_id an older xorbench gave it and its stored runs are reused.
+        """
+        labels = {axis: label for axis, label in self.labels().items()
+                  if HASHED_UNLESS_DEFAULT.get(axis) != label}
+        text = json.dumps(labels, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+# Axes added after the first results were written → the label older folders mean.
+HASHED_UNLESS_DEFAULT: dict[str, str] = {"bug": "none"}
 
 
 def arch_text(widths: tuple[int, ...]) -> str:
@@ -103,6 +116,7 @@ class Setup:
     batch: Choice
     criterion: Choice
     dtype: Choice
+    bug: Choice
 
     @classmethod
     def of(cls, config: RunConfig) -> Setup:
@@ -205,6 +219,8 @@ class CombinationRule:
 COMBINATION_RULES: tuple[CombinationRule, ...] = (
     CombinationRule(("loss", "output"), _bce_needs_sigmoid),
     CombinationRule(("optimizer", "batch"), _full_batch_only),
+    CombinationRule(("bug", "optimizer"), bug_needs_sgd),
+    CombinationRule(("bug", "task", "hidden"), index_needs_width),
 )
 
 

@@ -1,7 +1,7 @@
 """The tables of every axis a configuration has, its defaults, and the batch modes.
 
 Each named choice lives in one :class:`~xorbench.config.choices.Table` (tasks,
-activations, inits, losses, optimizers, criteria in their own modules; batch modes
+activations, inits, losses, optimizers, criteria, bugs in their own modules; batch modes
 and dtypes here); :data:`TABLES` maps each grid key to its table, and validation,
 CLI help, docs and tests read the keys from there.
 """
@@ -9,6 +9,7 @@ CLI help, docs and tests read the keys from there.
 from __future__ import annotations
 
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS
+from xorbench.config.bugs import BUGS
 from xorbench.config.choices import Choice, Entry, Param, Table
 from xorbench.config.criteria import CRITERIA
 from xorbench.config.inits import BIAS_INITS, INITS
@@ -69,6 +70,7 @@ TABLES: dict[str, Table] = {
     "batch": BATCHES,
     "criterion": CRITERIA,
     "dtype": DTYPES,
+    "bug": BUGS,
 }
 
 DEFAULTS: dict[str, object] = {
@@ -84,4 +86,5 @@ DEFAULTS: dict[str, object] = {
     "batch": "full",
     "criterion": "threshold",
     "dtype": "float64",
+    "bug": "none",
 }

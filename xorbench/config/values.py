@@ -63,16 +63,17 @@ MAX_SEEDS = 1_000_000
 
 def parse_epochs(value: object, key: str = "epochs") -> int:
     """An epoch budget: an integer from 1 to :data:`MAX_EPOCHS`."""
+    bound = f"an integer number of epochs from 1 to {MAX_EPOCHS:,}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ChoiceError(key, value, f"must be an integer number of epochs from 1 to "
-                          f"{MAX_EPOCHS:,}")
+        raise ChoiceError(key, value, f"must be {bound}")
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and 1 <= value <= MAX_EPOCHS:
-            raise ChoiceError(key, value, f"must be an integer number of epochs ≥ 1; "
-                              f"write {int(value)}")
-        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
+            raise ChoiceError(key, value, f"must be {bound}; write {int(value)}")
+        if value > MAX_EPOCHS:  # 1e10: a float, and above the bound
+            raise ChoiceError(key, value, f"must be {bound}; {value:g} is above it")
+        raise ChoiceError(key, value, f"must be {bound}")
     if value < 1:
-        raise ChoiceError(key, value, "must be an integer number of epochs ≥ 1")
+        raise ChoiceError(key, value, f"must be {bound}")
     if value > MAX_EPOCHS:
         raise ChoiceError(key, value, f"must be at most {MAX_EPOCHS:,} epochs")
     return value

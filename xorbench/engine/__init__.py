@@ -10,7 +10,10 @@ compiles and finds them), training a batch from budget to budget
 (:mod:`~xorbench.engine.batch`), naming how each run ended
 (:mod:`~xorbench.engine.diagnose`), the batch as tidy frames
 (:mod:`~xorbench.engine.frames`), memory estimates (:mod:`~xorbench.engine.memory`)
-and the one-configuration experiment ``train`` (:mod:`~xorbench.engine.trial`).
+and the one-configuration experiment ``train`` (:mod:`~xorbench.engine.trial`). Beside
+the kernel, not inside it: the plain NumPy loop that trains the hand-written bugs
+(:mod:`~xorbench.engine.plain`, its updates in :mod:`~xorbench.engine.backprop`), and
+which of the two trains a batch (:mod:`~xorbench.engine.route`).
 
 The engine knows nothing of TOML, files or joblib; it is the only package that
 imports numba. A new activation's or optimizer's arithmetic goes into the kernel
@@ -34,6 +37,7 @@ _NAMES = {
     "activation_values": "functions",
     "runs_frame": "frames", "curves_frame": "frames", "params_frame": "frames",
     "train": "trial",
+    "train_plain": "plain", "train_networks": "route", "legacy_params": "streams",
 }
 
 __all__ = ["Member", "Setup", *_NAMES]

@@ -134,12 +134,11 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     record equals what training to that budget alone would give.
     """
     kernel_args.check_compiler()
-    budgets = tuple(sorted(set(int(b) for b in budgets)))
-    if not budgets or budgets[0] < 1:
-        raise ValueError("epoch budgets must be positive")
-    if not members:
-        raise ValueError("a batch needs at least one network")
-    batch = _Batch.start(setup, members, budgets)
+    if setup.bug.name != "none":
+        raise ValueError(f"bug {setup.bug.label!r}: trained by xorbench.engine.plain, "
+                         "not the kernel (xorbench.engine.route.train_networks chooses)")
+    budgets = check_budgets(budgets, members)
+    batch = BatchState.start(setup, members, budgets)
     result = batch.empty_result(members, budgets)
     # this setup's build, if one is compiled (build_source): the same numbers, faster
     spec = build_source.spec_for(setup)
@@ -166,9 +165,21 @@ def train_batch(setup: Setup, members: Sequence[Member], budgets: Sequence[int])
     return result
 
 
+def check_budgets(budgets: Sequence[int], members: Sequence[Member]) -> tuple[int, ...]:
+    """The distinct budgets, ascending; ValueError if one is not positive or there are no
+    networks."""
+    budgets = tuple(sorted(set(int(b) for b in budgets)))
+    if not budgets or budgets[0] < 1:
+        raise ValueError("epoch budgets must be positive")
+    if not members:
+        raise ValueError("a batch needs at least one network")
+    return budgets
+
+
 @dataclass
-class _Batch:
-    """The arrays of one batch in training, in the layout the kernel takes them."""
+class BatchState:
+    """The arrays of one batch in training, in the layout the kernel takes them (the plain
+    loop of :mod:`xorbench.engine.plain` keeps its books in them too)."""
 
     setup: Setup
     dtype: np.dtype
@@ -185,7 +196,7 @@ class _Batch:
     kernel_setup: dict  # the kernel's arguments that describe the setup
 
     @classmethod
-    def start(cls, setup: Setup, members: Sequence[Member], budgets: tuple[int, ...]) -> _Batch:
+    def start(cls, setup: Setup, members: Sequence[Member], budgets: tuple[int, ...]) -> BatchState:
         task = make_task(setup.task)
         dtype = np.dtype(DTYPES.impl(setup.dtype))
         n_nets, n_patterns = len(members), task.n_patterns

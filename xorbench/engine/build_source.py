@@ -51,9 +51,11 @@ class Spec:
 
 def spec_for(setup: Setup) -> Spec | None:
     """The build that can train this setup's batches, or None: only full-batch setups
-    small enough (:data:`MAX_UNIT_PATTERNS`) have one, and none whose optimizer compares
-    errors (iRprop+: a build keeps no error between epochs)."""
-    if setup.batch.name != "full" or OPTIMIZERS.impl(setup.optimizer).uses_error:
+    small enough (:data:`MAX_UNIT_PATTERNS`) trained correctly (a bug's plain loop has
+    none) have one, and none whose optimizer compares errors (iRprop+: a build keeps no
+    error between epochs)."""
+    if (setup.batch.name != "full" or setup.bug.name != "none"
+            or OPTIMIZERS.impl(setup.optimizer).uses_error):
         return None
     task = make_task(setup.task)
     codes = kernel_args.codes(setup)

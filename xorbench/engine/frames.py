@@ -86,6 +86,7 @@ def runs_frame(result: BatchResult, sweep: str) -> pd.DataFrame:
     for p, name in enumerate(result.pattern_names):
         columns[f"y_{name}"] = result.outputs[bud, p, net].astype(np.float64)
     columns["dtype"] = setup.dtype.label
+    columns["bug"] = setup.bug.label
     frame = pd.DataFrame(columns)
     return frame.astype({k: v for k, v in RUN_DTYPES.items() if k in frame.columns})
 

@@ -7,6 +7,8 @@ computes from stored parameters has the bits training had.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from xorbench.config.activations import Activation
@@ -20,9 +22,16 @@ def activation_values(activation: Activation, z: np.ndarray) -> tuple[np.ndarray
     dtype = np.float32 if z.dtype == np.float32 else np.float64
     flat = np.ascontiguousarray(z, dtype).ravel()
     a, fp = np.empty_like(flat), np.empty_like(flat)
-    consts = kernel_args.activation_constants(activation.alpha, flat.dtype)
+    consts = _constants(activation.alpha, flat.dtype.name)
     kernel.activation_values(kernel_args.ACTIVATION_CODES[activation.name], consts, flat, a, fp)
     return a.reshape(z.shape), fp.reshape(z.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _constants(alpha: float, dtype: str) -> np.ndarray:
+    """The kernel's activation constants, made once per parameter and dtype (the plain
+    loop asks for them at every update)."""
+    return kernel_args.activation_constants(alpha, np.dtype(dtype))
 
 
 def forward(activation: Activation, z: np.ndarray, out: np.ndarray) -> None:

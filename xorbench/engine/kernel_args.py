@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+import numba
 import numpy as np
 
 from xorbench.config import Setup
@@ -24,8 +25,6 @@ def check_compiler() -> None:
     """XorbenchError unless numba compiles: the training loop cannot run as Python (its
     ``exp`` needs a fused multiply-add rounded once, which Python before 3.13 cannot
     give bit for bit, and it would be a thousand times slower)."""
-    import numba
-
     if numba.config.DISABLE_JIT:
         raise XorbenchError("NUMBA_DISABLE_JIT is set: xorbench's training loop must be "
                             "compiled by numba (as Python it cannot compute the same bits); "

@@ -16,6 +16,7 @@ import numpy as np
 
 from xorbench.config import updates_per_epoch
 from xorbench.config.choices import Choice
+from xorbench.engine.layout import layer_rows, n_params
 
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
 # (a whole number of epochs), so the draws never depend on the epoch budget.
@@ -29,6 +30,23 @@ def stream(seed: int, which: int) -> np.random.SeedSequence:
     (which,)), which is 3× cheaper than spawning — it matters at a million runs.
     """
     return np.random.SeedSequence(seed, spawn_key=(which,))
+
+
+def legacy_params(widths: Sequence[int], seed: int) -> np.ndarray:
+    """A learner's own initial θ (D,), as the question's code drew it: ``np.random.seed(seed)``,
+    then per layer its biases ``np.random.rand(n_out)`` and then its weights
+    ``np.random.rand(n_out, n_in)`` (row j: the weights into unit j from each unit k below).
+
+    From a ``RandomState`` of its own, which gives ``np.random.rand``'s numbers after
+    ``np.random.seed`` without touching the global generator; laid out as the engine's θ
+    (:mod:`xorbench.engine.layout`: w_kj at row k · fan_out + j, then the biases).
+    """
+    rng = np.random.RandomState(seed)
+    theta = np.empty(n_params(widths))
+    for fan_in, fan_out, weights, biases in layer_rows(tuple(widths)):
+        theta[biases] = rng.rand(fan_out)
+        theta[weights] = rng.rand(fan_out, fan_in).T.ravel()  # (out, in) → the engine's (in, out)
+    return theta
 
 
 def _data_rng(seed: int) -> np.random.Generator:

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from xorbench.config import RunConfig, parse_epochs, parse_seed
-from xorbench.engine import Member, Setup, check_memory, train_batch
+from xorbench.engine import Member, Setup, check_memory
 from xorbench.engine.frames import runs_frame
+from xorbench.engine.route import train_networks
 
 
 def train(config: RunConfig, seeds: Iterable[int] | int = 1,
@@ -26,5 +27,5 @@ def train(config: RunConfig, seeds: Iterable[int] | int = 1,
         parse_epochs(budget)
     setup = Setup.of(config)
     check_memory(setup, len(seed_list), len(budgets))
-    result = train_batch(setup, [Member.of(config, s) for s in seed_list], budgets)
+    result = train_networks(setup, [Member.of(config, s) for s in seed_list], budgets)
     return runs_frame(result, sweep)

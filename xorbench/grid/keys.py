@@ -9,6 +9,8 @@ A grid file names values for the axes of :class:`~xorbench.config.RunConfig` plu
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -91,7 +93,8 @@ TOP_ALIASES: dict[str, str] = {
 }
 
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Matched whole (``fullmatch``): with ``match`` and ``$``, "quick\n" would pass.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 _RANGE_KINDS = ("log", "linear")
@@ -120,14 +123,17 @@ def default_name(stem: str) -> str:
     """A grid's name when it has no ``name`` key: its file's stem, made a safe folder name.
 
     The name becomes ``results/<name>``, so it must never be ``.``, ``..`` or anything
-    but letters, digits, ``.``, ``_`` and ``-`` starting with a letter or digit: other
-    characters become ``_``, leading dots and dashes go, and a stem with nothing left
-    is ``grid``.
+    but letters, digits, ``.``, ``_`` and ``-`` starting with a letter or digit. A stem
+    that is such a name is the name. Otherwise other characters become ``_``, leading
+    dots and dashes go (nothing left: ``grid``), and a short hash of the stem follows,
+    so that stems differing only in what was replaced (``größe``, ``grüße``) never
+    share a folder: ``gr__e-1c2d3e``.
     """
-    if NAME_RE.match(stem):
+    if NAME_RE.fullmatch(stem):
         return stem
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip("._-")
-    return cleaned if cleaned and NAME_RE.match(cleaned) else "grid"
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip("._-") or "grid"
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    return f"{cleaned}-{digest}"
 
 
 def key_hint(key: str, known: Sequence[str], aliases: Mapping[str, str]) -> str:
@@ -146,6 +152,35 @@ def empty_list(label: str, key: str) -> str:
 
 
 def show(value: object, limit: int = 80) -> str:
-    """repr of a value from the file, shortened if long."""
-    text = repr(value)
+    """A value from the file as TOML writes it (``'sigmiod'``, ``[2, 2]``,
+    ``{ log = [0.01, 10], num = 7 }``, ``"tab\\t"``), shortened if long: never a
+    Python repr."""
+    text = toml_text(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_text(value: object) -> str:
+    """``value`` (what tomllib reads) in TOML's own syntax: strings as literal strings
+    where they can be (printable, no quote), else as basic strings with escapes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if value.isprintable() and "'" not in value:
+            return f"'{value}'"
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(repr(value), repr(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{toml_key(k)} = {toml_text(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
+    return str(value)
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare (``epochs``) or quoted (``"a b"``)."""
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)

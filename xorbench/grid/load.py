@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import os
 from importlib import resources
 from pathlib import Path
 
 from xorbench.config import SeedRule
 from xorbench.errors import GridError, XorbenchError
-from xorbench.files import read_text
+from xorbench.files import NotTextError, read_text
 from xorbench.grid.model import Grid
 from xorbench.grid.parse import parse_grid
 
@@ -23,13 +24,14 @@ def load_grid(path: str | Path) -> Grid:
             path / "grid.toml").is_file() else ""
         raise XorbenchError(f"{path}: is a directory, not a grid file (a .toml file){hint}")
     if not path.exists():
+        if os.path.islink(path):  # a link to nothing, or one of a loop (ELOOP)
+            raise XorbenchError(f"{path}: is a symbolic link to {_link_target(path)}, which "
+                                f"does not resolve (missing, or links that loop)")
         raise XorbenchError(f"{path}: no such grid file{missing_file_hint(path)}")
     try:
         text = read_text(path, MAX_GRID_BYTES, "grid file")
-    except XorbenchError as e:
-        if "UTF-8" in str(e):
-            raise GridError(str(path), ["is not UTF-8 text; a grid file is TOML"]) from None
-        raise
+    except NotTextError:
+        raise GridError(str(path), ["is not UTF-8 text; a grid file is TOML"]) from None
     return loads_grid(text, str(path))
 
 
@@ -46,6 +48,13 @@ def default_grid() -> Grid:
     """The built-in quick grid (package data ``xorbench/data/quick.toml``)."""
     resource = resources.files("xorbench") / "data" / "quick.toml"
     return loads_grid(resource.read_text(encoding="utf-8"), str(resource))
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def missing_file_hint(path: Path) -> str:

@@ -7,6 +7,7 @@ small one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -109,9 +110,18 @@ class Grid:
                  if all(fixed[axis] in sub[axis] for axis in fixed)]
         return union_size(boxes) * len(self.seeds)
 
-    def combinations(self, axes: Sequence[str]) -> list[tuple]:
+    def count_combinations(self, axes: Sequence[str]) -> int:
+        """At least as many as :meth:`combinations` of ``axes`` lists (sub-grids that share
+        a combination count it twice), counted without listing any: check it before
+        asking for the list."""
+        return sum(math.prod(len(sub[axis]) for axis in axes) for sub in self.subgrids)
+
+    def combinations(self, axes: Sequence[str], limit: int | None = None) -> list[tuple]:
         """The distinct combinations of values of ``axes`` that some configuration takes,
-        in file order (one per configuration group, however many configurations)."""
+        in file order (one per configuration group, however many configurations).
+        ValueError, before listing any, if there may be more than ``limit``."""
+        if limit is not None and self.count_combinations(axes) > limit:
+            raise ValueError(f"more than {limit:,} combinations of {', '.join(axes)}")
         seen: dict[tuple, None] = {}
         for sub in self.subgrids:
             seen.update(dict.fromkeys(product(*(sub[axis] for axis in axes))))

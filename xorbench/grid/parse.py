@@ -27,6 +27,7 @@ from xorbench.grid.keys import (
     key_hint,
     normal,
     show,
+    toml_key,
 )
 from xorbench.grid.plotroles import PlotRoles, role_problems
 from xorbench.grid.values import combination_problems, common_seeds, parse_section
@@ -146,7 +147,7 @@ def _sections(raw_grid: object, problems: list[str]) -> list[tuple[str, dict]]:
 
 
 def _check_name(value: object, problems: list[str]) -> bool:
-    if isinstance(value, str) and NAME_RE.match(value):
+    if isinstance(value, str) and NAME_RE.fullmatch(value):
         return True
     problems.append(f"name = {show(value)}: must be a string of letters, digits, '.', '_' "
                     "and '-' (it names the results directory)")
@@ -154,7 +155,7 @@ def _check_name(value: object, problems: list[str]) -> bool:
 
 
 def _unknown_top_key(key: str, value: object) -> str:
-    where = f"{key} = {show(value)}"
+    where = f"{toml_key(key)} = {show(value)}"
     if key in KEYS or normal(key) in ALIASES:
         return (f"{where}: unknown top-level key{key_hint(key, KEYS, ALIASES)}; axis keys "
                 "belong in [defaults] or [grid]")

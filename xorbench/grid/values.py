@@ -38,6 +38,7 @@ from xorbench.grid.keys import (
     key_hint,
     normal,
     show,
+    toml_key,
 )
 
 
@@ -295,7 +296,7 @@ def combination_problems(subgrids: list[tuple[str, Mapping[str, tuple]]]) -> lis
 
 
 def _unknown_key(label: str, key: str, value: object) -> str:
-    where = f"{label} {key} = {show(value)}"
+    where = f"{label} {toml_key(key)} = {show(value)}"
     if key in TOP_KEYS:
         return (f"{where}: {key!r} is a top-level key; write it at the top of the file, "
                 "before any [table]")

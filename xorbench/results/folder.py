@@ -22,6 +22,7 @@ which matters at a million runs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import uuid
@@ -36,7 +37,9 @@ from xorbench.errors import ResultsError
 from xorbench.files import (
     atomic_write_text,
     ensure_folder,
+    file_kind,
     fsync_folder,
+    os_reason,
     read_text,
     refuse_link,
 )
@@ -46,8 +49,9 @@ from xorbench.results.manifest import (
     MANIFEST,
     MAX_MANIFEST_BYTES,
     RESULTS_FORMAT,
-    manifest_problems,
+    parse_manifest,
 )
+from xorbench.results.tables import with_added_columns
 
 SHARD_PARTS = ("curves", "params", "runs")  # written in this order; runs last
 CORRUPT = "corrupt"  # shards/corrupt/: unreadable shards, set aside
@@ -57,13 +61,6 @@ REQUIRED_COLUMNS = {
     "curves": ["config_id", "seed", "epoch", "loss"],
     "params": ["config_id", "seed", "epochs"],
 }
-
-
-
-
-
-
-
 
 
 # --- atomic files ----------------------------------------------------------------
@@ -87,6 +84,9 @@ def _write_parquet_tmp(path: Path, frame: pd.DataFrame) -> Path:
         pq.write_table(table, tmp, compression="zstd", use_dictionary=labels)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+    except OSError as e:  # a full disk: pyarrow's message names no file, ours does
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, os_reason(e), str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -166,17 +166,7 @@ class ResultsDir:
         """The manifest, checked: a JSON object whose known fields have their types."""
         text = read_text(self.manifest_path, MAX_MANIFEST_BYTES, "manifest",
                          follow_links=False)
-        try:
-            manifest = json.loads(text)
-        except ValueError as e:
-            raise ResultsError(f"{self.manifest_path}: unreadable manifest ({e})") from None
-        if not isinstance(manifest, dict):
-            raise ResultsError(f"{self.manifest_path}: unreadable manifest (not an object)")
-        problems = manifest_problems(manifest)
-        if problems:
-            raise ResultsError(f"{self.manifest_path}: damaged manifest ({'; '.join(problems)}); "
-                               "sweep with --fresh to move the folder aside and start over")
-        return manifest
+        return parse_manifest(text, self.manifest_path)
 
     def write_manifest(self, manifest: dict) -> None:
         ensure_folder(self.path)
@@ -223,7 +213,17 @@ class ResultsDir:
         else:  # pragma: no cover - a thousand moves within one second
             raise ResultsError(f"{self.path}: too many {base.name}.old-{stamp}* folders")
         for entry in entries:
-            entry.rename(target / entry.name)
+            try:
+                entry.rename(target / entry.name)
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                with contextlib.suppress(OSError):
+                    target.rmdir()  # only if nothing moved yet: never a result lost
+                raise ResultsError(
+                    f"{self.path}: --fresh cannot move the old results to {target.name} "
+                    f"(another file system: {self.path} is a mount point); move them aside "
+                    f"yourself, or give another --out") from None
         fsync_folder(target)
         return target
 
@@ -333,7 +333,9 @@ class ResultsDir:
     def _read_part(self, shard_id: str, part: str) -> pd.DataFrame:
         path = self.shards / f"{part}-{shard_id}.parquet"
         if not path.is_file():
-            raise _ShardError(f"{path.name} is missing")
+            kind = file_kind(path)
+            raise _ShardError(f"{path.name} is missing" if kind is None else
+                              f"{path.name} is {kind}, not a file")
         try:
             frame = pd.read_parquet(path)
         except Exception as e:  # pyarrow raises many kinds (ArrowInvalid, OSError, …)
@@ -342,7 +344,7 @@ class ResultsDir:
         missing = [c for c in REQUIRED_COLUMNS[part] if c not in frame.columns]
         if missing:
             raise _ShardError(f"{path.name} lacks column(s) {', '.join(missing)}")
-        return frame
+        return with_added_columns(frame)  # a shard stored before the bug axis: bug = none
 
     def set_aside(self, shard_id: str) -> Path:
         """Move one shard's files to ``shards/corrupt/`` (kept for inspection)."""

@@ -13,9 +13,10 @@ import errno
 import json
 import os
 import platform
+import stat
 from pathlib import Path
 
-from xorbench.errors import LockedError
+from xorbench.errors import LockedError, ResultsError
 from xorbench.files import refuse_link
 from xorbench.results.manifest import now
 
@@ -25,7 +26,6 @@ except ImportError:  # pragma: no cover - Windows: fall back to the pid in the f
     fcntl = None
 
 LOCK = ".lock"
-
 
 
 class FolderLock:
@@ -73,13 +73,26 @@ class FolderLock:
             return stale or None
 
     def _open(self, flags: int) -> int:
-        """The lock file's descriptor, never through a link (LinkError instead)."""
+        """The lock file's descriptor, never through a link (LinkError instead) and never
+        anything but a regular file: a pipe at ``.lock`` is opened without blocking and
+        refused (ResultsError), so nothing waits for a writer that never comes."""
         try:
-            return os.open(self.path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            fd = os.open(self.path, flags | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0), 0o644)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 refuse_link(self.path)
+            if e.errno == errno.ENXIO:  # a pipe nobody reads, opened for writing
+                raise ResultsError(self._not_a_file()) from None
             raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ResultsError(self._not_a_file())
+        return fd
+
+    def _not_a_file(self) -> str:
+        return (f"{self.path}: is not a regular file (a pipe, a device or a socket); a lock "
+                f"is a small file xorbench writes itself: remove it")
 
     def _acquire_by_pid(self, info: dict) -> dict | None:  # pragma: no cover - not POSIX
         stale = None
@@ -138,15 +151,25 @@ class FolderLock:
 
 
 def _read_lock(fd: int) -> dict:
+    """The holder a lock file names; {} for a damaged one (not JSON, nested too deeply,
+    not an object): what it says is only shown, never relied on."""
     try:
-        return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+        return _holder(os.pread(fd, 4096, 0).decode())
     except (OSError, ValueError):
         return {}
 
 
+def _holder(text: str) -> dict:
+    try:
+        holder = json.loads(text or "{}")
+    except (ValueError, RecursionError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
 def _read_lock_file(path: Path) -> dict:  # pragma: no cover - not POSIX
     try:
-        return json.loads(path.read_text() or "{}")
+        return _holder(path.read_text())
     except (OSError, ValueError):
         return {}
 

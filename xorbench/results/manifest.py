@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from xorbench.errors import ResultsError
+
 RESULTS_FORMAT = 1  # bump when the on-disk layout changes incompatibly
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64 * 2**20  # a manifest is kilobytes; its events grow by a line a run
@@ -31,6 +33,34 @@ MANIFEST_FIELDS: dict[str, tuple[type, ...]] = {
     "worker_seconds": (dict,),
     "seconds": (int, float),
 }
+
+
+_FRESH = "sweep with --fresh to move the folder aside and start over"
+_JSON_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def parse_manifest(text: str, path: object) -> dict:
+    """The manifest in ``text`` (the file ``path``), checked: a JSON object whose known
+    fields have their types; ResultsError, one line naming ``path``, otherwise — empty
+    or zero-filled (a crash, a full disk), not JSON, nested too deeply, not an object."""
+    if not text.strip("\0 \t\r\n"):
+        raise ResultsError(f"{path}: unreadable manifest (empty or only zero bytes, as a "
+                           f"crash or a full disk may leave it); {_FRESH}")
+    try:
+        manifest = json.loads(text)
+    except RecursionError:
+        raise ResultsError(f"{path}: unreadable manifest (nested too deeply); {_FRESH}") from None
+    except ValueError as e:
+        raise ResultsError(f"{path}: unreadable manifest ({e}); {_FRESH}") from None
+    if not isinstance(manifest, dict):
+        kind = _JSON_KINDS.get(type(manifest), "value")
+        raise ResultsError(f"{path}: unreadable manifest (a JSON {kind}, not an object); "
+                           f"{_FRESH}")
+    problems = manifest_problems(manifest)
+    if problems:
+        raise ResultsError(f"{path}: damaged manifest ({'; '.join(problems)}); {_FRESH}")
+    return manifest
 
 
 def manifest_problems(manifest: dict) -> list[str]:

@@ -4,6 +4,8 @@ Each with the schema's dtypes (:mod:`xorbench.schema`): axis labels stay text (a
 config_id or a hidden width "2" never becomes a number), numbers are parsed exactly,
 so a table written with ``to_csv(index=False)`` reads back equal. A table that cannot
 be read as what it should be raises :class:`DamagedTableError`, one line naming it.
+A table written before an axis column existed (``bug``) reads with the column at the
+value it meant (:func:`with_added_columns`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pandas as pd
 
 from xorbench.errors import XorbenchError
 from xorbench.schema import (
+    ADDED_COLUMNS,
+    CONFIG_COLUMNS,
     CONFIG_KEY_COLUMNS,
     CURVE_STAT_COLUMNS,
     RUN_DTYPES,
@@ -72,6 +76,26 @@ def read_curves(path: str | PathLike[str]) -> pd.DataFrame:
     return frame
 
 
+def with_added_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every axis column added since the first version
+    (:data:`xorbench.schema.ADDED_COLUMNS`) that it lacks, at the value a table without
+    it means (``bug`` = ``none``: trained correctly), placed after the configuration
+    column before it (``bug`` after ``dtype``). A frame that has them all is returned
+    as it is; one holding the configuration columns gets them, others (a shard's curves)
+    are left alone."""
+    missing = [c for c in ADDED_COLUMNS if c not in frame.columns]
+    if not missing or "config_id" not in frame.columns or "task" not in frame.columns:
+        return frame
+    frame = frame.copy()
+    for column in missing:
+        before = CONFIG_COLUMNS[CONFIG_COLUMNS.index(column) - 1]
+        where = (frame.columns.get_loc(before) + 1 if before in frame.columns
+                 else len(frame.columns))
+        frame.insert(where, column, pd.array([ADDED_COLUMNS[column]] * len(frame),
+                                             dtype="string"))
+    return frame
+
+
 def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
                 extra: dict[str, str] | None = None) -> pd.DataFrame:
     """A CSV with the schema's dtypes: axis labels as text (a hex config_id or a
@@ -90,7 +114,7 @@ def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
         dtypes |= {c: dtype for c in header if c.startswith(prefix) and c not in dtypes}
     text = {c for c, t in dtypes.items() if t == "string"}
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             path,
             dtype=dtypes,
             keep_default_na=False,
@@ -101,6 +125,7 @@ def _read_typed(path: str | PathLike[str], prefixes: dict[str, str], what: str,
         # pandas' EmptyDataError and ParserError are ValueErrors too
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
         raise DamagedTableError(f"{path}: damaged {what} table ({reason})") from None
+    return with_added_columns(frame)
 
 
 def _require_read(frame: pd.DataFrame, columns: Sequence[str], path: PathLike[str] | str,

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from xorbench.engine import frames
-from xorbench.engine.batch import train_batch
+from xorbench.engine.route import train_networks
 from xorbench.errors import XorbenchError
 from xorbench.parallel import BACKENDS, children_ignore_sigint, default_jobs, drain
 from xorbench.results import ResultsDir
-from xorbench.sweep.plan import BatchPlan
+from xorbench.sweep.plan import COST_PER_SECOND_RANGE, BatchPlan, estimated_cost
 
 
 @dataclass
@@ -64,6 +64,18 @@ class ShardTarget:
 # Seconds every batch waits after training. Only the interruption tests set it: a
 # sweep they kill mid-way must still be running, however fast the machine.
 BATCH_PAUSE_ENV = "XORBENCH_TEST_BATCH_PAUSE"
+# A number K: once the folder holds K shards, every later batch waits before storing
+# (until its sweep is gone). Only the interruption tests set it: a sweep they stop
+# after K shards is still running then, however fast or busy the machine.
+BATCH_HOLD_ENV = "XORBENCH_TEST_BATCH_HOLD"
+
+
+def _hold(target: ShardTarget, shards: int) -> None:
+    folder = ResultsDir(target.folder)
+    while len(folder.shard_ids()) >= shards:
+        if target.orphaned():
+            os._exit(0)
+        time.sleep(0.05)
 
 
 def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) -> BatchOutput:
@@ -75,9 +87,11 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     if target is not None and target.orphaned():
         os._exit(0)
     start = time.perf_counter()
-    result = train_batch(plan.setup, plan.members, plan.budgets)
+    result = train_networks(plan.setup, plan.members, plan.budgets)
     if BATCH_PAUSE_ENV in os.environ:  # tests of interruption: batches that take a while
         time.sleep(float(os.environ[BATCH_PAUSE_ENV]))
+    if BATCH_HOLD_ENV in os.environ and target is not None:  # tests: a sweep that waits
+        _hold(target, int(os.environ[BATCH_HOLD_ENV]))
     trained = time.perf_counter()
     runs = frames.runs_frame(result, sweep)
     curves = frames.curves_frame(result)
@@ -113,12 +127,49 @@ def execute_local(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = Non
     import joblib
 
     jobs = jobs or default_jobs()
-    if jobs == 1:
-        for plan in plans:
+    if jobs == 1 and (backend != "loky" or not _worth_a_process(plans)):
+        for plan in plans:  # in this process: a Ctrl-C waits for the batch's end, < 1 s
             yield run_batch(plan, sweep, target)
+        return
+    if jobs == 1:  # joblib would run one job in this process: loky's executor does not
+        yield from _one_worker(plans, sweep, target)
         return
     parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
                                return_as="generator_unordered")
     with children_ignore_sigint():  # the call starts the worker processes
         outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
     yield from drain(outputs)
+
+
+# Work a single worker still does in its own process (one core's time, the estimate's
+# slow end): the compiled training loop does not look at signals, so in this process a
+# Ctrl-C would wait for the batch to end; a worker process is stopped at once. Less
+# than this trains here, without a process's start-up.
+IN_PROCESS_SECONDS = 1.0
+
+
+def _worth_a_process(plans: Sequence[BatchPlan]) -> bool:
+    slowest_rate = COST_PER_SECOND_RANGE[0]  # cost units a second, at the slow end
+    return sum(estimated_cost(plan) for plan in plans) / slowest_rate > IN_PROCESS_SECONDS
+
+
+def _one_worker(plans: Sequence[BatchPlan], sweep: str,
+                target: ShardTarget | None) -> Iterator[BatchOutput]:
+    """The batches in one loky worker process, in order, each output as it is done.
+    Closing the generator (Ctrl-C while it waits) cancels what is left and kills the
+    worker, as with several workers."""
+    from joblib.externals.loky import get_reusable_executor
+
+    with children_ignore_sigint():  # the worker starts on the first submit
+        executor = get_reusable_executor(max_workers=1)
+        futures = [executor.submit(run_batch, plan, sweep, target) for plan in plans]
+    done = False
+    try:
+        for future in futures:
+            yield future.result()
+        done = True
+    finally:
+        if not done:
+            for future in futures:
+                future.cancel()
+            executor.shutdown(wait=False, kill_workers=True)

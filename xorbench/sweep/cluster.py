@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from xorbench.errors import XorbenchError
 from xorbench.parallel import children_ignore_sigint, drain
 from xorbench.sweep.batches import BatchOutput, run_batch
-from xorbench.sweep.cost import COST_PER_SECOND_RANGE, FIXED_COST_NETWORKS, estimated_cost
-from xorbench.sweep.plan import BatchPlan
+from xorbench.sweep.cost import COST_PER_SECOND_RANGE, estimated_cost
+from xorbench.sweep.plan import FIXED_COST_NETWORKS, BatchPlan
 
 
 def execute_dask(plans: Sequence[BatchPlan], sweep: str, jobs: int,

@@ -15,14 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xorbench.config import Member, RunConfig, RunSpec, Setup, updates_per_epoch
+from xorbench.config import Member, RunConfig, RunSpec, Setup, make_config, updates_per_epoch
 from xorbench.engine.layout import n_params
-from xorbench.engine.memory import KERNEL_LANES, bytes_per_network, worker_bytes
+from xorbench.engine.memory import (
+    KERNEL_LANES,
+    PARAMS_COLUMN_BYTES,
+    bytes_per_network,
+    worker_bytes,
+)
 from xorbench.errors import XorbenchError
 from xorbench.grid import Grid
 from xorbench.parallel import format_bytes
 
-# A batch's arrays (engine.memory.bytes_per_network × networks) should stay near this size.
 # A batch's arrays (engine.bytes_per_network × networks) should stay near this size.
 BATCH_BYTES = 16 * 2**20
 MIN_BATCH, MAX_BATCH = 256, 16384
@@ -153,18 +157,30 @@ def fit_workers(setups: Iterable[tuple[Setup, int]], jobs: int, memory: int) -> 
         raise XorbenchError(
             f"hidden = {list(setup.hidden)}: training {arch} networks needs about "
             f"{format_bytes(most)} in one worker (the training loop keeps {KERNEL_LANES} "
-            f"networks' parameters, gradients and activations at once), more than the "
+            f"networks' parameters, gradients and activations at once, and storing a batch "
+            f"takes {format_bytes(PARAMS_COLUMN_BYTES)} a parameter), more than the "
             f"{format_bytes(memory)} free here; use narrower or fewer layers")
     return max(1, min(jobs, memory // most))
 
 
+# What a worker's memory depends on (engine.memory.worker_bytes), and how many distinct
+# combinations of them a sweep may have: each is at least one batch of its own.
+MEMORY_AXES = ("task", "hidden", "batch", "dtype")
+MAX_SHAPES = 100_000
+
+
 def grid_setups(grid: Grid) -> list[tuple[Setup, int]]:
-    """Every setup of ``grid`` (without expanding it), with the most budgets a batch of it
-    may record."""
+    """A setup for every combination of :data:`MEMORY_AXES` in ``grid`` (the other axes at
+    their defaults: memory does not depend on them), with the most budgets a batch of it
+    may record; counted before they are listed (XorbenchError over :data:`MAX_SHAPES`),
+    and the grid never expanded."""
+    n = grid.count_combinations(MEMORY_AXES)
+    if n > MAX_SHAPES:
+        raise XorbenchError(f"{n:,} combinations of {', '.join(MEMORY_AXES)} (each its own "
+                            f"batches) are over the limit of {MAX_SHAPES:,}; split the grid")
     n_budgets = len(grid.axes()["epochs"])
-    axes = tuple(Setup.__dataclass_fields__)
-    return [(Setup(**dict(zip(axes, values, strict=True))), n_budgets)
-            for values in grid.combinations(axes)]
+    return [(Setup.of(make_config(**dict(zip(MEMORY_AXES, values, strict=True)))), n_budgets)
+            for values in grid.combinations(MEMORY_AXES)]
 
 
 # The engine's time per update ≈ a + b·N for N networks, a fixed cost worth about this
@@ -181,11 +197,28 @@ FIXED_COST_NETWORKS = 250
 COST_PER_SECOND_RANGE = (4.5e7, 7.0e7)
 
 
+# The plain NumPy loop that trains a bug (xorbench.engine.plain) costs far more per update:
+# a few dozen NumPy calls whatever the batch (≈ 6,000 units), and each network's
+# arithmetic ≈ 8× the kernel's — measured on this project's 2-vCPU machine, 2-2-1 and
+# 2-8-1 batches of 64 to 4,000 networks.
+PLAIN_FIXED_COST = 6000
+PLAIN_PER_NETWORK = 8
+
+
+def update_cost(setup: Setup, n_networks: float) -> float:
+    """Relative time of one update of ``n_networks`` networks of ``setup``: a fixed cost
+    plus networks × patterns seen × layer sizes, the plain loop's where it trains a bug."""
+    n_patterns = 2 ** setup.widths[0]
+    rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
+    work = n_networks * rows * n_params(setup.widths) / 9
+    if setup.bug.name != "none":
+        return PLAIN_FIXED_COST + PLAIN_PER_NETWORK * work
+    return FIXED_COST_NETWORKS + work
+
+
 def estimated_cost(plan: BatchPlan) -> float:
     """Relative time to train a batch: updates × (fixed cost + networks × layer sizes)."""
     setup = plan.setup
     n_patterns = 2 ** setup.widths[0]
-    rows = n_patterns if setup.batch.name == "full" else 1  # patterns seen per update
-    weights = n_params(setup.widths)
-    per_update = FIXED_COST_NETWORKS + len(plan.members) * rows * weights / 9
-    return plan.budgets[-1] * updates_per_epoch(setup.batch, n_patterns) * per_update
+    updates = plan.budgets[-1] * updates_per_epoch(setup.batch, n_patterns)
+    return updates * update_cost(setup, len(plan.members))

@@ -37,6 +37,7 @@ from xorbench.sweep.batches import (
     check_backend,
 )
 from xorbench.sweep.compiling import compile_first
+from xorbench.sweep.cost import memory_after_listing
 from xorbench.sweep.execute import execute
 from xorbench.sweep.outcome import Notify, Progress, Stage, SweepInterrupted, SweepOutcome
 from xorbench.sweep.plan import PROCESS_BYTES, BatchPlan, fit_workers, grid_setups, plan_batches
@@ -97,10 +98,10 @@ def run_sweep(
                     break
                 sweep.record_round()
             sweep.write_tables()
+            sweep.record_completion()
         except BaseException as e:
             sweep.record_stop(e)
             raise
-        sweep.record_completion()
     return sweep.outcome()
 
 
@@ -159,7 +160,8 @@ class _Sweep:
             raise XorbenchError(f"--batch-size {batch_size}: must be at least 1")
         folder = ResultsDir(out if out is not None else default_out(grid))
         folder.check_target()
-        memory = available_memory() if backend != "dask" else None
+        memory = memory_after_listing(grid, available_memory())
+        memory = memory if backend != "dask" else None
         n_workers = jobs or default_jobs()
         if memory is not None:
             try:
