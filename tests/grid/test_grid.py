@@ -29,6 +29,7 @@ from xorbench.grid import (
     loads_grid,
     union_size,
 )
+from xorbench.grid.plotroles import PlotRoles
 from xorbench.sweep.cost import MAX_RUNS_WITHOUT_CONFIRM
 
 SWEEPS = Path(__file__).resolve().parents[2] / "sweeps"
@@ -548,3 +549,68 @@ def test_config_axes_are_the_run_config_fields():
     assert (*CONFIG_AXES, "epochs") == AXES
     assert set(CONFIG_AXES) == set(DEFAULTS)
     assert math.prod(len(v) for v in grid_of("").axes().values()) == 1
+
+
+# --- The [plots] table: which axes the plots colour and split ------------------------
+
+PLOTS_GRID = """
+    [grid]
+    hidden = [[2], [3]]
+    activation = ["sigmoid", "tanh"]
+    init = ["xavier", "he"]
+    {plots}
+"""
+
+
+def test_plots_table_names_an_axis_per_role():
+    grid = grid_of(PLOTS_GRID.format(plots='[plots]\nhue = "init"\ncol = "activation"'))
+    assert grid.plots == PlotRoles(hue="init", col="activation")
+    assert grid.plots.chosen() == {"hue": "init", "col": "activation"}
+    assert grid_of(PLOTS_GRID.format(plots="")).plots == PlotRoles()  # the table is optional
+    # axes that vary only across sub-grids vary too
+    union = grid_of('[[grid]]\noptimizer = "sgd"\n[[grid]]\noptimizer = "adam"\n'
+                    '[plots]\ncol = "optimizer"')
+    assert union.plots.col == "optimizer"
+
+
+PLOTS_BAD = [
+    ('[plots]\nhue = "int"', ["[plots] hue = 'int'", "unknown axis", "did you mean 'init'",
+                              "; the axes that vary: hidden, activation, init"]),
+    ('[plots]\nhue = "learning_rate"', ["unknown axis", "did you mean 'lr'"]),
+    ('[plots]\ncol = "arch"', ["[plots] col = 'arch'", "did you mean 'hidden'"]),
+    ('[plots]\ncol = "loss"', ["[plots] col = 'loss'", "loss does not vary in this grid",
+                               "the axes that vary: hidden, activation, init"]),
+    ('[plots]\nrow = "epochs"', ["[plots] row = 'epochs'", "not a colour or a panel axis"]),
+    ('[plots]\nrow = 3', ["[plots] row = 3", "must be the name of an axis",
+                           "the axes that vary: hidden"]),
+    ('[plots]\ncolour = "init"', ["[plots] colour = 'init'", "unknown key",
+                                  "did you mean 'hue'", "allowed: hue, col, row"]),
+    ('[plots]\nhue = "init"\nrow = "init"', ["[plots] row = 'init'", "already the colour",
+                                             "one role"]),
+]
+
+
+@pytest.mark.parametrize(("plots", "needles"), PLOTS_BAD, ids=[t for t, _ in PLOTS_BAD])
+def test_bad_plots_table_is_one_line_naming_key_value_and_allowed(plots, needles):
+    (line,) = problems_of(PLOTS_GRID.format(plots=plots))
+    assert line.startswith("grid.toml: ")
+    for needle in needles:
+        assert needle in line
+
+
+def test_plots_must_be_a_table_and_its_problems_come_with_the_others():
+    (line,) = problems_of("plots = 3\n" + PLOTS_GRID.format(plots=""))
+    assert line == ('grid.toml: plots = 3: must be a table; write [plots] and lines such as '
+                    'hue = "init" below it')
+    lines = problems_of(PLOTS_GRID.format(plots='[plots]\nhue = "int"\ncol = "loss"')
+                        + "\n[defaults]\nseeds = -1")
+    assert len(lines) == 3 and "seeds = -1" in lines[0]
+
+
+def test_command_line_roles_win_over_the_file():
+    file = PlotRoles(hue="init", col="activation", row="hidden")
+    # --hue activation: the file's col (activation) gives way, its row stays
+    assert PlotRoles(hue="activation").over(file) == PlotRoles(hue="activation", row="hidden")
+    assert PlotRoles().over(file) == file
+    assert PlotRoles(col="lr").over(PlotRoles()) == PlotRoles(col="lr")
+    assert file.describe() == "hue init, col activation, row hidden"

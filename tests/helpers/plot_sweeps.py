@@ -7,7 +7,11 @@
 * ``diverged``: linear output with lr 1000, so runs diverge (NaN losses);
 * ``union``: a union of sub-grids — a baseline for two widths plus four sub-grids
   that each change one thing (init, activation, loss, the epoch budget), as in
-  sweeps/seed-question.toml.
+  sweeps/seed-question.toml;
+* ``nine``: nine activations (a long panel axis, as in sweeps/activations.toml);
+* ``many``: nine activations × five inits (long panel axes both ways);
+* ``parity``: xor and parity(3) (only one of them has a square to draw), with a
+  ``[plots]`` table.
 """
 
 from __future__ import annotations
@@ -84,6 +88,44 @@ GRIDS = {
         [[grid]]
         hidden = [[2], [4]]
         epochs = [100, 400]
+    """,
+    "nine": """
+        name = "nine"
+        [defaults]
+        seeds = 3
+        init = "xavier"
+        [grid]
+        hidden = [[2], [3]]
+        activation = ["sigmoid", "tanh", "relu", "leaky_relu(0.01)", "elu(1)", "gelu",
+                      "softplus", "sin", "linear"]
+        lr = [0.5, 2.0]
+        epochs = [10, 40]
+    """,
+    "many": """
+        name = "many"
+        [defaults]
+        seeds = 3
+        [grid]
+        hidden = [[2], [3]]
+        activation = ["sigmoid", "tanh", "relu", "leaky_relu(0.01)", "elu(1)", "gelu",
+                      "softplus", "sin", "linear"]
+        init = ["xavier", "he", "lecun", "uniform(-1,1)", "uniform(0,1)"]
+        lr = [0.5, 2.0]
+        epochs = [10, 40]
+    """,
+    "parity": """
+        name = "parity-small"
+        [defaults]
+        seeds = 4
+        lr = 2.0
+        [grid]
+        task = ["xor", "parity(3)"]
+        hidden = [[2], [3]]
+        activation = ["sigmoid", "tanh"]
+        epochs = [30, 100]
+        [plots]
+        hue = "activation"
+        col = "task"
     """,
 }
 

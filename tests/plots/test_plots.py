@@ -18,6 +18,7 @@ from tests.helpers import plot_sweeps
 from xorbench import analysis, plots, schema
 from xorbench.analysis.design import Baseline, at_largest_budget, config_axes, is_sparse
 from xorbench.cli import app
+from xorbench.grid.plotroles import PlotRoles
 from xorbench.plots.boundaries import gallery_runs, network_output
 from xorbench.plots.kit import format_rate, roles
 
@@ -158,7 +159,7 @@ def test_rate_vs_budget_draws_each_setting_through_its_rates(sweeps, kind):
         assert panels[-1].get_xlabel() == "epoch"
         assert drawn == sorted(np.round(data.curves["frac_solved"] * 100, 9))
     assert panels[0].get_ylabel() == "seeds solved (%)"
-    assert "bands: Wilson 95 % confidence interval" in figure_texts(fig)
+    assert "bands: Wilson 95 % interval" in figure_texts(fig)  # as summary.csv's ci_method
     expected = {"quick": 3 * 2, "one_axis": 1, "never": 2, "diverged": 2}[kind]
     assert len(panels) == expected
     # a band (PolyCollection) for every line
@@ -302,7 +303,9 @@ def test_boundary_gallery_shows_solved_and_failed_runs(sweeps, kind):
         assert len(ax.images) == 1
         markers = [line for line in ax.lines if line.get_marker() == "o"]
         assert len(markers) == 4  # the four patterns
-        assert ax.get_title().endswith("solved") or "learned" in ax.get_title()
+        verdict = ax.get_title().splitlines()[-1]
+        assert verdict.endswith(": solved") or re.search(r": (learned \S.*|undecided) · \w+$",
+                                                         verdict), verdict
     assert "decision boundary" in figure_texts(fig)
 
 
@@ -334,6 +337,19 @@ def test_effects_draw_every_comparison_with_its_interval_and_outcome(sweeps):
     assert effects_figure([], None) is None
 
 
+def test_effects_rows_name_only_the_axes_that_differ_between_them(sweeps):
+    from xorbench.plots.effects import effects_figure
+
+    fig = effects_figure(analysis.axis_effects(sweeps["union"].runs), None)
+    labels = {ax.get_title(loc="left"): [t.get_text() for t in ax.get_yticklabels()]
+              for ax in fig.axes if ax.get_title(loc="left")}
+    # a one-change sub-grid's pairs differ only in their architecture: lr, the optimizer,
+    # the loss and the other axes every row shares are not repeated on each row
+    assert labels["loss"] == ["bce vs mse · 2-2-1", "bce vs mse · 2-4-1"]
+    assert labels["arch"][0] == "2-4-1 vs 2-2-1 · sigmoid · init uniform(0,1) · loss bce"
+    assert "A row names the other axes' values where they differ" in figure_texts(fig)
+
+
 def test_partial_sweep_is_drawn_and_says_so(tmp_path):
     data = plots.load_plot_data(plot_sweeps.make_partial(tmp_path))
     assert data.partial and 0 < len(data.runs) < data.n_total
@@ -359,7 +375,10 @@ def test_plot_command(sweeps, tmp_path):
 
 
 @pytest.mark.slow
-def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch):
+@pytest.mark.parametrize("roles", [None, PlotRoles(hue="init", col="lr")],
+                         ids=["automatic", "chosen"])
+def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, monkeypatch,
+                                                              roles):
     import shutil
 
     from xorbench.plots.jobs import save_plots
@@ -368,13 +387,13 @@ def test_plots_drawn_in_several_processes_are_the_same_files(sweeps, tmp_path, m
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     for folder in (serial, parallel):
         shutil.copytree(data.folder, folder, ignore=shutil.ignore_patterns("plots"))
-    one = plots.save_all(serial, plots.load_plot_data(serial))
+    one = plots.save_all(serial, plots.load_plot_data(serial), roles=roles)
 
     def not_here(*args, **kwargs):
         raise AssertionError("drawn in the calling process")
 
     monkeypatch.setattr(plots, "save_all", not_here)  # the workers import their own
-    two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3)
+    two = save_plots(parallel, plots.load_plot_data(parallel), jobs=3, roles=roles)
     assert [p.name for p in two] == [p.name for p in one] == [f"{n}.png" for n in plots.PLOT_NAMES]
     for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name

@@ -84,12 +84,15 @@ def _table(title: str, header: list[str], rows: list[list[str]], n_axes: int,
     return table
 
 
-def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1) -> list[Path]:
-    """Draw a folder's plots (in ``jobs`` processes), say where they are; their paths."""
+def draw_plots(folder: Path, data=None, fmt: str = "png", jobs: int = 1,
+               roles=None) -> list[Path]:
+    """Draw a folder's plots (in ``jobs`` processes; ``roles``: the axes of the colour and
+    the panels, over the grid's [plots]), say where they are; their paths."""
     from xorbench.plots.data import load_plot_data
     from xorbench.plots.jobs import save_plots
 
     data = data if data is not None else load_plot_data(folder)
+    data = data.with_roles(roles)  # a bad choice is refused before anything is said
     if data.note:
         say(data.note)
     paths = save_plots(folder, data, fmt=fmt, jobs=jobs)

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from xorbench.config import DEFAULTS, TABLES
+from xorbench.grid.plotroles import PLOT_AXES
 from xorbench.parallel import BACKENDS
 
 
@@ -44,3 +45,19 @@ GridArg = Annotated[Path | None, typer.Argument(
 FolderArg = Annotated[Path, typer.Argument(help="A results folder (results/<name>).")]
 PlotJobs = Annotated[int | None, typer.Option(
     "--jobs", "-j", help="Processes drawing the plots at once. Default: all cores.", min=1)]
+
+# --hue, --col, --row: an axis of the sweep for each plot role (grid keys, as in [plots])
+_AXES = f"one of {', '.join(PLOT_AXES)} that varies in the sweep"
+HueOption = Annotated[str | None, typer.Option(
+    help=f"Axis compared within a panel: the colour of the lines, the heatmaps' rows, the "
+    f"bars' first label; {_AXES}. Default: the grid's \\[plots], else the plot's own "
+    "choice (lr first).",
+    metavar="<axis>", show_default=False)]
+ColOption = Annotated[str | None, typer.Option(
+    help="Axis split into columns of panels, wrapped 3-4 a row (the axes of --hue). "
+    "Default: the grid's \\[plots], else the plot's own choice (activation first).",
+    metavar="<axis>", show_default=False)]
+RowOption = Annotated[str | None, typer.Option(
+    help="Axis split into rows of panels (the axes of --hue). Default: the grid's "
+    "\\[plots], else the plot's own choice (init first).", metavar="<axis>",
+    show_default=False)]

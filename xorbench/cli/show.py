@@ -8,7 +8,14 @@ import typer
 
 from xorbench.cli.app import app, guarded, say
 from xorbench.cli.display import draw_plots, print_leaderboard, write_report
-from xorbench.cli.options import FolderArg, PlotFormat, PlotJobs
+from xorbench.cli.options import (
+    ColOption,
+    FolderArg,
+    HueOption,
+    PlotFormat,
+    PlotJobs,
+    RowOption,
+)
 from xorbench.schema import SORTABLE
 
 
@@ -47,12 +54,24 @@ def plot_command(
     folder: FolderArg,
     fmt: Annotated[PlotFormat, typer.Option("--format", help="Image format.")] = PlotFormat.png,
     jobs: PlotJobs = None,
+    hue: HueOption = None,
+    col: ColOption = None,
+    row: RowOption = None,
 ) -> None:
-    """(Re)draw the plots of a finished or partial sweep into DIR/plots/."""
+    """(Re)draw the plots of a finished or partial sweep into DIR/plots/.
+
+    --hue, --col and --row choose the axis compared within a panel and the axes split
+    into panels; they win over the grid file's \\[plots] table, and any left out keeps
+    the automatic choice. A union of sub-grids follows --col only.
+
+    Example:  xorbench plot results/quick --hue init --col activation
+    """
+    from xorbench.grid.plotroles import PlotRoles
     from xorbench.parallel import default_jobs
     from xorbench.plots.data import load_plot_data
 
-    draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs())
+    draw_plots(folder, load_plot_data(folder), fmt.value, jobs=jobs or default_jobs(),
+               roles=PlotRoles(hue=hue, col=col, row=row))
 
 
 @app.command("report")

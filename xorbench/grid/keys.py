@@ -3,7 +3,8 @@ how a value is shown in a message.
 
 A grid file names values for the axes of :class:`~xorbench.config.RunConfig` plus
 ``epochs`` (budgets) and ``seeds``, under ``[defaults]`` and ``[grid]`` (or
-``[[grid]]``). :data:`AXES` is also the expansion order, outermost first.
+``[[grid]]``); an optional ``[plots]`` table chooses the plots' colour and panel axes
+(:mod:`~xorbench.grid.plotroles`). :data:`AXES` is also the expansion order, outermost first.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ AXES: tuple[str, ...] = (*CONFIG_AXES, "epochs")  # the expansion order, outermo
 KEYS: tuple[str, ...] = (*AXES, "seeds")  # what [defaults] and [grid] may hold
 
 
-TOP_KEYS: tuple[str, ...] = ("name", "description", "defaults", "grid")
+TOP_KEYS: tuple[str, ...] = ("name", "description", "defaults", "grid", "plots")
 
 DEFAULT_EPOCHS = 1000
 
@@ -88,6 +89,7 @@ TOP_ALIASES: dict[str, str] = {
     **dict.fromkeys(["desc", "question", "about", "summary"], "description"),
     **dict.fromkeys(["default", "fixed", "base", "common"], "defaults"),
     **dict.fromkeys(["grids", "axes", "sweeps", "params", "parameters", "param_grid"], "grid"),
+    **dict.fromkeys(["plot", "figures", "roles", "facets"], "plots"),
 }
 
 

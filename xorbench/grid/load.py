@@ -37,10 +37,11 @@ def load_grid(path: str | Path) -> Grid:
 
 def loads_grid(text: str, path: str = "<string>") -> Grid:
     """Validate the TOML text of a grid; ``path`` names it in messages and default name."""
-    name, description, subgrids, seeds = parse_grid(text, path)
+    name, description, subgrids, seeds, plots = parse_grid(text, path)
     if isinstance(seeds, SeedRule):  # every seed a configuration may run, and the rule
-        return Grid(name, description, path, text, subgrids, tuple(range(seeds.max)), seeds)
-    return Grid(name, description, path, text, subgrids, seeds)
+        return Grid(name, description, path, text, subgrids, tuple(range(seeds.max)), seeds,
+                    plots=plots)
+    return Grid(name, description, path, text, subgrids, seeds, plots=plots)
 
 
 def default_grid() -> Grid:

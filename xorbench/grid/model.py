@@ -16,6 +16,7 @@ from itertools import product
 from xorbench.config import RunConfig, SeedRule
 from xorbench.grid.boxes import Box, union_size
 from xorbench.grid.keys import AXES, CONFIG_AXES
+from xorbench.grid.plotroles import PlotRoles
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class Grid:
     ``subgrids[i]`` maps every axis of :data:`AXES` to its canonical values in
     file order (defaults filled in): Choice for named choices, tuple of widths
     for ``hidden``, float for ``lr``, int for ``epochs``. ``seeds`` are shared
-    by every sub-grid. A run is one (configuration, seed, epoch budget).
+    by every sub-grid. A run is one (configuration, seed, epoch budget). ``plots`` is
+    the file's ``[plots]`` table: which axes the plots colour and split into panels.
 
     With adaptive seeds (``seed_rule``), ``seeds`` are every seed a configuration may
     run (0..max−1): the counts below are then the worst case, :attr:`n_runs_least` the
@@ -39,6 +41,7 @@ class Grid:
     subgrids: tuple[dict[str, tuple], ...] = field(repr=False)
     seeds: tuple[int, ...] = field(repr=False)
     seed_rule: SeedRule | None = None
+    plots: PlotRoles = field(default=PlotRoles(), repr=False)
 
     @property
     def seeds_least(self) -> int:

@@ -29,6 +29,7 @@ from xorbench.grid.keys import (
     show,
     toml_key,
 )
+from xorbench.grid.plotroles import PlotRoles, role_problems
 from xorbench.grid.values import combination_problems, common_seeds, parse_section
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -41,6 +42,7 @@ class ParsedGrid(NamedTuple):
     description: str
     subgrids: tuple[dict[str, tuple], ...]
     seeds: tuple[int, ...] | SeedRule  # fixed seeds, or adaptive ones
+    plots: PlotRoles
 
 
 def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
@@ -79,10 +81,12 @@ def parse_grid(text: str, path: str = "<string>") -> ParsedGrid:
     checkable = [(label, {axis: v or fallback[axis] for axis, v in sub.items()})
                  for (label, _), sub in zip(sections, subgrids, strict=True)]
     problems.extend(combination_problems(checkable))
+    plots = _plots_table(data.get("plots"), subgrids, problems)
     if problems:
         raise GridError(path, problems)
     return ParsedGrid(name, description,
-                      tuple({axis: sub[axis] for axis in AXES} for sub in subgrids), seeds or ())
+                      tuple({axis: sub[axis] for axis in AXES} for sub in subgrids), seeds or (),
+                      plots)
 
 
 def _toml(text: str, path: str) -> dict:
@@ -111,6 +115,22 @@ def _top_keys(data: dict, path: str, problems: list[str]) -> tuple[str, str]:
         elif key not in TOP_KEYS:
             problems.append(_unknown_top_key(key, value))
     return name, description
+
+
+def _plots_table(raw: object, subgrids: list[dict[str, tuple]], problems: list[str]
+                 ) -> PlotRoles:
+    """The ``[plots]`` table: an axis that varies in the grid for each role it names."""
+    if raw is None:
+        return PlotRoles()
+    if not isinstance(raw, dict):
+        problems.append(f"plots = {show(raw)}: must be a table; write [plots] and lines such "
+                        'as hue = "init" below it')
+        return PlotRoles()
+    varying = [axis for axis in AXES if axis != "epochs"
+               and len({v for sub in subgrids for v in sub[axis]}) > 1]
+    roles, found = role_problems(raw, varying, lambda k, v: f"[plots] {k} = {show(v)}")
+    problems.extend(found)
+    return roles
 
 
 def _sections(raw_grid: object, problems: list[str]) -> list[tuple[str, dict]]:

@@ -9,7 +9,6 @@ learned OR instead of XOR" becomes a picture.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
@@ -18,13 +17,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from xorbench import analysis
-from xorbench.analysis.design import at_largest_budget, config_axes, setting_namer, task_name
+from xorbench.analysis.design import at_largest_budget, config_axes, task_name
 from xorbench.config.activations import ACTIVATIONS, OUTPUTS, make_activation
 from xorbench.config.tasks import TASKS, make_task
 from xorbench.engine.functions import forward
 from xorbench.engine.layout import layer_views, n_params
 from xorbench.plots.data import PlotData, read_params
-from xorbench.plots.kit import add_titles, quiet_layout
+from xorbench.plots.kit import add_titles, plot_namer, quiet_layout, wrap_parts
+from xorbench.schema import UNDECIDED, UNDECIDED_MARGIN
 
 
 def network_output(theta: np.ndarray, arch: str, activation: str, output: str,
@@ -79,21 +79,37 @@ def gallery_runs(runs: pd.DataFrame, summary: pd.DataFrame, per_row: int = 4) ->
     if (failed["failure"] != "diverged").any():
         failed = failed[failed["failure"] != "diverged"]
     failed = failed.assign(learned=failed["learned"].fillna("").astype(str))
-    pairs = failed.groupby(["failure", "learned"], sort=False).size().reset_index(name="n")
-    pairs["label_n"] = pairs.groupby("failure")["n"].transform("sum")
-    pairs = analysis.natural_sort(pairs, ["n", "failure", "learned"], descending=["n"])
-    # one pair per failure label first (most frequent label first), then the rest by count
-    firsts = analysis.natural_sort(pairs.drop_duplicates("failure"), ["label_n", "failure"],
-                                   descending=["label_n"])
-    order = pd.concat([firsts, pairs]).drop_duplicates(["failure", "learned"])
     picks = []
-    for failure, learned in order[["failure", "learned"]].head(per_row).itertuples(index=False):
+    for failure, learned in _failure_pairs(failed, per_row):
         match = failed[(failed["learned"] == learned) & (failed["failure"] == failure)]
         picks.append(analysis.natural_sort(match, ["_rate", "config_id", "seed"]).head(1))
     worst = pd.concat(picks, ignore_index=True) if picks else failed.head(0)
     out = pd.concat([best.assign(group="solved"), worst.assign(group="failed")],
                     ignore_index=True)
     return out.drop(columns=["_rate", "_low", "_speed"])
+
+
+def _failure_pairs(failed: pd.DataFrame, n: int) -> list[tuple[str, str]]:
+    """Up to ``n`` (failure, learned) pairs to draw: one per failure label first (most
+    frequent label first), each its most common learned function not yet drawn (else its
+    most common), then the other pairs by count, functions not yet drawn first. So
+    ``undecided``, often the commonest outcome of several labels, is not drawn four times
+    while the networks that did decide something wait."""
+    pairs = failed.groupby(["failure", "learned"], sort=False).size().reset_index(name="n")
+    pairs["label_n"] = pairs.groupby("failure")["n"].transform("sum")
+    pairs = analysis.natural_sort(pairs, ["n", "failure", "learned"], descending=["n"])
+    labels = analysis.natural_sort(pairs.drop_duplicates("failure"), ["label_n", "failure"],
+                                   descending=["label_n"])["failure"]
+    chosen: list[tuple[str, str]] = []
+    for label in labels:
+        options = pairs.loc[pairs["failure"] == label, "learned"].tolist()
+        fresh = [o for o in options if o not in {learned for _, learned in chosen}]
+        chosen.append((label, (fresh or options)[0]))
+    rest = [(f, lrn) for f, lrn in pairs[["failure", "learned"]].itertuples(index=False)
+            if (f, lrn) not in chosen]
+    seen = {learned for _, learned in chosen}
+    rest.sort(key=lambda pair: pair[1] in seen)  # stable: by count within each part
+    return (chosen + rest)[:n]
 
 
 @quiet_layout
@@ -107,9 +123,9 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
     four patterns (● target 1, ○ target 0) with the network's output beside them.
     """
     chosen = gallery_runs(runs, summary)
-    task = task_name(summary)
-    axes = config_axes(summary)
-    name = setting_namer(summary) if axes else (lambda run: str(run["arch"]))
+    drawn = chosen if not chosen.empty else runs
+    task = task_name(drawn)
+    name = plot_namer(summary) if config_axes(summary) else (lambda run: str(run["arch"]))
     lo, hi = -0.2, 1.2
     grid = np.linspace(lo, hi, resolution)
     x1, x2 = np.meshgrid(grid, grid)
@@ -148,12 +164,27 @@ def decision_boundaries(runs: pd.DataFrame, summary: pd.DataFrame, params: pd.Da
         fig.subplots_adjust(right=0.88)
         cax = fig.add_axes([0.91, 0.2, 0.015, 0.6], label="<colorbar>")
         fig.colorbar(image, cax=cax, label="network output")
-    add_titles(fig, f"What did the networks learn instead of {task}?", _caption(groups, task),
-               note)
+    undecided = bool((chosen.get("learned", pd.Series(dtype=object)) == UNDECIDED).any())
+    add_titles(fig, f"What did the networks learn instead of {task}?",
+               _caption(groups, task, undecided) + _not_drawn(runs), note)
     return fig
 
 
-def _caption(groups: list[str], task: str) -> str:
+def _not_drawn(runs: pd.DataFrame) -> str:
+    """`` parity(3) and parity(4) (3+ inputs) are not drawn …`` when some tasks of the
+    sweep have more than two inputs: their networks have no unit square to draw."""
+    inputs = runs["arch"].astype(str).str.split("-").str[0]
+    wide = sorted(runs.loc[inputs != "2", "task"].astype(str).unique())
+    if not wide:
+        return ""
+    two = sorted(runs.loc[inputs == "2", "task"].astype(str).unique())
+    shown = f"only {' and '.join(two)} is drawn" if two else "nothing is drawn"
+    verb = "is" if len(wide) == 1 else "are"
+    return (f" Only two-input tasks have a square to draw: {shown}; {' and '.join(wide)} "
+            f"(3+ inputs) {verb} not (the reliability map and the failure plot show them).")
+
+
+def _caption(groups: list[str], task: str, undecided: bool = False) -> str:
     rows = {
         "solved": "one seed of each of the most reliable settings",
         "failed": ("the most common ways to fail (learned function · failure label), each "
@@ -166,7 +197,10 @@ def _caption(groups: list[str], task: str) -> str:
         which += " No run failed." if groups == ["solved"] else f" No run solved {task}."
     return (f"{which} Runs at their largest budget. Colour: the network's output over the "
             "inputs; black line: output = 0.5, the decision boundary; ● target 1, ○ target 0, "
-            "with the output at each pattern.")
+            "with the output at each pattern."
+            + (f" An {UNDECIDED} network has an output within {UNDECIDED_MARGIN:g} of 0.5, "
+               "on no side of the threshold: it computes no function to name." if undecided
+               else ""))
 
 
 def boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float]):
@@ -175,8 +209,13 @@ def boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float
     lo, hi = extent
     image = ax.imshow(np.clip(y, 0, 1), origin="lower", extent=(lo, hi, lo, hi),
                       cmap="vlag", vmin=0, vmax=1, interpolation="bilinear")
-    if np.isfinite(y).any() and np.nanmin(y) < 0.5 < np.nanmax(y):
-        grid = np.linspace(lo, hi, y.shape[0])
+    grid = np.linspace(lo, hi, y.shape[0])
+    inside = (grid >= 0) & (grid <= 1)
+    if _flat(y[np.ix_(inside, inside)]):
+        ax.text(0.5, 0.5, f"no boundary:\noutput within\n{UNDECIDED_MARGIN:g} of 0.5\n"
+                "all over the square",
+                ha="center", va="center", fontsize=8, color="0.2", transform=ax.transAxes)
+    elif np.isfinite(y).any() and np.nanmin(y) < 0.5 < np.nanmax(y):
         ax.contour(grid, grid, y, levels=[0.5], colors="black", linewidths=1.2)
     if not np.isfinite(y).all():
         ax.text(0.5, 0.5, "parameters not finite:\nno boundary", ha="center", va="center",
@@ -202,6 +241,15 @@ def boundary_panel(ax, y: np.ndarray, run: pd.Series, extent: tuple[float, float
     return image
 
 
+def _flat(y: np.ndarray) -> bool:
+    """Whether a network's output ``y`` over the unit square is within
+    :data:`~xorbench.schema.UNDECIDED_MARGIN` of 0.5 everywhere: it decides nothing
+    between the patterns either, and the 0.5 contour of such a field is a jagged line
+    through rounding noise, not a boundary."""
+    finite = y[np.isfinite(y)]
+    return finite.size > 0 and bool(np.abs(finite - 0.5).max() < UNDECIDED_MARGIN)
+
+
 def _target(task: str, pattern: str) -> int:
     """The target of one input pattern (``"01"``) of a task label (``"xor"``)."""
     spec = make_task(TASKS.parse(task))
@@ -210,9 +258,13 @@ def _target(task: str, pattern: str) -> int:
 
 def _panel_title(run: pd.Series, name: Callable[[pd.Series], str]) -> str:
     setting = name(run)
-    verdict = "solved" if bool(run["solved"]) else (
-        f"learned {run['learned'] or '—'} · {run['failure']}")
-    return f"{textwrap.fill(setting, 36)}\nseed {run['seed']}: {verdict}"
+    if bool(run["solved"]):
+        verdict = "solved"
+    elif run["learned"] == UNDECIDED:
+        verdict = f"{UNDECIDED} · {run['failure']}"
+    else:
+        verdict = f"learned {run['learned'] or '—'} · {run['failure']}"
+    return f"{wrap_parts(setting, 44)}\nseed {run['seed']}: {verdict}"
 
 
 def draw_boundaries(data: PlotData, note: str | None) -> Figure | None:

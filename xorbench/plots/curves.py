@@ -10,28 +10,31 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from xorbench import analysis, schema
-from xorbench.analysis.design import (
-    at_largest_budget,
-    sparse_design,
-    task_name,
-)
+from xorbench.analysis.design import at_largest_budget, task_name
 from xorbench.analysis.text import seed_count_text
+from xorbench.grid.plotroles import PlotRoles
 from xorbench.plots.data import PlotData
 from xorbench.plots.kit import (
     add_titles,
     plain_log_ticks,
+    plot_design,
     quiet_layout,
+    rate_caption,
+    role_columns,
 )
 from xorbench.plots.lines import bands, line_roles, relplot
+
+BAND_EDGES_OVER = 4  # a panel of more lines edges its faint loss bands with dotted lines
 
 
 @quiet_layout
 def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
-                   note: str | None = None) -> Figure:
+                   note: str | None = None, roles: PlotRoles | None = None) -> Figure:
     """Convergence rate against the epoch budget, one line per setting, Wilson 95 % bands.
 
     With a single budget in ``summary`` the rate is drawn from ``curves`` instead
-    (the share of seeds solved by each log-spaced epoch), if given.
+    (the share of seeds solved by each log-spaced epoch), if given. ``roles``: the
+    user's colour and panel axes (:func:`~xorbench.plots.lines.line_roles`).
     """
     task = task_name(summary)
     single_budget = summary["epochs"].nunique() < 2
@@ -43,16 +46,16 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
         data = data.assign(rate=data["frac_solved"], ci_low=low, ci_high=high, epochs=data["epoch"])
         xlabel = "epoch"
         caption = (f"Share of seeds that had solved {task} by each epoch (one training budget "
-                   "in this sweep); bands: Wilson 95 % confidence interval.")
+                   "in this sweep); bands: Wilson 95 % interval.")
     else:
         data = summary
         xlabel = "epoch budget"
         caption = (f"Share of {seed_count_text(summary)} that solve {task} within each budget; "
-                   "bands: Wilson 95 % confidence interval.")
+                   f"bands: {rate_caption(summary)}.")
     data = data.assign(_pct=data["rate"] * 100, _low=data["ci_low"] * 100,
                        _high=data["ci_high"] * 100)
     configs = None
-    if not single_budget and sparse_design(summary) is not None:
+    if not single_budget and plot_design(summary, role_columns(summary, roles).get("col")):
         # a union of sub-grids: the settings trained at one budget say nothing here
         n_budgets = summary.groupby("config_id")["epochs"].nunique()
         configs = list(n_budgets.index[n_budgets > 1])
@@ -60,7 +63,8 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
         if n_left:
             caption += (f" The {n_left} settings trained at a single budget are left out "
                         "(the reliability map shows them).")
-    lines = line_roles(data, summary, n_gain=0 if single_budget else 4, configs=configs)
+    lines = line_roles(data, summary, n_gain=0 if single_budget else 4, configs=configs,
+                       chosen=roles)
     g = relplot(lines, x="epochs", y="_pct", marker="o" if not single_budget else None,
                  markersize=4)
     bands(g, lines, "epochs", "_low", "_high")
@@ -75,8 +79,13 @@ def rate_vs_budget(summary: pd.DataFrame, curves: pd.DataFrame | None = None,
     g.set_axis_labels(xlabel, "seeds solved (%)")
     if lines.selection:
         title += f" ({lines.selection})"
-    add_titles(g.figure, title, caption, note)
+    add_titles(g.figure, title, _also(caption, lines), note)
     return g.figure
+
+
+def _also(caption: str, lines) -> str:
+    """The caption, and what of the user's choice of roles the plot could not follow."""
+    return f"{caption} {lines.unused}" if lines.unused else caption
 
 
 def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
@@ -108,11 +117,11 @@ def ecdf_frame(runs: pd.DataFrame) -> pd.DataFrame:
 
 @quiet_layout
 def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
-                      note: str | None = None) -> Figure:
+                      note: str | None = None, roles: PlotRoles | None = None) -> Figure:
     """ECDF of ``epoch_solved`` per setting on a log epoch axis, as a share of all seeds."""
     task = task_name(summary)
     data = ecdf_frame(runs)
-    lines = line_roles(data, summary)
+    lines = line_roles(data, summary, chosen=roles)
     g = relplot(lines, x="epoch", y="share", drawstyle="steps-post")
     for ax in g.axes.flat:
         ax.set_xscale("log")
@@ -131,19 +140,20 @@ def epoch_solved_ecdf(runs: pd.DataFrame, summary: pd.DataFrame,
         for ax in g.axes.flat:
             ax.text(0.5, 0.55, f"no seed solved {task}", ha="center", va="center",
                     transform=ax.transAxes, fontsize=10, color="0.35")
-    add_titles(g.figure, title, caption, note)
+    add_titles(g.figure, title, _also(caption, lines), note)
     return g.figure
 
 
 @quiet_layout
 def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
-                    note: str | None = None) -> Figure:
+                    note: str | None = None, roles: PlotRoles | None = None) -> Figure:
     """Median loss over seeds with its interquartile band, on log-spaced epochs (log–log)."""
     data = curves.dropna(subset=["loss_median"])
     data = data[data["loss_median"] > 0] if not data.empty else data
-    lines = line_roles(data, summary)
+    lines = line_roles(data, summary, chosen=roles)
     g = relplot(lines, x="epoch", y="loss_median")
-    bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1)  # bands overlap a lot
+    edged = bands(g, lines, "epoch", "loss_q25", "loss_q75", alpha=0.1, total=0.25,
+                  edges_over=BAND_EDGES_OVER)
     clipped = False
     if not data.empty:
         positive = pd.concat([data["loss_q25"], data["loss_median"]])
@@ -169,13 +179,16 @@ def learning_curves(curves: pd.DataFrame, summary: pd.DataFrame,
     if lines.selection:
         title += f" ({lines.selection})"
     caption = ("Median loss over seeds at log-spaced epochs; bands: interquartile range "
-               "(25th–75th percentile). Diverged runs (non-finite loss) are left out.")
+               "(25th–75th percentile)"
+               + (f", their edges dotted in panels of more than {BAND_EDGES_OVER} lines"
+                  if edged else "")
+               + ". Diverged runs (non-finite loss) are left out.")
     if clipped:
         caption += (" The loss axis is cut: curves that leave through the top are "
                     "diverging.")
     if data.empty:
         caption += " No finite loss was recorded."
-    add_titles(g.figure, title, caption, note)
+    add_titles(g.figure, title, _also(caption, lines), note)
     return g.figure
 
 
@@ -185,12 +198,14 @@ def _loss_name(summary: pd.DataFrame) -> str:
 
 
 def draw_rate_vs_budget(data: PlotData, note: str | None) -> Figure:
-    return rate_vs_budget(data.summary, data.curves, note)
+    return rate_vs_budget(data.summary, data.curves, note, data.roles)
 
 
 def draw_ecdf(data: PlotData, note: str | None) -> Figure:
-    return epoch_solved_ecdf(data.runs, data.summary, note)
+    return epoch_solved_ecdf(data.runs, data.summary, note, data.roles)
 
 
 def draw_curves(data: PlotData, note: str | None) -> Figure | None:
-    return learning_curves(data.curves, data.summary, note) if not data.curves.empty else None
+    if data.curves.empty:
+        return None
+    return learning_curves(data.curves, data.summary, note, data.roles)

@@ -7,12 +7,15 @@ pays it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from xorbench import analysis
+from xorbench.analysis.order import varying_axes
+from xorbench.errors import XorbenchError
+from xorbench.grid.plotroles import PlotRoles, role_problems
 
 
 @dataclass
@@ -24,6 +27,15 @@ class PlotData:
     summary: pd.DataFrame
     curves: pd.DataFrame
     n_total: int  # runs in the grid (manifest); len(runs) of them are done
+    roles: PlotRoles = field(default_factory=PlotRoles)  # the grid file's [plots] table
+
+    def with_roles(self, roles: PlotRoles | None) -> PlotData:
+        """This data with ``roles`` (the command line's) over its own; XorbenchError, one
+        line, for an axis that is unknown or does not vary in the sweep."""
+        if roles is None or not roles.chosen():
+            return self
+        check_roles(roles, self.summary, lambda k, v: f"--{k} {v}")
+        return replace(self, roles=roles.over(self.roles))
 
     @property
     def partial(self) -> bool:
@@ -69,7 +81,26 @@ def load_plot_data(folder: str | Path) -> PlotData:
     else:
         curves = analysis.curves(results.read_part("curves"), runs)
     n_total = int(manifest.get("n_runs") or len(runs))
-    return PlotData(results.path, runs, summary, curves, n_total)
+    return PlotData(results.path, runs, summary, curves, n_total, _grid_roles(results.path))
+
+
+def _grid_roles(folder: Path) -> PlotRoles:
+    """The ``[plots]`` table of the folder's copy of its grid file (none without a copy)."""
+    from xorbench.grid import load_grid
+
+    path = folder / "grid.toml"
+    return load_grid(path).plots if path.is_file() else PlotRoles()
+
+
+def check_roles(roles: PlotRoles, summary: pd.DataFrame, where) -> None:
+    """XorbenchError naming each chosen axis that is unknown or does not vary in ``summary``
+    (nothing is checked against a sweep with no finished runs but the names)."""
+    varying = [a for a in varying_axes(summary) if a not in ("epochs", "arch")]
+    if summary.empty:
+        varying = list(roles.chosen().values())
+    _, problems = role_problems(roles.chosen(), varying, where, sweep="sweep")
+    if problems:
+        raise XorbenchError("\n".join(problems))  # one line each
 
 
 def read_params(folder: str | Path, wanted: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -24,8 +24,10 @@ OUTCOME_COLORS = {"higher": "#0072B2", "lower": "#D55E00", "not significant": "0
 
 
 def _rows(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The panel's comparisons, each with its label, and what was left out."""
-    others = other_axes(table)
+    """The panel's comparisons, each with its label, and what was left out. A label names
+    the other axes whose values differ between the panel's rows: a value they all share
+    says nothing and made labels of a union of sub-grids wider than the plot."""
+    others = [axis for axis in other_axes(table) if table[axis].nunique() > 1]
     table = table.assign(
         label=[" · ".join([f"{row['b']} vs {row['a']}", *(_named(c, row[c]) for c in others)])
                for row in table.to_dict(orient="records")],
@@ -80,7 +82,8 @@ def effects_figure(effects: list[analysis.AxisEffects], note: str | None) -> Fig
                "rates; bar: Tango's 95 % interval for paired proportions. Blue or vermillion: "
                "b's rate is higher or lower (the interval excludes 0 and the Holm-adjusted "
                "McNemar p is below 0.05); grey: not significant after adjusting, or no "
-               "detectable difference (the interval holds 0).", note)
+               "detectable difference (the interval holds 0). A row names the other axes' "
+               "values where they differ between its panel's rows.", note)
     return fig
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from xorbench.grid.plotroles import PlotRoles
 from xorbench.parallel import children_ignore_sigint, drain
 from xorbench.plots.catalogue import PLOT_BY_NAME, PLOT_NAMES
 from xorbench.plots.data import PlotData, load_plot_data
+from xorbench.plots.layout import DPI
 
 # Above this many runs the plots are drawn here: sending the runs table to each
 # worker costs about what drawing side by side saves (a million runs: 15 s either way;
@@ -24,14 +26,17 @@ PARALLEL_PLOT_RUNS = 250_000
 
 
 def save_plots(folder: str | Path, data: PlotData | None = None, fmt: str = "png",
-               dpi: int = 120, jobs: int = 1) -> list[Path]:
+               dpi: int = DPI, jobs: int = 1, roles: PlotRoles | None = None) -> list[Path]:
     """:func:`xorbench.plots.save.save_all` in up to ``jobs`` loky processes at once.
 
     Every figure is drawn exactly as in one process (the same files, byte for
     byte); returns the paths written, in :data:`PLOT_NAMES` order. Sweeps of
-    more than ``PARALLEL_PLOT_RUNS`` runs are drawn in this process.
+    more than ``PARALLEL_PLOT_RUNS`` runs are drawn in this process. ``roles`` (the
+    axes of the colour and the panels) win over the grid file's ``[plots]`` table;
+    they are checked here, before any worker starts.
     """
     data = data if data is not None else load_plot_data(folder)
+    data = data.with_roles(roles)
     jobs = max(1, min(jobs, len(PLOT_NAMES)))
     if jobs == 1 or data.runs.empty or len(data.runs) > PARALLEL_PLOT_RUNS:
         from xorbench.plots.save import save_all
