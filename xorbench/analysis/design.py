@@ -162,8 +162,12 @@ def setting_namer(summary: pd.DataFrame):
     sparse ones: the architecture and what the setting changes from the baseline
     (``2-2-1 · init = xavier``), the budget left out.
     """
-    design = sparse_design(summary)
-    axes = config_axes(summary)
+    return design_namer(sparse_design(summary), config_axes(summary))
+
+
+def design_namer(design: tuple[str | None, list[str], Baseline] | None, axes: list[str]):
+    """The namer of a layout: by ``axes``' values without a sparse ``design``; by the
+    design's column and the change from its baseline with one."""
     if design is None:
         return lambda row: setting_label(row, axes)
     column, row_axes, baseline = design

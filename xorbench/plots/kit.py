@@ -26,9 +26,9 @@ from xorbench.analysis.design import (
     Baseline,
     budgets_differ,
     config_axes,
+    design_namer,
     is_sparse,
     ordered,
-    setting_label,
 )
 from xorbench.analysis.order import varying_axes
 from xorbench.analysis.text import interval_text, percent, value_text
@@ -205,18 +205,8 @@ def plot_namer(summary: pd.DataFrame, column: str | None = None):
     """A function naming one setting in legends and titles, as the plots lay it out:
     ``2-2-1 · init = xavier`` in a union of sub-grids (:func:`plot_design`), the varying
     values (``xor · 2-2-1 · tanh``) otherwise."""
-    design = plot_design(summary, column)
-    if design is None:
-        axes = ["arch" if a == "hidden" else a for a in plot_axes(summary)]
-        return lambda row: setting_label(row, axes)
-    column, row_axes, baseline = design
-    label_axes = [a for a in row_axes if a != "epochs"]
-
-    def name(row) -> str:
-        text = baseline.label(row, label_axes)
-        return f"{value_text(column, row[column])} · {text}" if column else text
-
-    return name
+    axes = ["arch" if a == "hidden" else a for a in plot_axes(summary)]
+    return design_namer(plot_design(summary, column), axes)
 
 
 def sparse_unused(wanted: Mapping[str, str]) -> str:
