@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xorbench.analysis.printouts import ties as printout_ties
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "seed-question"
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "xor-question.md")
@@ -193,20 +195,9 @@ def asked_table(summary: pd.DataFrame, learned: pd.DataFrame) -> pd.DataFrame:
 
 
 def ties(y: np.ndarray, tol: float = TIE) -> str:
-    """Which patterns a network's outputs tie: ``00 | 01 = 10 = 11`` (groups, first pattern first).
-
-    ``y`` holds the four outputs in :data:`PATTERNS` order; sorted outputs closer
-    than ``tol`` to their neighbour fall in one group (single linkage).
-    """
-    order = np.argsort(y, kind="stable")
-    groups = [[order[0]]]
-    for i in order[1:]:
-        if y[i] - y[groups[-1][-1]] < tol:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    groups = sorted((sorted(g) for g in groups), key=min)
-    return " | ".join(" = ".join(PATTERNS[i] for i in g) for g in groups)
+    """Which patterns a network's outputs tie: ``00 | 01 = 10 = 11`` (``y`` in
+    :data:`PATTERNS` order; :func:`xorbench.analysis.printouts.ties`)."""
+    return printout_ties(y, PATTERNS, tol)
 
 
 def with_ties(failed: pd.DataFrame) -> pd.DataFrame:
