@@ -1,0 +1,134 @@
+"""Compiled functions that are compiled only inside their callers: the kernel's parts.
+
+``@nb.njit`` makes every function a compiled program of its own: numba types it,
+lowers it to LLVM, optimises it, links in everything it calls, optimises that
+whole module again and generates machine code for it — and then does the same for
+each caller, with this function linked in again. The kernel's parts sit five deep
+(``run`` → ``observe`` → ``forward`` → ``activate`` → ``sigmoid`` → ``exp``), so its
+leaves were turned into machine code six times over: half of the first run's
+compile was LLVM generating code it then threw away.
+
+A :func:`subroutine` is typed and lowered once per argument types and linked into
+its callers as LLVM code: its module, with what it calls linked in, is optimised
+once (as numba optimises a function before a caller links it) and never turned
+into machine code on its own. Only the entry points (``run`` and the few functions
+Python calls, ``@nb.njit(cache=True)``) are: each is optimised as a whole and
+generates its machine code once, which numba's disk cache keeps. The arithmetic is
+the same IEEE arithmetic in the same order (no fast-math flags), so the bits are
+the kernel's as before (tests/engine compare the kernel with a plain loop and with
+the builds; every grid in ``sweeps/`` gives the same bytes).
+
+Called from Python (tests do, one parameter at a time), a subroutine is compiled
+as an ordinary ``njit`` function on its first call. numba's disk cache of an entry
+point watches only the entry point's file (xorbench/engine/kernel.py), not this
+one: a change here that changed the code generated would need kernel.py touched.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import llvmlite.binding as ll
+import numba as nb
+from numba.core import compiler, registry
+from numba.core.typing import signature
+from numba.extending import _Intrinsic
+
+
+class _Linkable:
+    """A subroutine's compiled library as its callers link it: its functions (each
+    optimised on its own), with the subroutines it calls linked in, every definition
+    ``linkonce_odr`` so that LLVM may inline it and drop the copies nobody calls.
+    Stands where numba expects a finalised library in a caller's list of libraries
+    to link (``_get_module_for_linking``, ``_reload_init``)."""
+
+    def __init__(self, library: Any) -> None:
+        self.library = library
+        self._reload_init = library._reload_init
+        self._module: ll.ModuleRef | None = None
+
+    def _get_module_for_linking(self) -> ll.ModuleRef:
+        if self._module is None:
+            module = self.library._final_module.clone()
+            for linked in self.library._linking_libraries:
+                module.link_in(linked._get_module_for_linking(), preserve=True)
+            _optimise(self.library, module)
+            for function in module.functions:
+                if not function.is_declaration and function.linkage == ll.Linkage.external:
+                    function.linkage = "linkonce_odr"
+            self._module = module
+        return self._module
+
+
+def _optimise(library: Any, module: ll.ModuleRef) -> None:
+    """Run numba's full module optimisation on ``module`` (a subroutine with what it
+    calls linked in), before its definitions become ``linkonce_odr`` (which would let
+    the optimiser drop them as unused). Skipped with a numba whose pass managers
+    differ (older ones): the entry point still optimises everything once, as a whole."""
+    try:
+        passes, builder = library._codegen._module_pass_manager()
+    except (AttributeError, TypeError, ValueError):
+        return
+    passes.run(module, builder)
+
+
+def _link(library: Any, linkable: _Linkable) -> None:
+    """Make ``library`` (a caller being lowered) link the subroutine's code when it is
+    finalised: as LLVM code where numba's libraries allow it, else (another numba's
+    internals) as an ordinary library, finalised on its own — slower to compile, the
+    same machine code."""
+    if hasattr(library, "_linking_libraries") and hasattr(linkable.library, "_final_module"):
+        library._linking_libraries.append(linkable)
+    else:
+        library.add_linking_library(linkable.library)
+
+
+class Subroutine(_Intrinsic):
+    """A function numba compiles only inside its compiled callers (see the module); from
+    Python, an ordinary ``njit`` function compiled on its first call."""
+
+    python: Callable | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.python is None:
+            self.python = nb.njit(error_model="numpy")(self.pyfunc)
+        return self.python(*args)
+
+
+def subroutine(pyfunc: Callable) -> Subroutine:
+    """``pyfunc`` as a :class:`Subroutine`: nopython mode, numpy's error model (a
+    division by zero is inf or NaN, as in the entry points), compiled once per
+    argument types in a process."""
+    compiled: dict[tuple, tuple[Any, _Linkable]] = {}
+
+    def typer(typingctx: Any, *args: Any) -> tuple:
+        if args not in compiled:
+            flags = compiler.Flags()
+            flags.no_compile = True  # typed and lowered, never finalised on its own
+            flags.no_cpython_wrapper = True
+            flags.no_cfunc_wrapper = True
+            flags.error_model = "numpy"
+            flags.nrt = True
+            result = compiler.compile_extra(typingctx, registry.cpu_target.target_context,
+                                            pyfunc, args, None, flags, {})
+            compiled[args] = result, _Linkable(result.library)
+        result, linkable = compiled[args]
+
+        def codegen(context: Any, builder: Any, sig: Any, llargs: Any) -> Any:
+            _link(context.active_code_library, linkable)
+            return context.call_internal(builder, result.fndesc, sig, llargs)
+
+        return signature(result.signature.return_type, *args), codegen
+
+    # numba reads an intrinsic's parameters from its definition: one with pyfunc's names
+    names = ", ".join(inspect.signature(pyfunc).parameters)
+    namespace = {"typer": typer}
+    exec(f"def {pyfunc.__name__}(typingctx, {names}):\n"
+         f"    return typer(typingctx, {names})\n", namespace)
+    routine = Subroutine(pyfunc.__name__, namespace[pyfunc.__name__])
+    routine.pyfunc = pyfunc
+    routine.__doc__ = pyfunc.__doc__
+    routine._register()
+    return routine
