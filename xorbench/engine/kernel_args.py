@@ -110,7 +110,8 @@ def constants(setup: Setup, n_patterns: int, dtype: np.dtype) -> np.ndarray:
     return c.astype(dtype)
 
 
-# Measured on this project's 2-vCPU Xeon: compiling the kernel for one dtype.
+# Compiling the kernel for one dtype, as a sweep announces it: 19 s on this project's
+# 2-vCPU EPYC (30 s before subroutines, docs/performance.md); scaled, ~7 s on issue 20's Xeon.
 COMPILE_SECONDS = 15
 
 

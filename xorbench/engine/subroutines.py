@@ -90,6 +90,7 @@ class Subroutine(_Intrinsic):
     Python, an ordinary ``njit`` function compiled on its first call."""
 
     python: Callable | None = None
+    compiled: dict[tuple, tuple[Any, _Linkable]]  # per argument types: numba's result, linkable
 
     def __call__(self, *args: Any) -> Any:
         if self.python is None:
@@ -129,6 +130,7 @@ def subroutine(pyfunc: Callable) -> Subroutine:
          f"    return typer(typingctx, {names})\n", namespace)
     routine = Subroutine(pyfunc.__name__, namespace[pyfunc.__name__])
     routine.pyfunc = pyfunc
+    routine.compiled = compiled
     routine.__doc__ = pyfunc.__doc__
     routine._register()
     return routine
