@@ -124,6 +124,18 @@ def _like(x, of):
 
 
 @subroutine
+def zeros(shape, of):
+    """np.zeros(shape) of ``of``'s dtype, allocated flat and reshaped: numba compiles
+    ``np.zeros`` as functions of their own, machine code and all, for each number of
+    dimensions and dtype (about 2 s of the kernel's compile); one 1-D allocation
+    serves every shape."""
+    size = 1
+    for n in shape:
+        size *= n
+    return np.zeros(size, of.dtype).reshape(shape)
+
+
+@subroutine
 def exp(x):
     """e^x in float64 to < 1 ulp: inf above EXP_MAX, 0 below EXP_MIN (no subnormals),
     NaN stays NaN. Branch-free, so that a loop over lanes calling it vectorises;
@@ -621,27 +633,25 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
     n_params, n_nets = theta.shape
     n_patterns, n_inputs = inputs.shape
     n_units = layout[-1, UNIT_START] + 1
-    dtype = theta.dtype
     full_batch = orders.shape[1] == 0
-    rows = np.zeros((n_patterns, n_inputs, LANES), dtype)  # every lane sees pattern p
-    target_rows = np.zeros((n_patterns, LANES), dtype)
+    rows = zeros((n_patterns, n_inputs, LANES), theta)  # every lane sees pattern p
+    target_rows = zeros((n_patterns, LANES), theta)
     for p in range(n_patterns):
         target_rows[p] = targets[p]
         for i in range(n_inputs):
             rows[p, i] = inputs[p, i]
-    th = np.zeros((n_params, LANES), dtype)
-    grad = np.zeros((n_params, LANES), dtype)
-    st = np.zeros((2, state.shape[1], LANES), dtype)  # iRprop+: one more row (note_error)
-    rate = np.zeros(LANES, dtype)
-    z = np.zeros((n_patterns, n_units, LANES), dtype)
-    a = np.zeros_like(z)
-    fp = np.zeros_like(z)
-    delta = np.zeros((n_units, LANES), dtype)
-    x = np.zeros((1, n_inputs, LANES), dtype)  # online: each lane's pattern
-    t = np.zeros((1, LANES), dtype)
-    z1 = np.zeros((1, n_units, LANES), dtype)
-    a1, fp1 = np.zeros_like(z1), np.zeros_like(z1)
-    loss_now, score = np.zeros(LANES, dtype), np.zeros(LANES, dtype)
+    th = zeros((n_params, LANES), theta)
+    grad = zeros((n_params, LANES), theta)
+    st = zeros((2, state.shape[1], LANES), theta)  # iRprop+: one more row (note_error)
+    rate = zeros((LANES,), theta)
+    z = zeros((n_patterns, n_units, LANES), theta)
+    a, fp = zeros(z.shape, theta), zeros(z.shape, theta)
+    delta = zeros((n_units, LANES), theta)
+    x = zeros((1, n_inputs, LANES), theta)  # online: each lane's pattern
+    t = zeros((1, LANES), theta)
+    z1 = zeros((1, n_units, LANES), theta)
+    a1, fp1 = zeros(z1.shape, theta), zeros(z1.shape, theta)
+    loss_now, score = zeros((LANES,), theta), zeros((LANES,), theta)
     solved_at = np.zeros(LANES, np.int64)
     frozen = np.zeros(LANES, np.bool_)
     picks = np.zeros(LANES, np.int64)
@@ -728,8 +738,8 @@ def run(theta, state, lr, layout, inputs, targets, codes, c, epoch_solved, diver
 def activation_values(kind, c, z, a, fp):
     """f(z) into ``a`` and f′(z) into ``fp`` for any number of values (1-D arrays): the
     training loop's own activation arithmetic, for decision boundaries and tests."""
-    zb = np.zeros((1, 1, LANES), z.dtype)
-    ab, fpb = np.zeros_like(zb), np.zeros_like(zb)
+    zb = zeros((1, 1, LANES), z)
+    ab, fpb = zeros(zb.shape, z), zeros(zb.shape, z)
     for first in range(0, z.shape[0], LANES):
         lanes = min(LANES, z.shape[0] - first)
         for s in range(lanes):  # element by element, as in run

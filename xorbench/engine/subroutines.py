@@ -5,15 +5,16 @@ lowers it to LLVM, optimises it, links in everything it calls, optimises that
 whole module again and generates machine code for it — and then does the same for
 each caller, with this function linked in again. The kernel's parts sit five deep
 (``run`` → ``observe`` → ``forward`` → ``activate`` → ``sigmoid`` → ``exp``), so its
-leaves were turned into machine code six times over: half of the first run's
-compile was LLVM generating code it then threw away.
+leaves were optimised six times and turned into machine code six times: LLVM
+work thrown away, a quarter of the kernel's first compile.
 
-A :func:`subroutine` is typed and lowered once per argument types and linked into
-its callers as LLVM code: its module, with what it calls linked in, is optimised
-once (as numba optimises a function before a caller links it) and never turned
-into machine code on its own. Only the entry points (``run`` and the few functions
-Python calls, ``@nb.njit(cache=True)``) are: each is optimised as a whole and
-generates its machine code once, which numba's disk cache keeps. The arithmetic is
+A :func:`subroutine` is typed and lowered once per argument types, its functions
+optimised one by one, and linked into its callers as LLVM code, never optimised as
+a module or turned into machine code on its own. Only the entry points (``run`` and
+the few functions Python calls, ``@nb.njit(cache=True)``) are: each optimises its
+whole module once — inlining the subroutines, then vectorising the loops over lanes,
+as a C compiler optimising a program would — and generates its machine code once,
+which numba's disk cache keeps. The arithmetic is
 the same IEEE arithmetic in the same order (no fast-math flags), so the bits are
 the kernel's as before (tests/engine compare the kernel with a plain loop and with
 the builds; every grid in ``sweeps/`` gives the same bytes).
@@ -39,8 +40,9 @@ from numba.extending import _Intrinsic
 
 class _Linkable:
     """A subroutine's compiled library as its callers link it: its functions (each
-    optimised on its own), with the subroutines it calls linked in, every definition
-    ``linkonce_odr`` so that LLVM may inline it and drop the copies nobody calls.
+    optimised on its own, not yet as a module), with the subroutines it calls linked
+    in, every definition ``linkonce_odr`` so that LLVM may inline it and drop the
+    copies nobody calls.
     Stands where numba expects a finalised library in a caller's list of libraries
     to link (``_get_module_for_linking``, ``_reload_init``)."""
 
@@ -54,24 +56,11 @@ class _Linkable:
             module = self.library._final_module.clone()
             for linked in self.library._linking_libraries:
                 module.link_in(linked._get_module_for_linking(), preserve=True)
-            _optimise(self.library, module)
             for function in module.functions:
                 if not function.is_declaration and function.linkage == ll.Linkage.external:
                     function.linkage = "linkonce_odr"
             self._module = module
         return self._module
-
-
-def _optimise(library: Any, module: ll.ModuleRef) -> None:
-    """Run numba's full module optimisation on ``module`` (a subroutine with what it
-    calls linked in), before its definitions become ``linkonce_odr`` (which would let
-    the optimiser drop them as unused). Skipped with a numba whose pass managers
-    differ (older ones): the entry point still optimises everything once, as a whole."""
-    try:
-        passes, builder = library._codegen._module_pass_manager()
-    except (AttributeError, TypeError, ValueError):
-        return
-    passes.run(module, builder)
 
 
 def _link(library: Any, linkable: _Linkable) -> None:
