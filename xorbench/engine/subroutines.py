@@ -20,22 +20,39 @@ the kernel's as before (tests/engine compare the kernel with a plain loop and wi
 the builds; every grid in ``sweeps/`` gives the same bytes).
 
 Called from Python (tests do, one parameter at a time), a subroutine is compiled
-as an ordinary ``njit`` function on its first call. numba's disk cache of an entry
-point watches only the entry point's file (xorbench/engine/kernel.py), not this
-one: a change here that changed the code generated would need kernel.py touched.
+as an ordinary ``njit`` function on its first call. What a subroutine may not do:
+anything that needs numba's run-time environment of Python objects — ``print``,
+object mode, an exception whose arguments are computed (a fixed message is fine) —
+since numba fills that environment only for the functions it finalises (such code
+fails with "missing Environment" when freshly compiled); nor call itself.
+
+numba's disk cache of an entry point watches only the entry point's file
+(xorbench/engine/kernel.py), not this one: a change here that changed the code
+generated would need kernel.py touched.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any
+
+# the C library's tanh, log1p, … never Intel's SVML, as in xorbench.engine.kernel (read
+# when numba is first imported, which may be here)
+os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 import llvmlite.binding as ll
 import numba as nb
 from numba.core import compiler, registry
 from numba.core.typing import signature
 from numba.extending import _Intrinsic
+
+# The numba versions whose code libraries this module's linking was checked against
+# (a library's ``_linking_libraries`` list, ``_final_module``, ``_reload_init`` and
+# what ``finalize`` does with them); any other numba links subroutines through its
+# public path, finalising each on its own: the same machine code, slower to compile.
+LINKS_AS_LLVM = (0, 68) <= tuple(int(part) for part in nb.__version__.split(".")[:2]) < (0, 69)
 
 
 class _Linkable:
@@ -48,8 +65,17 @@ class _Linkable:
 
     def __init__(self, library: Any) -> None:
         self.library = library
-        self._reload_init = library._reload_init
         self._module: ll.ModuleRef | None = None
+
+    @property
+    def _reload_init(self) -> set:
+        """What the caller must run when its code is loaded again: this library's and
+        everything it links (numba gathers them as it finalises a library, which a
+        subroutine's never is)."""
+        gathered = set(self.library._reload_init)
+        for linked in self.library._linking_libraries:
+            gathered |= linked._reload_init
+        return gathered
 
     def _get_module_for_linking(self) -> ll.ModuleRef:
         if self._module is None:
@@ -65,10 +91,9 @@ class _Linkable:
 
 def _link(library: Any, linkable: _Linkable) -> None:
     """Make ``library`` (a caller being lowered) link the subroutine's code when it is
-    finalised: as LLVM code where numba's libraries allow it, else (another numba's
-    internals) as an ordinary library, finalised on its own — slower to compile, the
-    same machine code."""
-    if hasattr(library, "_linking_libraries") and hasattr(linkable.library, "_final_module"):
+    finalised: as LLVM code with the numba this was checked against
+    (:data:`LINKS_AS_LLVM`), else as an ordinary library, finalised on its own."""
+    if LINKS_AS_LLVM:
         library._linking_libraries.append(linkable)
     else:
         library.add_linking_library(linkable.library)
