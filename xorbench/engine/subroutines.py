@@ -8,15 +8,14 @@ each caller, with this function linked in again. The kernel's parts sit five dee
 leaves were optimised six times and turned into machine code six times: LLVM
 work thrown away, a quarter of the kernel's first compile.
 
-A :func:`subroutine` is typed and lowered once per argument types, its functions
-optimised one by one, and linked into its callers as LLVM code, never optimised as
-a module or turned into machine code on its own. Only the entry points (``run`` and
-the few functions Python calls, ``@nb.njit(cache=True)``) are: each optimises its
-whole module once — inlining the subroutines, then vectorising the loops over lanes,
-as a C compiler optimising a program would — and generates its machine code once,
-which numba's disk cache keeps. The arithmetic is
-the same IEEE arithmetic in the same order (no fast-math flags), so the bits are
-the kernel's as before (tests/engine compare the kernel with a plain loop and with
+A :func:`subroutine` is typed and lowered once per argument types, its module
+(with the subroutines it calls linked in) optimised once, as numba optimises a
+function before a caller links it, and linked into its callers as LLVM code, never
+turned into machine code on its own. Only the entry points (``run`` and the few
+functions Python calls, ``@nb.njit(cache=True)``) are: each optimises its whole
+module and generates its machine code once, which numba's disk cache keeps. The
+arithmetic is the same IEEE arithmetic in the same order (no fast-math flags), so
+the bits are the kernel's as before (tests/engine compare the kernel with a plain loop and with
 the builds; every grid in ``sweeps/`` gives the same bytes).
 
 Called from Python (tests do, one parameter at a time), a subroutine is compiled
@@ -56,10 +55,9 @@ LINKS_AS_LLVM = (0, 68) <= tuple(int(part) for part in nb.__version__.split(".")
 
 
 class _Linkable:
-    """A subroutine's compiled library as its callers link it: its functions (each
-    optimised on its own, not yet as a module), with the subroutines it calls linked
-    in, every definition ``linkonce_odr`` so that LLVM may inline it and drop the
-    copies nobody calls.
+    """A subroutine's compiled library as its callers link it: its functions with the
+    subroutines it calls linked in, optimised as one module, every definition
+    ``linkonce_odr`` so that LLVM may inline it and drop the copies nobody calls.
     Stands where numba expects a finalised library in a caller's list of libraries
     to link (``_get_module_for_linking``, ``_reload_init``)."""
 
@@ -82,11 +80,23 @@ class _Linkable:
             module = self.library._final_module.clone()
             for linked in self.library._linking_libraries:
                 module.link_in(linked._get_module_for_linking(), preserve=True)
+            _optimise(self.library, module)
             for function in module.functions:
                 if not function.is_declaration and function.linkage == ll.Linkage.external:
                     function.linkage = "linkonce_odr"
             self._module = module
         return self._module
+
+
+def _optimise(library: Any, module: ll.ModuleRef) -> None:
+    """Run numba's full module optimisation on ``module`` (a subroutine with what it
+    calls linked in), as numba optimises a function's module before a caller links it,
+    and before its definitions become ``linkonce_odr`` (which would let the optimiser
+    drop them as unused). Without it, only the entry point optimises, once, as a
+    whole: 3 s less to compile, but per-pattern training ran 15–20 % slower (the
+    seed-question grid, docs/performance.md)."""
+    passes, builder = library._codegen._module_pass_manager()
+    passes.run(module, builder)
 
 
 def _link(library: Any, linkable: _Linkable) -> None:
