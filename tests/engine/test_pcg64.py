@@ -1,0 +1,71 @@
+"""NumPy's PCG64 draws in compiled code (xorbench.engine.pcg64): the very numbers NumPy's
+Generator gives, block after block."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xorbench.engine import pcg64
+from xorbench.engine.streams import stream
+
+# seeds small and huge; stream 1 is the data-order stream, 0 the init stream
+SEEDS = [0, 1, 2, 3, 17, 4095, 2**31 + 11, 2**40 + 7, 2**63 + 5]
+
+
+def _numpy(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed).spawn(2)[1]))
+
+
+def test_states_are_numpys_and_go_back_into_a_generator():
+    rows = pcg64.states([stream(s, 1) for s in SEEDS])
+    assert rows.dtype == np.uint64 and rows.shape == (len(SEEDS), pcg64.FIELDS)
+    for row, seed in zip(rows, SEEDS, strict=True):
+        assert np.array_equal(pcg64.generator(row).random(20), _numpy(seed).random(20))
+
+
+# P = 2, 4, 8, 16 never reject a draw (Lemire's threshold is 0); 3, 5, 7, 48 can
+@pytest.mark.parametrize("n_patterns", [2, 3, 4, 5, 7, 8, 16, 48, 255])
+@pytest.mark.parametrize("shape", [(1, 1000), (3, 7), (2, 1)])
+def test_sampled_draws_are_numpys_integers(n_patterns, shape):
+    rows = pcg64.states([stream(s, 1) for s in SEEDS])
+    blocks = []
+    for _ in range(3):  # each block continues the streams, odd counts leave a spare half
+        out = np.zeros((*shape, len(SEEDS)), np.uint8)
+        pcg64.draw_sampled(rows, n_patterns, out)
+        blocks.append(out)
+    for s, seed in enumerate(SEEDS):
+        rng = _numpy(seed)
+        for out in blocks:
+            assert np.array_equal(out[:, :, s], rng.integers(0, n_patterns, size=shape))
+
+
+@pytest.mark.parametrize("n_patterns", [1, 2, 3, 4, 5, 8, 13, 48])
+@pytest.mark.parametrize("k", [1, 3, 256])
+def test_online_draws_are_numpys_permuted_shuffles(n_patterns, k):
+    rows = pcg64.states([stream(s, 1) for s in SEEDS])
+    blocks = []
+    for _ in range(2):
+        out = np.zeros((k, n_patterns, len(SEEDS)), np.uint8)
+        pcg64.draw_online(rows, out)
+        blocks.append(out)
+    for s, seed in enumerate(SEEDS):
+        rng = _numpy(seed)
+        for out in blocks:
+            expected = rng.permuted(np.tile(np.arange(n_patterns), (k, 1)), axis=1)
+            assert np.array_equal(out[:, :, s], expected)
+
+
+def test_sampled_and_online_draws_share_one_stream():
+    """Whatever mix of calls draws from a state, the next number is NumPy's next: the
+    spare upper half of a 64-bit output is kept in the state, as NumPy keeps it."""
+    rows = pcg64.states([stream(9, 1)])
+    rng = _numpy(9)
+    for n_patterns, count in [(5, 3), (4, 1), (3, 2), (7, 5)]:
+        sampled = np.zeros((1, count, 1), np.uint8)
+        pcg64.draw_sampled(rows, n_patterns, sampled)
+        assert np.array_equal(sampled[0, :, 0], rng.integers(0, n_patterns, size=count))
+        online = np.zeros((1, n_patterns, 1), np.uint8)
+        pcg64.draw_online(rows, online)
+        assert np.array_equal(online[0, :, 0], rng.permuted(np.arange(n_patterns)))
+    assert np.array_equal(pcg64.generator(rows[0]).random(5), rng.random(5))
