@@ -180,14 +180,19 @@ hidden = [[2], [16]]
 """)
     plans = plan_batches(expand(grid))
     monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", 0.0)
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS_PER_PATTERN", 0.0)
     chosen = compiling.setups_worth_building(plans)
-    # full batch only, and small enough (2-16-1 is not); xor and share one build
-    assert [(s.batch.name, s.hidden) for s in chosen] == [("full", (2,))]
+    # small enough only (2-16-1 is not); xor and and share one build
+    assert sorted((s.batch.name, s.hidden) for s in chosen) == [("full", (2,)), ("online", (2,))]
     assert compiling.setups_worth_building(plans[:0]) == []
-    spent = sum(estimated_seconds([p])[1] for p in plans
-                if p.setup.batch.name == "full" and p.setup.hidden == (2,))
-    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", spent * 1.01)
-    assert compiling.setups_worth_building(plans) == []  # the xor and and batches together
-    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", spent * 0.99)
+    for batch, limit in (("full", "BUILD_WORTH_SECONDS"),
+                         ("online", "BUILD_WORTH_SECONDS_PER_PATTERN")):
+        spent = sum(estimated_seconds([p])[1] for p in plans
+                    if p.setup.batch.name == batch and p.setup.hidden == (2,))
+        monkeypatch.setattr(compiling, limit, spent * 1.01)
+        assert batch not in {s.batch.name for s in compiling.setups_worth_building(plans)}
+        monkeypatch.setattr(compiling, limit, spent * 0.99)  # the xor and and batches together
+        assert batch in {s.batch.name for s in compiling.setups_worth_building(plans)}
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", float("inf"))  # online alone
     assert len(compiling.setups_worth_building(plans)) == 1
     assert compiling.setups_worth_building(plans, n_workers=2) == []  # half as long each

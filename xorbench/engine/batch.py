@@ -259,10 +259,17 @@ class BatchState:
             scores=o.score)
 
     def build(self, train: Callable, first: int, stop: int) -> None:
-        """Full-batch epochs [first, stop) by the setup's build: the kernel's numbers."""
-        train(self.theta, self.state, self.lr, self.kernel_setup["targets"],
-              self.kernel_setup["c"], self.epoch_solved, self.diverged, self.losses, self.kept,
-              first, stop)
+        """Epochs [first, stop) by the setup's build: the kernel's numbers. Online and
+        sampled epochs take their block of pattern orders (``stop`` never passes its end:
+        :func:`_stops`)."""
+        setup = self.kernel_setup
+        args = (self.theta, self.state, self.lr, setup["targets"], setup["c"],
+                self.epoch_solved, self.diverged, self.losses, self.kept, first, stop)
+        if self.orders is None:
+            train(*args)
+        else:
+            orders, orders_start = self.orders.block_at(first)
+            train(*args, orders, orders_start)
 
     def record(self, result: BatchResult, b: int, stop: int) -> None:
         """Budget b's row of ``result``, from the state observed at epoch ``stop``."""

@@ -2,12 +2,12 @@
 
 A build is Python source generated from its :class:`~xorbench.engine.build_source.Spec`, written
 once into the user's cache directory (:func:`cache_dir`) and compiled by numba,
-whose disk cache keeps it: 6–10 s the first time, well under a second to load
+whose disk cache keeps it: 4–13 s the first time, well under a second to load
 later. The file's name is a digest of its source and of the kernel's, so that a
 change to either makes a new build instead of loading a stale one. It is compiled
 with the CPU's full vector width (512 bits where it has AVX-512). The engine uses
 a build only when it is compiled already (:func:`ready`) and trains the rest with
-the kernel (epochs seen already, records, online and sampled batches);
+the kernel (epochs seen already, records, setups without a build);
 :func:`prepare` compiles one, which a sweep does for setups it trains long enough
 to pay for it, and ``xorbench bench`` for the standard workload.
 """
@@ -30,7 +30,8 @@ from xorbench.engine import kernel, kernel_args
 from xorbench.engine.build_source import Spec, source, spec_for
 from xorbench.engine.layout import layer_rows
 
-# Measured on this project's 2-vCPU Xeon: compiling one build, 2-1-1 to 3-4-1.
+# Compiling one build: 6–10 s on this project's 2-vCPU Xeon (full batch, 2-1-1 to
+# 3-4-1); 4–13 s on its 2-vCPU EPYC (full batch 2-2-1 to per-pattern 2-3-3-1).
 BUILD_SECONDS = 10
 
 
@@ -61,10 +62,11 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
 
 def describe(setup: Setup) -> str:
     """A setup as its build fixes it, in words: ``2-2-1 sigmoid/sigmoid, mse, sgd,
-    threshold, float64``."""
+    threshold, float64``, and ``, per pattern`` for online, sampled and cyclic updates."""
     widths = setup.arch
     return (f"{widths} {setup.activation.label}/{setup.output.label}, {setup.loss.label}, "
-            f"{setup.optimizer.label}, {setup.criterion.label}, {setup.dtype.label}")
+            f"{setup.optimizer.label}, {setup.criterion.label}, {setup.dtype.label}"
+            + ("" if setup.batch.name == "full" else ", per pattern"))
 
 
 def cache_dir() -> Path:
@@ -177,33 +179,49 @@ def build(spec: Spec, dtype: np.dtype) -> Callable | None:
         return None
     dtype = np.dtype(dtype)
     n_params = layer_rows(spec.widths)[-1][3].stop
-    with _full_width_vectors(dtype):
-        train(np.zeros((n_params, 1), dtype), np.zeros((2, n_params, 1), dtype),
-              np.zeros(1, dtype), np.zeros(len(spec.patterns), dtype),
-              np.zeros(kernel.N_CONSTS, dtype), np.full(1, -1, np.int64), np.zeros(1, np.bool_),
-              np.zeros((1, 1), dtype), np.zeros(2, np.int64), 1, 1)
+    n_patterns = len(spec.patterns)
+    args = (np.zeros((n_params, 1), dtype), np.zeros((2, n_params, 1), dtype),
+            np.zeros(1, dtype), np.zeros(n_patterns, dtype), np.zeros(kernel.N_CONSTS, dtype),
+            np.full(1, -1, np.int64), np.zeros(1, np.bool_), np.zeros((1, 1), dtype),
+            np.zeros(2, np.int64), 1, 1)
+    if spec.per_pattern:  # one epoch of one update, on pattern 0
+        index = np.min_scalar_type(n_patterns - 1)  # as xorbench.engine.streams draws them
+        args += (np.zeros((1, 1, 1), index), 1)
+    with _vector_options(dtype, interleaved=spec.per_pattern):
+        train(*args)
     return train
 
 
 @contextlib.contextmanager
-def _full_width_vectors(dtype: np.dtype) -> Iterator[None]:
+def _vector_options(dtype: np.dtype, interleaved: bool) -> Iterator[None]:
     """While a build compiles: LLVM's loop vectorizer at the CPU's full 512-bit width
-    where it has AVX-512. LLVM prefers 256-bit vectors on such CPUs (they may lower
-    the clock), and so does the kernel, where 512 measured slower; the straight-line
-    epoch of a build is 1.4–1.5× faster with them (2-2-1 and 2-8-1). The width changes
-    only how many lanes one instruction takes, never a lane's arithmetic."""
+    where it has AVX-512, and with ``interleaved`` two vectors of lanes in flight at
+    once. LLVM prefers 256-bit vectors on such CPUs (they may lower the clock), and so
+    does the kernel, where 512 measured slower; the straight-line epoch of a build is
+    1.4–1.5× faster with them (2-2-1 and 2-8-1). A per-pattern update is one long chain
+    of dependent steps (exp's polynomial, then a division, layer after layer), too long
+    for the CPU to overlap two of them by itself: two interleaved vectors train it
+    1.3–1.4× faster (2-2-1 on the 2-vCPU EPYC), for ~15 % more compile time. Either
+    changes only which lanes one instruction takes, never a lane's arithmetic."""
     import llvmlite.binding as llvm
 
     # before LLVM 15 an option could be set only once per process (no way back)
-    if llvm.llvm_version_info < (15,) or not llvm.get_host_cpu_features().get("avx512f"):
+    if llvm.llvm_version_info < (15,):
         yield
         return
-    llvm.set_option("xorbench", f"-force-vector-width={64 // dtype.itemsize}")
+    options = {}
+    if llvm.get_host_cpu_features().get("avx512f"):
+        options["-force-vector-width"] = 64 // dtype.itemsize
+    if interleaved:
+        options["-force-vector-interleave"] = 2
+    for option, value in options.items():
+        llvm.set_option("xorbench", f"{option}={value}")
     try:
         with _silenced_stderr():  # LLVM warns of every loop it then cannot vectorise
             yield
     finally:
-        llvm.set_option("xorbench", "-force-vector-width=0")  # LLVM's own choice again
+        for option in options:
+            llvm.set_option("xorbench", f"{option}=0")  # LLVM's own choice again
 
 
 @contextlib.contextmanager
