@@ -96,9 +96,9 @@ def test_a_non_finite_parameter_is_diverged_even_with_a_finite_loss(monkeypatch)
     good = np.array([1.0, 4.0, 1.0, 4.0, 50.0, -6.0, 1.0, 10.0, -6.0])
     bad = good.copy()
     bad[4] = np.inf
-    monkeypatch.setattr(engine_batch, "initial_params",
-                        lambda widths, init, bias_init, seed, activation=None:
-                        (bad if seed else good).copy())
+    monkeypatch.setattr(engine_batch, "initial_thetas",
+                        lambda widths, members, activation=None:
+                        np.stack([bad if m.seed else good for m in members], axis=1))
     cfg = make_config(task="and", hidden=[2], lr=0.1)
     r = _no_warnings_train(cfg, [0, 1], [1, 5])
     assert np.isfinite(r.final_loss).all()

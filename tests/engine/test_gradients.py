@@ -105,7 +105,9 @@ def test_one_sgd_step_by_hand(monkeypatch):
     w11, w12, w21, w22, b1, b2 = 0.5, -0.4, 0.3, 0.8, 0.1, -0.2
     v1, v2, c = 0.7, -0.6, 0.05
     theta0 = np.array([w11, w12, w21, w22, b1, b2, v1, v2, c])
-    monkeypatch.setattr(engine_batch, "initial_params", lambda *args: theta0.copy())
+    monkeypatch.setattr(engine_batch, "initial_thetas",
+                        lambda widths, members, activation=None:
+                        np.stack([theta0] * len(members), axis=1))
 
     def s(z):
         return 1 / (1 + math.exp(-z))

@@ -69,3 +69,55 @@ def test_sampled_and_online_draws_share_one_stream():
         pcg64.draw_online(rows, online)
         assert np.array_equal(online[0, :, 0], rng.permuted(np.arange(n_patterns)))
     assert np.array_equal(pcg64.generator(rows[0]).random(5), rng.random(5))
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_seeding_is_numpys_seed_sequence_and_pcg64(which):
+    seeds = np.array([0, 1, 2, 5, 4095, 2**32 - 1, 2**32, 2**40 + 7, 2**63 + 5, 2**64 - 1],
+                     np.uint64)
+    rows = np.zeros((len(seeds), pcg64.FIELDS), np.uint64)
+    pcg64.seeded_states(seeds, which, rows)
+    assert np.array_equal(rows, pcg64.states([stream(int(s), which) for s in seeds]))
+
+
+# every init, uniform (compiled) or not (NumPy), in networks with and without hidden
+# layers; sklearn's bound depends on the hidden activation
+INIT_PAIRS = [("uniform(0,1)", "uniform(0,1)"), ("uniform(-0.5,2)", "zeros"),
+              ("xavier", "zeros"), ("torch", "torch"), ("sklearn", "sklearn"),
+              ("keras", "keras"), ("he_uniform", "constant(0.1)"), ("he", "zeros"),
+              ("orthogonal", "uniform(0,1)"), ("xavier_normal", "normal(0.5)")]
+
+
+@pytest.mark.parametrize("init,bias_init", INIT_PAIRS)
+@pytest.mark.parametrize("hidden", [(), (2,), (3, 3)])
+def test_initial_thetas_are_initial_params_bit_for_bit(init, bias_init, hidden):
+    from xorbench.config import Member, Setup, make_config
+    from xorbench.engine.batch import initial_params, initial_thetas
+
+    config = make_config(init=init, bias_init=bias_init, hidden=hidden, activation="sigmoid")
+    setup = Setup.of(config)
+    seeds = [0, 1, 5, 5, 17, 2**40, 2**64 - 1, 2**64 + 3]  # repeated, huge (NumPy's path)
+    other = make_config(init="xavier", bias_init="zeros")  # a second group in the batch
+    members = [Member(0.1, config.init, config.bias_init, s) for s in seeds]
+    members.insert(2, Member(0.1, other.init, other.bias_init, 5))
+    theta = initial_thetas(setup.widths, members, setup.activation)
+    for n, m in enumerate(members):
+        expected = initial_params(setup.widths, m.init, m.bias_init, m.seed, setup.activation)
+        assert theta[:, n].view(np.uint64).tolist() == expected.view(np.uint64).tolist()
+
+
+def test_uniform_draws_reads_each_init_as_numpy_draws_it():
+    from xorbench.config import make_config
+    from xorbench.config.inits import INITS, uniform_draws
+
+    def how(init):
+        return uniform_draws(make_config(init=init).init, 2, 3, (2, 3), INITS,
+                             activation="tanh")
+
+    assert how("uniform(0,1)") == (0.0, 1.0)
+    limit = np.sqrt(6 / 5)
+    assert how("xavier") == how("keras") == (-limit, limit)
+    assert how("torch") == (-1 / np.sqrt(2), 1 / np.sqrt(2))
+    assert np.array_equal(how("constant(0.5)"), np.full(6, 0.5))
+    assert np.array_equal(how("zeros"), np.zeros(6))
+    assert how("he") is None and how("orthogonal") is None and how("normal(1)") is None

@@ -168,3 +168,43 @@ def draw(choice: Choice, rng: np.random.Generator, fan_in: int, fan_out: int,
     activation is ``activation`` (its name)."""
     layer = Layer(fan_in, fan_out, activation)
     return np.asarray(table.impl(choice)(rng, layer, shape, *choice.args), float)
+
+
+class _NotUniform(Exception):
+    """An init asked its generator for something other than one uniform draw."""
+
+
+class _Recorder:
+    """A generator stand-in that notes an init's ``uniform(low, high, size)`` calls
+    instead of drawing; any other draw raises :class:`_NotUniform`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def uniform(self, low, high, size):
+        self.calls.append((low, high, size))
+        return np.zeros(size)
+
+    def __getattr__(self, name: str):
+        raise _NotUniform(name)
+
+
+def uniform_draws(choice: Choice, fan_in: int, fan_out: int, shape: tuple[int, ...],
+                  table: Table = INITS, *, activation: str | None = None
+                  ) -> tuple[float, float] | np.ndarray | None:
+    """What :func:`draw` does, in terms a compiled loop can follow with NumPy's own bits:
+    (low, high) if it is one ``rng.uniform(low, high, shape)`` call, the values if it
+    draws nothing (zeros, constant), None otherwise (normal draws, orthogonal: NumPy
+    draws those). Read from the init itself, so there is one formula per init."""
+    recorder = _Recorder()
+    try:
+        values = table.impl(choice)(recorder, Layer(fan_in, fan_out, activation), shape,
+                                    *choice.args)
+    except _NotUniform:
+        return None
+    if not recorder.calls:
+        return np.asarray(values, float).ravel()
+    if len(recorder.calls) == 1 and tuple(np.atleast_1d(recorder.calls[0][2])) == shape:
+        low, high, _ = recorder.calls[0]
+        return float(low), float(high)
+    return None

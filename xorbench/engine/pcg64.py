@@ -1,13 +1,17 @@
-"""NumPy's PCG64 draws of pattern orders, compiled: the same numbers without Python per draw.
+"""NumPy's PCG64 draws, compiled: the same numbers without Python per draw.
 
-Online and sampled epochs draw their patterns from each run's data-order stream
-(:mod:`xorbench.engine.streams`) as ``Generator(PCG64(...))`` would: sampled epochs as
-``integers(0, P, size)`` (Lemire's bounded integers on 32-bit draws), online ones as
-``permuted`` shuffles (Fisher–Yates on ``random_interval``). NumPy spends ~20 ns a pattern on
-them, as much as training on it takes; these functions follow NumPy's C code
-(``numpy/random/src``: pcg64.h, distributions.c) step for step, so every pattern is the
-same (tests/engine/test_pcg64.py compares them with NumPy's). A generator's state is a
-row of :data:`FIELDS`, taken from NumPy's own seeding and carried from block to block.
+A run's random numbers come from ``Generator(PCG64(SeedSequence(seed, spawn_key=...)))``
+(:mod:`xorbench.engine.streams`). Online and sampled epochs draw their patterns from
+the data-order stream as ``integers(0, P, size)`` (Lemire's bounded integers on
+32-bit draws) and ``permuted`` shuffles (Fisher–Yates on ``random_interval``); uniform
+initial weights come from the init stream as ``uniform(low, high, size)``. NumPy spends
+~20 ns a pattern on the first two, as much as training on it takes, and ~20 µs a
+seed on seeding and drawing initial weights, as much as training 1000 epochs of a
+2-2-1 network. These functions follow NumPy's code (numpy/random: bit_generator.pyx's
+SeedSequence, src/pcg64/pcg64.h, src/distributions/distributions.c) step for step,
+so every number is NumPy's (tests/engine/test_pcg64.py compares them with NumPy's own
+across seeds, sizes and mixed calls). A generator's state is a row of :data:`FIELDS`,
+carried from block to block.
 
 Every compiled function here is self-contained (numba's disk cache watches only the
 file of the function it cached).
@@ -58,10 +62,10 @@ def generator(row: np.ndarray) -> np.random.Generator:
 
 
 @intrinsic
-def _lcg_step(typingctx, high, low, inc_high, inc_low):
-    """The LCG's next state s · MULTIPLIER + inc (mod 2¹²⁸), as (high, low) halves."""
+def _mul_add(typingctx, a_high, a_low, m_high, m_low, c_high, c_low):
+    """a · m + c (mod 2¹²⁸) of 128-bit numbers given as (high, low) 64-bit halves."""
     u64 = types.uint64
-    signature = types.UniTuple(u64, 2)(u64, u64, u64, u64)
+    signature = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
 
     def codegen(context, builder, sig, args):
         wide, half = ir.IntType(128), ir.IntType(64)
@@ -70,12 +74,21 @@ def _lcg_step(typingctx, high, low, inc_high, inc_low):
             return builder.or_(builder.shl(builder.zext(h, wide), ir.Constant(wide, 64)),
                                builder.zext(lo, wide))
 
-        state = builder.add(builder.mul(join(args[0], args[1]), ir.Constant(wide, MULTIPLIER)),
-                            join(args[2], args[3]))
-        upper = builder.trunc(builder.lshr(state, ir.Constant(wide, 64)), half)
-        return context.make_tuple(builder, sig.return_type, (upper, builder.trunc(state, half)))
+        value = builder.add(builder.mul(join(args[0], args[1]), join(args[2], args[3])),
+                            join(args[4], args[5]))
+        upper = builder.trunc(builder.lshr(value, ir.Constant(wide, 64)), half)
+        return context.make_tuple(builder, sig.return_type, (upper, builder.trunc(value, half)))
 
     return signature, codegen
+
+
+MULTIPLIER_HIGH, MULTIPLIER_LOW = np.uint64(MULTIPLIER >> 64), np.uint64(MULTIPLIER & HALF_MASK)
+
+
+@nb.njit(cache=True)
+def _lcg_step(high, low, inc_high, inc_low):
+    """The LCG's next state s · MULTIPLIER + inc (mod 2¹²⁸)."""
+    return _mul_add(high, low, MULTIPLIER_HIGH, MULTIPLIER_LOW, inc_high, inc_low)
 
 
 @nb.njit(cache=True)
@@ -147,3 +160,97 @@ def draw_online(states, out):
                 row[i], row[j] = row[j], row[i]
             for p in range(n_patterns):
                 out[e, p, s] = row[p]
+
+
+# SeedSequence's hash constants (numpy/random/bit_generator.pyx)
+INIT_A, MULT_A = np.uint64(0x43B0D7E5), np.uint64(0x931E8875)
+INIT_B, MULT_B = np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
+MIX_MULT_L, MIX_MULT_R = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
+MASK32 = np.uint64(0xFFFFFFFF)
+XSHIFT = np.uint64(16)
+
+
+@nb.njit(cache=True)
+def _hashmix(value, hash_const):
+    """SeedSequence's hashmix in 32-bit words: (the hashed value, the next constant)."""
+    value ^= hash_const
+    hash_const = (hash_const * MULT_A) & MASK32
+    value = (value * hash_const) & MASK32
+    return value ^ (value >> XSHIFT), hash_const
+
+
+@nb.njit(cache=True)
+def _mix(x, y):
+    """SeedSequence's mix: L x − R y (mod 2³²), then xor-shifted."""
+    result = (MIX_MULT_L * x - MIX_MULT_R * y) & MASK32
+    return result ^ (result >> XSHIFT)
+
+
+@nb.njit(cache=True)
+def _seed(seed, spawn_key, state):
+    """``PCG64(SeedSequence(seed, spawn_key=(spawn_key,)))``'s state into ``state`` (a row
+    of FIELDS): the seed's 32-bit words, lowest first, padded with zeros to the pool's
+    four (a spawned sequence pads; a seed below 2⁶⁴ has at most two words), then the
+    spawn key, mixed into the pool; eight words of generate_state as four uint64, the
+    first two PCG64's initial state, the last two its stream; then pcg64_set_seed."""
+    entropy = (seed & MASK32, seed >> np.uint64(32), np.uint64(0), np.uint64(0), spawn_key)
+    pool = np.zeros(4, np.uint64)
+    hash_const = INIT_A
+    for i in range(4):
+        pool[i], hash_const = _hashmix(entropy[i], hash_const)
+    for i_src in range(4):  # every word into every other, so late bits reach early ones
+        for i_dst in range(4):
+            if i_src != i_dst:
+                hashed, hash_const = _hashmix(pool[i_src], hash_const)
+                pool[i_dst] = _mix(pool[i_dst], hashed)
+    for i_dst in range(4):  # the entropy beyond the pool: the spawn key
+        hashed, hash_const = _hashmix(entropy[4], hash_const)
+        pool[i_dst] = _mix(pool[i_dst], hashed)
+    hash_const = INIT_B
+    words = np.zeros(8, np.uint64)
+    for i in range(8):
+        value = pool[i % 4] ^ hash_const
+        hash_const = (hash_const * MULT_B) & MASK32
+        value = (value * hash_const) & MASK32
+        words[i] = value ^ (value >> XSHIFT)
+    wide = np.zeros(4, np.uint64)  # the words as little-endian uint64
+    for i in range(4):
+        wide[i] = words[2 * i] | (words[2 * i + 1] << np.uint64(32))
+    init_high, init_low, seq_high, seq_low = wide[0], wide[1], wide[2], wide[3]
+    # pcg_setseq_128_srandom_r: inc = 2 · initseq + 1; s = inc; s += initstate; step
+    inc_high = (seq_high << np.uint64(1)) | (seq_low >> np.uint64(63))
+    inc_low = (seq_low << np.uint64(1)) | np.uint64(1)
+    high, low = _mul_add(inc_high, inc_low, np.uint64(0), np.uint64(1), init_high, init_low)
+    high, low = _lcg_step(high, low, inc_high, inc_low)
+    state[HIGH], state[LOW], state[INC_HIGH], state[INC_LOW] = high, low, inc_high, inc_low
+    state[HAS_UINT32], state[UINTEGER] = 0, 0
+
+
+@nb.njit(cache=True)
+def seeded_states(seeds, spawn_key, states):
+    """Each seed's ``PCG64(SeedSequence(seed, spawn_key=(spawn_key,)))`` state into the
+    rows of ``states``: :func:`states` of xorbench.engine.streams.stream(seed,
+    spawn_key), without Python per seed."""
+    for n in range(seeds.shape[0]):
+        _seed(seeds[n], np.uint64(spawn_key), states[n])
+
+
+@nb.njit(cache=True)
+def uniform_columns(seeds, first_rows, stop_rows, lows, spans, fixed, theta):
+    """Each seed n's initial θ into theta[:, n], drawn from its init stream
+    ``PCG64(SeedSequence(seed, spawn_key=(0,)))`` as NumPy's ``rng.uniform`` draws: for
+    each segment k in turn, rows [first_rows[k], stop_rows[k]) get
+    lows[k] + spans[k] · u with u = (next64 >> 11) · 2⁻⁵³ (random_uniform, next_double),
+    or, where spans[k] is NaN, their ``fixed`` values without a draw."""
+    state = np.zeros(FIELDS, np.uint64)
+    unit = 1.0 / 9007199254740992.0  # 2⁻⁵³
+    for n in range(seeds.shape[0]):
+        _seed(seeds[n], np.uint64(0), state)
+        for k in range(first_rows.shape[0]):
+            if spans[k] != spans[k]:
+                for row in range(first_rows[k], stop_rows[k]):
+                    theta[row, n] = fixed[row]
+                continue
+            for row in range(first_rows[k], stop_rows[k]):
+                u = np.float64(_next64(state) >> np.uint64(11)) * unit
+                theta[row, n] = lows[k] + spans[k] * u
