@@ -292,6 +292,7 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
     run_sweep(tiny(), tmp_path / "warm", jobs=1, inform=notes.append)
     assert notes == []
     monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
     stages = []
     outcome = run_sweep(tiny(), tmp_path / "cold", jobs=1, inform=notes.append,
                         stage=stages.append)
@@ -300,6 +301,23 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
     assert stages == ["compiling the training loop for float64", None]
     manifest = json.loads((outcome.path / "manifest.json").read_text())
     assert set(manifest["events"][-2]["compiled"]) == {"kernel float64"}
+
+
+@pytest.mark.slow
+def test_a_sweep_compiles_the_random_draws_in_a_process_beside_the_kernel(tmp_path,
+                                                                         monkeypatch,
+                                                                         reference):
+    from xorbench.engine import kernel_args, pcg64
+
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: True)
+    here = []  # the draws must not be compiled in this process (another core does it)
+    monkeypatch.setattr(pcg64, "compile_draws", lambda: here.append(1))
+    stages = []
+    outcome = run_sweep(tiny(), tmp_path / "cold", jobs=1, stage=stages.append)
+    assert stages == ["compiling the random draws", None] and here == []
+    manifest = json.loads((outcome.path / "manifest.json").read_text())
+    assert set(manifest["events"][-2]["compiled"]) == {"draws"}
+    assert table_bytes(tmp_path / "cold") == reference[1]
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import numpy as np
 from xorbench.config import Setup
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS, Adam, Rprop
-from xorbench.engine import kernel
+from xorbench.engine import kernel, pcg64
 from xorbench.engine.layout import layer_rows
 from xorbench.errors import XorbenchError
 
@@ -137,3 +137,9 @@ def uncompiled(dtypes: Iterable[str]) -> list[str]:
     (none when that cannot be known)."""
     cached = cached_dtypes(kernel.run)
     return [] if cached is None else sorted(set(dtypes) - cached)
+
+
+def draws_uncompiled() -> bool:
+    """Whether numba's disk cache lacks any of the compiled random draws
+    (:mod:`xorbench.engine.pcg64`) for this machine (False when that cannot be known)."""
+    return any(cached_dtypes(function) == set() for function in pcg64.ENTRY_POINTS)

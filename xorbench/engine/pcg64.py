@@ -187,43 +187,74 @@ def _mix(x, y):
 
 
 @nb.njit(cache=True)
+def _hashed_into(pool_word, value, hash_const):
+    """One step of mix_entropy: pool_word mixed with hashmix(value)."""
+    hashed, hash_const = _hashmix(value, hash_const)
+    return _mix(pool_word, hashed), hash_const
+
+
+@nb.njit(cache=True)
 def _seed(seed, spawn_key, state):
     """``PCG64(SeedSequence(seed, spawn_key=(spawn_key,)))``'s state into ``state`` (a row
-    of FIELDS): the seed's 32-bit words, lowest first, padded with zeros to the pool's
-    four (a spawned sequence pads; a seed below 2⁶⁴ has at most two words), then the
-    spawn key, mixed into the pool; eight words of generate_state as four uint64, the
-    first two PCG64's initial state, the last two its stream; then pcg64_set_seed."""
-    entropy = (seed & MASK32, seed >> np.uint64(32), np.uint64(0), np.uint64(0), spawn_key)
-    pool = np.zeros(4, np.uint64)
+    of FIELDS). SeedSequence: the seed's 32-bit words, lowest first, padded with zeros
+    to the pool's four (a spawned sequence pads; a seed below 2⁶⁴ has at most two
+    words), hashed into the pool; every pool word mixed into every other; the spawn
+    key mixed into each; eight words of generate_state, read as four little-endian
+    uint64: PCG64's initial state, then its stream. Then pcg64_set_seed. Written out
+    word by word: arrays would cost this file a second of compiling."""
+    zero = np.uint64(0)
     hash_const = INIT_A
-    for i in range(4):
-        pool[i], hash_const = _hashmix(entropy[i], hash_const)
-    for i_src in range(4):  # every word into every other, so late bits reach early ones
-        for i_dst in range(4):
-            if i_src != i_dst:
-                hashed, hash_const = _hashmix(pool[i_src], hash_const)
-                pool[i_dst] = _mix(pool[i_dst], hashed)
-    for i_dst in range(4):  # the entropy beyond the pool: the spawn key
-        hashed, hash_const = _hashmix(entropy[4], hash_const)
-        pool[i_dst] = _mix(pool[i_dst], hashed)
+    p0, hash_const = _hashmix(seed & MASK32, hash_const)
+    p1, hash_const = _hashmix(seed >> np.uint64(32), hash_const)
+    p2, hash_const = _hashmix(zero, hash_const)
+    p3, hash_const = _hashmix(zero, hash_const)
+    # for i_src, for i_dst ≠ i_src: pool[i_dst] = mix(pool[i_dst], hashmix(pool[i_src]))
+    p1, hash_const = _hashed_into(p1, p0, hash_const)
+    p2, hash_const = _hashed_into(p2, p0, hash_const)
+    p3, hash_const = _hashed_into(p3, p0, hash_const)
+    p0, hash_const = _hashed_into(p0, p1, hash_const)
+    p2, hash_const = _hashed_into(p2, p1, hash_const)
+    p3, hash_const = _hashed_into(p3, p1, hash_const)
+    p0, hash_const = _hashed_into(p0, p2, hash_const)
+    p1, hash_const = _hashed_into(p1, p2, hash_const)
+    p3, hash_const = _hashed_into(p3, p2, hash_const)
+    p0, hash_const = _hashed_into(p0, p3, hash_const)
+    p1, hash_const = _hashed_into(p1, p3, hash_const)
+    p2, hash_const = _hashed_into(p2, p3, hash_const)
+    key = np.uint64(spawn_key)  # the entropy beyond the pool
+    p0, hash_const = _hashed_into(p0, key, hash_const)
+    p1, hash_const = _hashed_into(p1, key, hash_const)
+    p2, hash_const = _hashed_into(p2, key, hash_const)
+    p3, hash_const = _hashed_into(p3, key, hash_const)
+    # generate_state(4, uint64): the pool cycled through, each word hashed on INIT_B
     hash_const = INIT_B
-    words = np.zeros(8, np.uint64)
-    for i in range(8):
-        value = pool[i % 4] ^ hash_const
-        hash_const = (hash_const * MULT_B) & MASK32
-        value = (value * hash_const) & MASK32
-        words[i] = value ^ (value >> XSHIFT)
-    wide = np.zeros(4, np.uint64)  # the words as little-endian uint64
-    for i in range(4):
-        wide[i] = words[2 * i] | (words[2 * i + 1] << np.uint64(32))
-    init_high, init_low, seq_high, seq_low = wide[0], wide[1], wide[2], wide[3]
+    w0, hash_const = _state_word(p0, hash_const)
+    w1, hash_const = _state_word(p1, hash_const)
+    w2, hash_const = _state_word(p2, hash_const)
+    w3, hash_const = _state_word(p3, hash_const)
+    w4, hash_const = _state_word(p0, hash_const)
+    w5, hash_const = _state_word(p1, hash_const)
+    w6, hash_const = _state_word(p2, hash_const)
+    w7, hash_const = _state_word(p3, hash_const)
+    shift = np.uint64(32)
+    init_high, init_low = w0 | (w1 << shift), w2 | (w3 << shift)
+    seq_high, seq_low = w4 | (w5 << shift), w6 | (w7 << shift)
     # pcg_setseq_128_srandom_r: inc = 2 · initseq + 1; s = inc; s += initstate; step
     inc_high = (seq_high << np.uint64(1)) | (seq_low >> np.uint64(63))
     inc_low = (seq_low << np.uint64(1)) | np.uint64(1)
-    high, low = _mul_add(inc_high, inc_low, np.uint64(0), np.uint64(1), init_high, init_low)
+    high, low = _mul_add(inc_high, inc_low, zero, np.uint64(1), init_high, init_low)
     high, low = _lcg_step(high, low, inc_high, inc_low)
     state[HIGH], state[LOW], state[INC_HIGH], state[INC_LOW] = high, low, inc_high, inc_low
     state[HAS_UINT32], state[UINTEGER] = 0, 0
+
+
+@nb.njit(cache=True)
+def _state_word(pool_word, hash_const):
+    """One word of generate_state: (pool_word ⊕ h) · h', xor-shifted, h' = h · MULT_B."""
+    value = pool_word ^ hash_const
+    hash_const = (hash_const * MULT_B) & MASK32
+    value = (value * hash_const) & MASK32
+    return value ^ (value >> XSHIFT), hash_const
 
 
 @nb.njit(cache=True)
@@ -254,3 +285,22 @@ def uniform_columns(seeds, first_rows, stop_rows, lows, spans, fixed, theta):
             for row in range(first_rows[k], stop_rows[k]):
                 u = np.float64(_next64(state) >> np.uint64(11)) * unit
                 theta[row, n] = lows[k] + spans[k] * u
+
+
+def compile_draws() -> float:
+    """Compile (or load from numba's disk cache) every draw for the argument types the
+    engine passes; the seconds it took. A sweep runs it beside the kernel's compile
+    (xorbench.sweep.compiling), so that its workers load it."""
+    import time
+
+    start = time.perf_counter()
+    states = np.zeros((1, FIELDS), np.uint64)
+    seeded_states(np.zeros(1, np.uint64), 0, states)
+    uniform_columns(np.zeros(1, np.uint64), np.zeros(1, np.int64), np.ones(1, np.int64),
+                    np.zeros(1), np.ones(1), np.zeros(1), np.zeros((1, 1)))
+    draw_sampled(states, 4, np.zeros((1, 1, 1), np.uint8))
+    draw_online(states, np.zeros((1, 4, 1), np.uint8))
+    return time.perf_counter() - start
+
+
+ENTRY_POINTS = (seeded_states, uniform_columns, draw_sampled, draw_online)

@@ -10,11 +10,13 @@ trains long enough to pay for it.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from xorbench.config import Setup
-from xorbench.engine import builds, kernel_args
+from xorbench.engine import builds, kernel_args, pcg64
 from xorbench.engine.batch import compile_kernel
 from xorbench.engine.build_source import spec_for
 from xorbench.sweep.cost import estimated_seconds
@@ -62,6 +64,9 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
     the builds worth compiling; each said to ``inform`` first and shown as a ``stage``
     while it compiles. Returns the seconds each took (kernel-float64, build 2-2-1 …)."""
     took: dict[str, float] = {}
+    # NumPy's draws in compiled code (pcg64, a few seconds) beside the kernel, in a
+    # process of their own on another core: the workers then load both
+    aside = _draws_aside() if kernel_args.draws_uncompiled() else None
     for dtype in kernel_args.uncompiled({plan.setup.dtype.label for plan in plans}):
         what = f"the training loop for {dtype}"
         if inform is not None:
@@ -69,11 +74,38 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
                    f"once: later runs load it from its cache)")
         took[f"kernel {dtype}"] = _staged(stage, f"compiling {what}", lambda d=dtype:
                                           compile_kernel(d))
+    if aside is not None:
+        took["draws"] = _staged(stage, "compiling the random draws", aside)
     for setup in setups_worth_building(plans, n_workers):
         took[f"build {builds.describe(setup)}"] = _staged(
             stage, f"building a training loop for {setup.arch}",
             lambda s=setup: builds.prepare(s, announce=inform))
     return {k: round(v, 3) for k, v in took.items()}
+
+
+def _draws_aside() -> Callable[[], None]:
+    """Start compiling the draws in a new process; what waits for it to finish (or, if
+    it could not run, compiles them here)."""
+    try:
+        executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        future = executor.submit(_compile_draws)
+    except Exception:  # no process to spare: compiled when waited for
+        return lambda: pcg64.compile_draws() and None
+
+    def wait() -> None:
+        try:
+            future.result()
+        except Exception:  # the process failed: compile them here
+            pcg64.compile_draws()
+        finally:
+            executor.shutdown()
+
+    return wait
+
+
+def _compile_draws() -> float:
+    """pcg64.compile_draws, as the process aside calls it (found by name there)."""
+    return pcg64.compile_draws()
 
 
 def _staged(stage: Stage | None, text: str, work: Callable[[], object]) -> float:
