@@ -202,7 +202,11 @@ def learned_names(outputs: np.ndarray, solved: np.ndarray | None = None) -> list
     if bits.shape[1] == 0:
         return []
     # networks computing the same function are named once: a batch has few functions
-    packed = np.packbits(bits, axis=0).T  # (N, ⌈P/8⌉): one row of bits per network
+    if bits.shape[0] <= 63:  # the function as one integer, Σ_p bit_p 2^p: a fast unique
+        weights = np.left_shift(np.int64(1), np.arange(bits.shape[0], dtype=np.int64))
+        packed = weights @ bits.astype(np.int64)
+    else:  # one row of bits per network
+        packed = np.packbits(bits, axis=0).T
     _, first, which = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     texts = ["".join("1" if b else "0" for b in bits[:, s]) for s in first]
     names = np.array([function_name(t) for t in texts], object)
