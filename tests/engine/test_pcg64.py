@@ -92,7 +92,7 @@ INIT_PAIRS = [("uniform(0,1)", "uniform(0,1)"), ("uniform(-0.5,2)", "zeros"),
 @pytest.mark.parametrize("hidden", [(), (2,), (3, 3)])
 def test_initial_thetas_are_initial_params_bit_for_bit(init, bias_init, hidden):
     from xorbench.config import Member, Setup, make_config
-    from xorbench.engine.batch import initial_params, initial_thetas
+    from xorbench.engine.initial import initial_params, initial_thetas
 
     config = make_config(init=init, bias_init=bias_init, hidden=hidden, activation="sigmoid")
     setup = Setup.of(config)

@@ -24,14 +24,14 @@ from xorbench.engine import layout
 
 def test_seed_fixes_initial_weights_whatever_else_changes(monkeypatch):
     drawn = []
-    real = engine.initial_params
+    real = engine_batch.initial_thetas
 
-    def spy(widths, init, bias_init, seed, activation=None):
-        theta = real(widths, init, bias_init, seed, activation)
-        drawn.append((tuple(widths), seed, theta))
+    def spy(widths, members, activation=None):
+        theta = real(widths, members, activation)
+        drawn.extend((tuple(widths), m.seed, theta[:, n]) for n, m in enumerate(members))
         return theta
 
-    monkeypatch.setattr(engine_batch, "initial_params", spy)
+    monkeypatch.setattr(engine_batch, "initial_thetas", spy)
     variants = [
         dict(),
         dict(lr=3.0),

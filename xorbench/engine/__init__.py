@@ -30,7 +30,8 @@ from xorbench.config import Member, Setup
 # name → the module that defines it
 _NAMES = {
     "ENGINE_NUMERICS": "batch", "BatchResult": "batch", "Observed": "batch",
-    "compile_kernel": "batch", "evaluate": "batch", "initial_params": "batch",
+    "compile_kernel": "batch", "evaluate": "batch",
+    "initial_params": "initial", "initial_thetas": "initial",
     "kept_epochs": "batch", "log_epochs": "batch", "train_batch": "batch",
     "KERNEL_LANES": "memory", "bytes_per_network": "memory", "check_memory": "memory",
     "lane_bytes": "memory", "worker_bytes": "memory",

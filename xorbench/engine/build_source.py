@@ -27,7 +27,7 @@ from xorbench.config import Setup
 from xorbench.config.optimizers import OPTIMIZERS
 from xorbench.config.tasks import make_task
 from xorbench.engine import kernel, kernel_args
-from xorbench.engine.layout import layer_rows
+from xorbench.engine.layout import layer_rows, unit_starts
 
 # Builds larger than this (patterns × units, each a written-out activation) take too
 # long to compile and spill registers; their setups stay with the kernel.
@@ -229,7 +229,7 @@ def _lane_observe(spec: Spec, emit: Callable[[str], None], with_loss: bool) -> N
     Names: w<d> θ's rows, z<p>_<u> pre-activations, a<p>_<u> and f<p>_<u> activations
     and derivatives."""
     layers = layer_rows(spec.widths)
-    out = _unit_starts(spec.widths)[-1]
+    out = unit_starts(spec.widths)[-1]
     for d in range(layers[-1][3].stop):
         emit(f"w{d} = lane[{d}, s]")
     emit("sc = zero" if spec.criterion == kernel.RMS else "sc = worst")
@@ -268,7 +268,7 @@ def _forward(spec: Spec, emit: Callable[[str], None], p: str, bits: tuple[bool, 
     (``bits``: which are 1, the same in every lane) or, with None, each lane's own
     (x<i>, multiplied as the kernel multiplies them)."""
     layers = layer_rows(spec.widths)
-    units = _unit_starts(spec.widths)
+    units = unit_starts(spec.widths)
     for l, (fan_in, fan_out, weights, biases) in enumerate(layers):
         kind = spec.output if l == len(layers) - 1 else spec.hidden
         for j in range(fan_out):
@@ -330,7 +330,7 @@ def _gradient(spec: Spec, emit: Callable[[str], None], p: str, bits: tuple[bool,
     at the output (scaled by ``factor``), then layer by layer down. ``bits`` as in
     :func:`_forward`."""
     layers = layer_rows(spec.widths)
-    units = _unit_starts(spec.widths)
+    units = unit_starts(spec.widths)
     out = units[-1]
     y = f"a{p}_{out}"
     if spec.loss == kernel.BCE:
@@ -373,15 +373,6 @@ def _update(spec: Spec, emit: Callable[[str], None]) -> None:
         first, second = n_params + d, 2 * n_params + d
         emit(f"lane[{d}, s], lane[{first}, s], lane[{second}, s] = {update}(")
         emit(f"    w{d}, g{d}, lane[{first}, s], lane[{second}, s], lane[RATE, s], q)")
-
-
-def _unit_starts(widths: tuple[int, ...]) -> list[int]:
-    """Each layer's first unit, numbered as the kernel numbers them (the output last)."""
-    starts, unit = [], 0
-    for width in widths[1:]:
-        starts.append(unit)
-        unit += width
-    return starts
 
 
 class _Lines:

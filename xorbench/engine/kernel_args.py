@@ -17,7 +17,7 @@ from xorbench.config import Setup
 from xorbench.config.losses import LOSSES
 from xorbench.config.optimizers import OPTIMIZERS, Adam, Rprop
 from xorbench.engine import kernel, pcg64
-from xorbench.engine.layout import layer_rows
+from xorbench.engine.layout import layer_rows, unit_starts
 from xorbench.errors import XorbenchError
 
 
@@ -46,11 +46,10 @@ CRITERION_CODES = {"threshold": kernel.THRESHOLD, "tolerance": kernel.TOLERANCE,
 
 def layout(widths: Sequence[int]) -> np.ndarray:
     """One row per layer: fan_in, fan_out, its first row in θ, its first unit."""
-    rows, unit_start = [], 0
-    for fan_in, fan_out, weights, _ in layer_rows(tuple(widths)):
-        rows.append((fan_in, fan_out, weights.start, unit_start))
-        unit_start += fan_out
-    return np.array(rows, np.int64)
+    return np.array([(fan_in, fan_out, weights.start, unit)
+                     for (fan_in, fan_out, weights, _), unit
+                     in zip(layer_rows(tuple(widths)), unit_starts(widths), strict=True)],
+                    np.int64)
 
 
 def codes(setup: Setup) -> np.ndarray:

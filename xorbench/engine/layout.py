@@ -35,3 +35,9 @@ def layer_rows(widths: tuple[int, ...]) -> tuple[tuple[int, int, slice, slice], 
 
 def n_params(widths: Sequence[int]) -> int:
     return sum((a + 1) * b for a, b in itertools.pairwise(widths))
+
+
+def unit_starts(widths: Sequence[int]) -> list[int]:
+    """Each layer's first unit, numbering the units layer by layer from the first
+    hidden unit (the output last), as the kernel numbers its activations."""
+    return list(itertools.accumulate(widths[1:-1], initial=0))

@@ -10,7 +10,7 @@ correct training's.
 
 Everything around the update is the engine's own, so a bug's runs have the same
 columns and pair seed by seed with correct training: the initial weights from each
-run's seed (:func:`~xorbench.engine.batch.initial_params`), the pattern orders
+run's seed (:func:`~xorbench.engine.initial.initial_params`), the pattern orders
 (:class:`~xorbench.engine.streams.PatternOrders`), the activations' arithmetic
 (:func:`~xorbench.engine.functions.activation_values`), and what is observed and
 recorded (:func:`~xorbench.engine.batch.evaluate`: outputs, the true gradient's norm,

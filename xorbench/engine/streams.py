@@ -18,7 +18,6 @@ import numpy as np
 
 from xorbench.config import updates_per_epoch
 from xorbench.config.choices import Choice
-from xorbench.engine import pcg64
 from xorbench.engine.layout import layer_rows, n_params
 
 # Pattern indices of online / sampled epochs are drawn this many updates at a time
@@ -71,7 +70,11 @@ class PatternOrders:
         unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
         # network s draws from stream column[s]; often simply its own, in order
         self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
-        # each distinct seed's data-order stream, as NumPy's PCG64 state (pcg64.states)
+        # each distinct seed's data-order stream, as NumPy's PCG64 state (pcg64.states);
+        # pcg64 (numba) imported only where orders are drawn: xorbench.engine.memory reads
+        # this module's constants without numba
+        from xorbench.engine import pcg64
+
         self.states = (np.zeros((0, pcg64.FIELDS), np.uint64) if self.cyclic
                        else pcg64.states([stream(int(s), 1) for s in unique]))
         self.block: np.ndarray | None = None
@@ -93,6 +96,8 @@ class PatternOrders:
                 self.block = np.ascontiguousarray(np.broadcast_to(order[None, :, None], shape))
             self.block_start = start
         elif start != self.block_start:
+            from xorbench.engine import pcg64  # numba: see __init__
+
             # each stream's draws as NumPy's Generator makes them (pcg64), written with
             # the streams on the last axis; indices are < P ≤ 256, so small integers
             k = self.epochs_per_block
