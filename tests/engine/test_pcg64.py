@@ -90,9 +90,12 @@ INIT_PAIRS = [("uniform(0,1)", "uniform(0,1)"), ("uniform(-0.5,2)", "zeros"),
 
 @pytest.mark.parametrize("init,bias_init", INIT_PAIRS)
 @pytest.mark.parametrize("hidden", [(), (2,), (3, 3)])
-def test_initial_thetas_are_initial_params_bit_for_bit(init, bias_init, hidden):
+def test_initial_thetas_are_initial_params_bit_for_bit(init, bias_init, hidden, monkeypatch):
     from xorbench.config import Member, Setup, make_config
+    from xorbench.engine import kernel_args
     from xorbench.engine.initial import initial_params, initial_thetas
+
+    monkeypatch.setattr(kernel_args, "draws_ready", lambda: True)  # compiled where it can be
 
     config = make_config(init=init, bias_init=bias_init, hidden=hidden, activation="sigmoid")
     setup = Setup.of(config)
@@ -121,3 +124,27 @@ def test_uniform_draws_reads_each_init_as_numpy_draws_it():
     assert np.array_equal(how("constant(0.5)"), np.full(6, 0.5))
     assert np.array_equal(how("zeros"), np.zeros(6))
     assert how("he") is None and how("orthogonal") is None and how("normal(1)") is None
+
+
+def test_the_engine_draws_with_numpy_until_the_draws_are_compiled(monkeypatch):
+    """Compiling the draws takes longer than a small grid's draws: until a sweep has
+    compiled them (or numba's cache holds them), NumPy draws, the same numbers."""
+    from xorbench.config import Member, Setup, make_config
+    from xorbench.engine import initial, kernel_args
+
+    monkeypatch.setattr(kernel_args, "draws_ready", lambda: False)
+    monkeypatch.setattr(pcg64, "uniform_columns", None)  # would fail if called
+    config = make_config(init="xavier", bias_init="zeros")
+    setup = Setup.of(config)
+    members = [Member(0.1, config.init, config.bias_init, seed) for seed in (3, 4)]
+    theta = initial.initial_thetas(setup.widths, members, setup.activation)
+    for n, m in enumerate(members):
+        assert np.array_equal(theta[:, n], initial.initial_params(
+            setup.widths, m.init, m.bias_init, m.seed, setup.activation))
+
+
+def test_draws_ready_once_compiled_in_this_process_or_cached():
+    from xorbench.engine import kernel_args
+
+    pcg64.compile_draws()
+    assert kernel_args.draws_ready() and not kernel_args.draws_uncompiled()

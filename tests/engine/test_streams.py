@@ -9,6 +9,16 @@ from xorbench.config import make_config
 from xorbench.engine import streams
 
 
+@pytest.fixture(params=["compiled", "numpy"], autouse=True)
+def draws(request, monkeypatch):
+    """Every test here twice: the orders drawn by the compiled draws (pcg64), and by
+    NumPy's Generator, as before they are compiled — the same patterns either way."""
+    from xorbench.engine import kernel_args
+
+    monkeypatch.setattr(kernel_args, "draws_ready", lambda: request.param == "compiled")
+    return request.param
+
+
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**40])
 def test_streams_are_the_children_of_spawn(seed):
     """The cheap direct construction gives exactly DESIGN's SeedSequence(seed).spawn(2)."""
@@ -44,14 +54,15 @@ def test_online_epochs_visit_every_pattern_once(P):
 
 
 @pytest.mark.parametrize("repeat", [False, True])
-def test_orders_of_many_streams_match_each_stream_alone(repeat):
-    """Many streams (more than a block of lanes, a ragged last block): every network
-    still gets exactly its own seed's orders, repeated seeds included."""
-    n_streams = 133
+def test_orders_of_many_streams_match_each_stream_alone(repeat, draws):
+    """More streams than one transposed slice (and a ragged last slice): every
+    network still gets exactly its own seed's orders, repeated seeds included."""
+    n_streams = 2 * streams.TRANSPOSE_STREAMS + 5
     seeds = [s % 70 if repeat else s for s in range(n_streams)]
     batch = make_config(batch="online").batch
     together = streams.PatternOrders(batch, 4, seeds)
     assert together.own_streams is not repeat
+    assert together.compiled is (draws == "compiled")
     checked = (0, 63, 64, 70, n_streams - 1)
     alone = {s: streams.PatternOrders(batch, 4, [seeds[s]]) for s in checked}
     for e in (0, 300):  # two draw blocks, in order (each block continues the streams)
@@ -85,7 +96,7 @@ def test_cyclic_epochs_visit_the_patterns_in_order_and_draw_nothing(P):
     """The textbook loop: 0, 1, …, P − 1 every epoch, for every network, whatever its
     seed, across draw blocks — and no data stream is built."""
     orders = streams.PatternOrders(make_config(batch="cyclic").batch, P, [5, 9, 5])
-    assert len(orders.states) == 0
+    assert orders.states is None and orders.rngs == []
     assert orders.per_epoch == P
     for e in (0, 1, streams.DRAW_BLOCK_UPDATES // P, 3 * streams.DRAW_BLOCK_UPDATES // P + 7):
         idx = orders.epoch(e)

@@ -196,3 +196,29 @@ hidden = [[2], [16]]
     monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", float("inf"))  # online alone
     assert len(compiling.setups_worth_building(plans)) == 1
     assert compiling.setups_worth_building(plans, n_workers=2) == []  # half as long each
+
+
+def test_the_draws_are_compiled_only_for_grids_that_draw_enough():
+    """~4 s of compiling against NumPy's ~20 µs a network and ~20 ns a drawn pattern:
+    the default grid's draws never pay for it; sampled epochs soon do."""
+    from xorbench.bench import default_grid
+    from xorbench.sweep.compiling import draws_worth_compiling
+
+    assert not draws_worth_compiling(plan_batches(expand(default_grid())), n_workers=2)
+    sampled = loads_grid("""
+name = "sampled"
+[defaults]
+batch = "sampled(1000)"
+epochs = 100
+seeds = 100
+""")  # 100 networks × 100 epochs × 1000 patterns = 10⁷ draws, ~0.2 s in NumPy
+    plans = plan_batches(expand(sampled))
+    assert not draws_worth_compiling(plans)
+    longer = loads_grid("""
+name = "sampled"
+[defaults]
+batch = "sampled(1000)"
+epochs = 1000
+seeds = 500
+""")  # 5 · 10⁸ draws, ~10 s in NumPy
+    assert draws_worth_compiling(plan_batches(expand(longer)), n_workers=2)

@@ -308,8 +308,10 @@ def test_a_sweep_compiles_the_random_draws_in_a_process_beside_the_kernel(tmp_pa
                                                                          monkeypatch,
                                                                          reference):
     from xorbench.engine import kernel_args, pcg64
+    from xorbench.sweep import compiling
 
     monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: True)
+    monkeypatch.setattr(compiling, "DRAWS_WORTH_SECONDS", 0.0)  # a tiny grid's draws too
     here = []  # the draws must not be compiled in this process (another core does it)
     monkeypatch.setattr(pcg64, "compile_draws", lambda: here.append(1))
     stages = []

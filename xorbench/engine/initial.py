@@ -17,7 +17,7 @@ import numpy as np
 from xorbench.config import Member
 from xorbench.config.choices import Choice
 from xorbench.config.inits import BIAS_INITS, INITS, draw, uniform_draws
-from xorbench.engine import pcg64
+from xorbench.engine import kernel_args, pcg64
 from xorbench.engine.layout import layer_rows, n_params
 from xorbench.engine.streams import stream
 
@@ -66,7 +66,8 @@ def initial_thetas(widths: Sequence[int], members: Sequence[Member],
                    activation: Choice | None = None) -> np.ndarray:
     """Every member's initial θ as a column of a (D, N) float64 array: exactly
     :func:`initial_params` of its seed. Where both inits are uniform draws or fixed
-    values (:func:`~xorbench.config.inits.uniform_draws`), in compiled code
+    values (:func:`~xorbench.config.inits.uniform_draws`) and the draws are compiled
+    already (:func:`~xorbench.engine.kernel_args.draws_ready`), in compiled code
     (:func:`xorbench.engine.pcg64.uniform_columns`: NumPy's very numbers, ~0.2 µs a
     seed instead of ~20); the others by NumPy, a seed at a time."""
     widths = tuple(widths)
@@ -78,7 +79,8 @@ def initial_thetas(widths: Sequence[int], members: Sequence[Member],
         init, bias_init = members[columns[0]].init, members[columns[0]].bias_init
         seeds = [members[n].seed for n in columns]
         segments = _uniform_segments(widths, init, bias_init, activation)
-        if segments is None or not all(0 <= s < 2**64 for s in seeds):
+        if (segments is None or not kernel_args.draws_ready()
+                or not all(0 <= s < 2**64 for s in seeds)):
             for n, seed in zip(columns, seeds, strict=True):
                 theta[:, n] = initial_params(widths, init, bias_init, seed, activation)
             continue

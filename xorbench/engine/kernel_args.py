@@ -138,6 +138,20 @@ def uncompiled(dtypes: Iterable[str]) -> list[str]:
     return [] if cached is None else sorted(set(dtypes) - cached)
 
 
+_DRAWS_READY = [False]
+
+
+def draws_ready() -> bool:
+    """Whether the compiled random draws (:mod:`xorbench.engine.pcg64`) can be used
+    without compiling them: compiled in this process, or in numba's disk cache for this
+    machine. Until then the engine draws with NumPy (the same numbers): compiling them
+    takes longer than a small grid's draws (a sweep compiles them when worth it)."""
+    if not _DRAWS_READY[0]:
+        _DRAWS_READY[0] = all(function.signatures or cached_dtypes(function)
+                              for function in pcg64.ENTRY_POINTS)
+    return _DRAWS_READY[0]
+
+
 def draws_uncompiled() -> bool:
     """Whether numba's disk cache lacks any of the compiled random draws
     (:mod:`xorbench.engine.pcg64`) for this machine (False when that cannot be known)."""

@@ -5,8 +5,8 @@ gives the init stream (:func:`xorbench.engine.initial_params`) and the data-orde
 stream, from which online epochs draw a shuffle of the patterns each and sampled
 epochs n patterns with replacement — in fixed blocks of updates, so the draws never
 depend on the epoch budget, and per seed, so never on a network's batch-mates. The
-draws are NumPy's ``Generator`` calls made in compiled code (:mod:`xorbench.engine.pcg64`):
-the same patterns, five times faster.
+draws are NumPy's ``Generator`` calls, made in compiled code once that is compiled
+(:mod:`xorbench.engine.pcg64`: the same patterns, five times faster).
 Cyclic epochs draw nothing: every network visits the patterns in the task's order.
 """
 
@@ -70,13 +70,16 @@ class PatternOrders:
         unique, self.column = np.unique(np.asarray(seeds), return_inverse=True)
         # network s draws from stream column[s]; often simply its own, in order
         self.own_streams = np.array_equal(self.column, np.arange(len(seeds)))
-        # each distinct seed's data-order stream, as NumPy's PCG64 state (pcg64.states);
-        # pcg64 (numba) imported only where orders are drawn: xorbench.engine.memory reads
-        # this module's constants without numba
-        from xorbench.engine import pcg64
+        # each distinct seed's data-order stream: NumPy's PCG64 state for the compiled
+        # draws (pcg64) once they are compiled, else a NumPy Generator — the same numbers.
+        # (numba imported only here: xorbench.engine.memory reads this module without it)
+        from xorbench.engine import kernel_args, pcg64
 
-        self.states = (np.zeros((0, pcg64.FIELDS), np.uint64) if self.cyclic
-                       else pcg64.states([stream(int(s), 1) for s in unique]))
+        streams = [] if self.cyclic else [stream(int(s), 1) for s in unique]
+        self.compiled = not self.cyclic and kernel_args.draws_ready()
+        self.states = pcg64.states(streams) if self.compiled else None
+        self.rngs = [] if self.compiled else [np.random.Generator(np.random.PCG64(s))
+                                              for s in streams]
         self.block: np.ndarray | None = None
         self.block_start = -1
 
@@ -96,17 +99,48 @@ class PatternOrders:
                 self.block = np.ascontiguousarray(np.broadcast_to(order[None, :, None], shape))
             self.block_start = start
         elif start != self.block_start:
-            from xorbench.engine import pcg64  # numba: see __init__
-
-            # each stream's draws as NumPy's Generator makes them (pcg64), written with
-            # the streams on the last axis; indices are < P ≤ 256, so small integers
             k = self.epochs_per_block
-            by_network = np.empty((k, self.per_epoch, len(self.states)), self.index_dtype)
-            if self.online:  # k independent shuffles of 0..P−1, one per epoch
-                pcg64.draw_online(self.states, by_network)
-            else:  # integers(0, P, size=(k, per_epoch))
-                pcg64.draw_sampled(self.states, self.n_patterns, by_network)
+            by_network = (self._compiled_block(k) if self.compiled
+                          else _streams_last(self._numpy_block(k)))  # (k, per_epoch, streams)
             self.block = (by_network if self.own_streams
                           else by_network.take(self.column, axis=2))  # (k, per_epoch, N)
             self.block_start = start
         return self.block, start
+
+    def _compiled_block(self, k: int) -> np.ndarray:
+        """The next k epochs of every stream, (k, per_epoch, streams), drawn as NumPy
+        draws them by compiled code (pcg64) straight into that layout."""
+        from xorbench.engine import pcg64  # numba: see __init__
+
+        by_network = np.empty((k, self.per_epoch, len(self.states)), self.index_dtype)
+        if self.online:  # k independent shuffles of 0..P−1, one per epoch
+            pcg64.draw_online(self.states, by_network)
+        else:  # integers(0, P, size=(k, per_epoch))
+            pcg64.draw_sampled(self.states, self.n_patterns, by_network)
+        return by_network
+
+    def _numpy_block(self, k: int) -> np.ndarray:
+        """The next k epochs of every stream, (streams, k, per_epoch), drawn by NumPy:
+        each stream's draws whole, as small integers (indices are < P ≤ 256)."""
+        by_stream = np.empty((len(self.rngs), k, self.per_epoch), self.index_dtype)
+        for row, rng in zip(by_stream, self.rngs, strict=True):
+            if self.online:
+                row[:] = rng.permuted(np.tile(np.arange(self.n_patterns), (k, 1)), axis=1)
+            else:
+                row[:] = rng.integers(0, self.n_patterns, size=(k, self.per_epoch))
+        return by_stream
+
+
+# Streams moved to the last axis this many at a time: each slice's rows stay in cache
+# while they are scattered (one whole-array transposed copy is ~12× slower).
+TRANSPOSE_STREAMS = 64
+
+
+def _streams_last(by_stream: np.ndarray) -> np.ndarray:
+    """(streams, k, per_epoch) → a contiguous (k, per_epoch, streams) copy."""
+    n_streams = by_stream.shape[0]
+    rows = by_stream.reshape(n_streams, -1)
+    out = np.empty((rows.shape[1], n_streams), by_stream.dtype)
+    for first in range(0, n_streams, TRANSPOSE_STREAMS):
+        out[:, first : first + TRANSPOSE_STREAMS] = rows[first : first + TRANSPOSE_STREAMS].T
+    return out.reshape(*by_stream.shape[1:], n_streams)

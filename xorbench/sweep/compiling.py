@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from xorbench.config import Setup
+from xorbench.config import Setup, updates_per_epoch
 from xorbench.engine import builds, kernel_args, pcg64
 from xorbench.engine.batch import compile_kernel
 from xorbench.engine.build_source import spec_for
@@ -54,6 +54,29 @@ def setups_worth_building(plans: Sequence[BatchPlan], n_workers: int = 1) -> lis
                                      else BUILD_WORTH_SECONDS)]
 
 
+# NumPy's draws, measured on this project's 2-vCPU EPYC: ~20 µs to seed a network's
+# init stream and draw its initial weights, ~20 ns a drawn pattern of an online or
+# sampled epoch; compiled (pcg64) they cost ~1.3 µs and ~4 ns, after ~4 s of
+# compiling (in a fresh process, on the other core). A sweep compiles them when
+# NumPy would spend at least this long on its draws (a worker's share): the first
+# run about pays for them, and the default grid (~0.1 s of draws) never does.
+DRAWS_WORTH_SECONDS = 4.0
+NUMPY_SEED_SECONDS, NUMPY_PATTERN_SECONDS = 20e-6, 20e-9
+
+
+def draws_worth_compiling(plans: Sequence[BatchPlan], n_workers: int = 1) -> bool:
+    """Whether NumPy would spend :data:`DRAWS_WORTH_SECONDS` per worker on the draws of
+    ``plans``: each network's seeding, and each pattern of its online or sampled epochs."""
+    seconds = 0.0
+    for plan in plans:
+        n_networks = len(plan.members)
+        seconds += n_networks * NUMPY_SEED_SECONDS
+        if plan.setup.batch.name in ("online", "sampled"):  # cyclic epochs draw nothing
+            per_epoch = updates_per_epoch(plan.setup.batch, 2 ** plan.setup.widths[0])
+            seconds += n_networks * plan.budgets[-1] * per_epoch * NUMPY_PATTERN_SECONDS
+    return seconds >= DRAWS_WORTH_SECONDS * n_workers
+
+
 Say = Callable[[str], None]  # a note for the user
 Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (None)
 
@@ -64,9 +87,10 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
     the builds worth compiling; each said to ``inform`` first and shown as a ``stage``
     while it compiles. Returns the seconds each took (kernel-float64, build 2-2-1 …)."""
     took: dict[str, float] = {}
-    # NumPy's draws in compiled code (pcg64, a few seconds) beside the kernel, in a
+    # NumPy's draws in compiled code (pcg64), when worth it, beside the kernel in a
     # process of their own on another core: the workers then load both
-    aside = _draws_aside() if kernel_args.draws_uncompiled() else None
+    aside = (_draws_aside() if kernel_args.draws_uncompiled()
+             and draws_worth_compiling(plans, n_workers) else None)
     for dtype in kernel_args.uncompiled({plan.setup.dtype.label for plan in plans}):
         what = f"the training loop for {dtype}"
         if inform is not None:
