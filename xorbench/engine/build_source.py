@@ -306,8 +306,8 @@ def _lane_update(spec: Spec, emit: Callable[[str], None]) -> None:
     n_params = layer_rows(spec.widths)[-1][3].stop
     for d in range(n_params):
         emit(f"w{d} = lane[{d}, s]")
-    # the pattern's inputs and target by arithmetic, not by indexing tables: LLVM
-    # vectorises the loop over lanes only without gathers (measured: 2.8× slower)
+    # the pattern's inputs and target by arithmetic, not by indexing tables: with table
+    # lookups LLVM left the loop over lanes unvectorised (measured: 2.8× slower)
     emit("p = pick[update, s]")
     for i in range(spec.widths[0]):
         where = [q for q, bits in enumerate(spec.patterns) if bits[i]]

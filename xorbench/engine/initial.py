@@ -68,8 +68,8 @@ def initial_thetas(widths: Sequence[int], members: Sequence[Member],
     :func:`initial_params` of its seed. Where both inits are uniform draws or fixed
     values (:func:`~xorbench.config.inits.uniform_draws`) and the draws are compiled
     already (:func:`~xorbench.engine.kernel_args.draws_ready`), in compiled code
-    (:func:`xorbench.engine.pcg64.uniform_columns`: NumPy's very numbers, ~0.2 µs a
-    seed instead of ~20); the others by NumPy, a seed at a time."""
+    (:func:`xorbench.engine.pcg64.uniform_columns`: NumPy's very numbers, ~1.3 µs a
+    network instead of ~20); the others by NumPy, a seed at a time."""
     widths = tuple(widths)
     theta = np.empty((n_params(widths), len(members)))
     groups: dict[tuple[int, int], list[int]] = {}  # by identity: hashing a Choice is slow

@@ -29,8 +29,8 @@ from xorbench.sweep.plan import BatchPlan
 # time, the estimate's slow end), where the first sweep about pays for the
 # compilation and later ones gain all of it.
 BUILD_WORTH_SECONDS = 30.0
-# A build of online / sampled / cyclic updates trains them 2.1–3× faster than the
-# kernel (measured on this project's 2-vCPU EPYC), saving 55–65 % of their time, and
+# A build of online / sampled / cyclic updates trains them 1.7–2.5× faster than the
+# kernel (measured on this project's 2-vCPU EPYC), saving 40–60 % of their time, and
 # compiles in 5–13 s: worth it from this long per worker, where the first sweep pays
 # back about half of the compilation (the estimate's slow end runs ~1.5× short on
 # slower machines, which then gain more) and every later one gains all of it.
