@@ -24,8 +24,9 @@ def test_states_are_numpys_and_go_back_into_a_generator():
         assert np.array_equal(pcg64.generator(row).random(20), _numpy(seed).random(20))
 
 
-# P = 2, 4, 8, 16 never reject a draw (Lemire's threshold is 0); 3, 5, 7, 48 can
-@pytest.mark.parametrize("n_patterns", [2, 3, 4, 5, 7, 8, 16, 48, 255])
+# P = 2, 4, 8, 16 never reject a draw (Lemire's threshold is 0); 3, 5, 7, 48 can;
+# 1 draws nothing
+@pytest.mark.parametrize("n_patterns", [1, 2, 3, 4, 5, 7, 8, 16, 48, 255])
 @pytest.mark.parametrize("shape", [(1, 1000), (3, 7), (2, 1)])
 def test_sampled_draws_are_numpys_integers(n_patterns, shape):
     rows = pcg64.states([stream(s, 1) for s in SEEDS])

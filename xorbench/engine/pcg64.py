@@ -119,6 +119,9 @@ def draw_sampled(states, n_patterns, out):
     ``states``, advanced) into out[:, :, s] (k, per_epoch, streams): Lemire's method on
     32-bit draws (buffered_bounded_lemire_uint32), as NumPy draws int64 integers."""
     k, per_epoch, n_streams = out.shape
+    if n_patterns == 1:  # rng = 0: NumPy fills in the one value and draws nothing
+        out[:] = 0
+        return
     span = np.uint64(n_patterns)  # rng + 1
     low_bits = np.uint64(0xFFFFFFFF)
     threshold = (low_bits - (span - np.uint64(1))) % span  # (UINT32_MAX − rng) mod (rng + 1)
