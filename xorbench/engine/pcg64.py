@@ -20,6 +20,7 @@ file of the function it cached).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")  # as in kernel.py: read at import
@@ -294,8 +295,6 @@ def compile_draws() -> float:
     """Compile (or load from numba's disk cache) every draw for the argument types the
     engine passes; the seconds it took. A sweep runs it beside the kernel's compile
     (xorbench.sweep.compiling), so that its workers load it."""
-    import time
-
     start = time.perf_counter()
     states = np.zeros((1, FIELDS), np.uint64)
     seeded_states(np.zeros(1, np.uint64), 0, states)

@@ -107,14 +107,14 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
     return {k: round(v, 3) for k, v in took.items()}
 
 
-def _draws_aside() -> Callable[[], None]:
+def _draws_aside() -> Callable[[], object]:
     """Start compiling the draws in a new process; what waits for it to finish (or, if
     it could not run, compiles them here)."""
     try:
         executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         future = executor.submit(_compile_draws)
-    except Exception:  # no process to spare: compiled when waited for
-        return lambda: pcg64.compile_draws() and None
+    except Exception:  # no process to spare: compiled here when waited for
+        return _compile_draws
 
     def wait() -> None:
         try:
