@@ -130,6 +130,10 @@ def test_only_small_setups_trained_correctly_have_a_build():
     # iRprop+ compares errors between epochs, which a build does not keep
     assert build_source.spec_for(Setup.of(make_config(optimizer="irprop+"))) is None
     assert build_source.spec_for(Setup.of(make_config(optimizer="rprop+"))) is not None
+    # both squared errors share a build (their constants are run-time), cross-entropy not
+    assert (build_source.spec_for(Setup.of(make_config(loss="sse")))
+            == build_source.spec_for(Setup.of(make_config(loss="mse")))
+            != build_source.spec_for(Setup.of(make_config(loss="bce"))))
     # setups that differ only in their targets share a build
     assert (build_source.spec_for(Setup.of(make_config(task="and")))
             == build_source.spec_for(Setup.of(make_config(task="xor"))))

@@ -36,10 +36,10 @@ MAX_UNIT_PATTERNS = 48
 @dataclass(frozen=True)
 class Spec:
     """What a build fixes: the widths (inputs … 1), which inputs are 1 in each
-    pattern, the kernel's codes of the hidden and output activations, loss, criterion
-    and optimizer, and whether an update follows each drawn pattern (online, sampled,
-    cyclic) or the whole batch. The dtype, the constants and the pattern orders stay
-    run-time values."""
+    pattern, the kernel's codes of the hidden and output activations, loss (BCE, or MSE
+    for both squared errors), criterion and optimizer, and whether an update follows
+    each drawn pattern (online, sampled, cyclic) or the whole batch. The dtype, the
+    constants and the pattern orders stay run-time values."""
 
     widths: tuple[int, ...]
     patterns: tuple[tuple[bool, ...], ...]
@@ -65,9 +65,12 @@ def spec_for(setup: Setup) -> Spec | None:
         return None
     task = make_task(setup.task)
     codes = kernel_args.codes(setup)
+    # mse and sse differ only in their constants c and k (run-time values): the kernel
+    # and a build branch on cross-entropy alone, so both squared errors share a build
+    loss = kernel.BCE if codes[kernel.LOSS] == kernel.BCE else kernel.MSE
     spec = Spec(setup.widths,
                 tuple(tuple(bool(x != 0) for x in row) for row in task.inputs),
-                int(codes[kernel.HIDDEN]), int(codes[kernel.OUTPUT]), int(codes[kernel.LOSS]),
+                int(codes[kernel.HIDDEN]), int(codes[kernel.OUTPUT]), loss,
                 int(codes[kernel.CRITERION]), int(codes[kernel.OPTIMIZER]),
                 per_pattern=setup.batch.name != "full")
     return spec if spec.size <= MAX_UNIT_PATTERNS else None

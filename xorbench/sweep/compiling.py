@@ -40,7 +40,7 @@ BUILD_WORTH_SECONDS_PER_PATTERN = 8.0
 def setups_worth_building(plans: Sequence[BatchPlan], n_workers: int = 1) -> list[Setup]:
     """One setup for each build that ``plans`` train long enough with, on ``n_workers``
     workers, to be worth compiling (setups that differ only in their task's targets
-    share a build, and so do online, sampled and cyclic ones)."""
+    share a build, and so do online, sampled and cyclic ones, and mse and sse)."""
     seconds: dict[tuple, float] = {}
     first: dict[tuple, Setup] = {}
     for plan in plans:
