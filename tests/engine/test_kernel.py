@@ -3,6 +3,9 @@ engine (tests/engine/test_batch.py and test_gradients.py, tests/engine/test_refe
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -25,6 +28,40 @@ def test_exp_is_within_one_ulp():
     ulp = np.spacing(np.exp(x))
     error = np.abs((kernel_exp(x) - exact) / ulp).astype(float)
     assert error.max() < 1, x[error.argmax()]  # 0.96 measured on 600,000 points
+
+
+def _exp_by_the_formula(x: float) -> float:
+    """kernel.exp's formula in Python floats, each fused multiply-add rounded once by
+    exact rational arithmetic (float(Fraction) rounds correctly), 2^k as two powers."""
+    def fma(a, b, c):
+        return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+    clamped = min(max(x, -708.5), 709.8)
+    k = math.floor(clamped * kernel.LOG2E + 0.5)
+    r = (clamped - k * kernel.LN2_HI) - k * kernel.LN2_LO
+    poly = fma(r, kernel.P11, kernel.P10)
+    for coefficient in (kernel.P9, kernel.P8, kernel.P7, kernel.P6, kernel.P5, kernel.P4,
+                        kernel.P3, kernel.P2, kernel.P1, kernel.P0):
+        poly = fma(r, poly, coefficient)
+    half = k >> 1
+    return poly * math.ldexp(1.0, half) * math.ldexp(1.0, k - half)
+
+
+def test_exp_is_its_formula_bit_for_bit():
+    """Range reduction, polynomial and scaling exactly as written, whatever the machine
+    code does with them (k found without a float-to-int conversion, among others)."""
+    rng = np.random.default_rng(3)
+    ln2 = math.log(2)
+    edges = np.arange(-1021, 1024) * ln2 + ln2 / 2  # where k steps: both sides of each
+    x = np.concatenate([rng.uniform(-708, 709.7, 1500), rng.uniform(-2, 2, 500),
+                        np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
+    x = x[(x > kernel.EXP_MIN) & (x < kernel.EXP_MAX)]
+    expected = np.array([_exp_by_the_formula(float(v)) for v in x])
+    assert np.array_equal(kernel_exp(x).view(np.int64), expected.view(np.int64))
+    # the whole-number trick itself, for every k the clamp allows and beyond
+    k = np.arange(-1100, 1101, dtype=np.float64)
+    assert np.array_equal((k + kernel.WHOLE_SHIFT).view(np.int64) - kernel.WHOLE_SHIFT_BITS,
+                          k.astype(np.int64))
 
 
 def test_exp_special_values():

@@ -84,6 +84,11 @@ P6, P7, P8, P9, P10, P11 = (0.001388888895122399, 0.00019841269432665945,
                             2.4801486521421385e-05, 2.755762254220272e-06,
                             2.763229328234323e-07, 2.499430138614208e-08)
 EXP_MAX, EXP_MIN = 709.782712893384, -708.3964185322641  # e^x overflows / is subnormal
+# a whole k with |k| < 2^51 plus 1.5 · 2^52 is exact and holds k in its low bits: k as
+# an int64 without a float-to-int conversion, which AVX2 lacks for vectors (LLVM then
+# converts lane by lane: builds train 4–9 % slower)
+WHOLE_SHIFT = 6755399441055744.0
+WHOLE_SHIFT_BITS = 0x4338000000000000
 
 
 @intrinsic
@@ -108,6 +113,16 @@ def as_float(typingctx, bits):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def as_bits(typingctx, x):
+    """The IEEE bits of the float64 ``x``, as an int64 (a reinterpretation)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
 
 
 def like(x, of):
@@ -149,8 +164,9 @@ def exp(x):
     poly = fma(r, P11, P10)
     for coefficient in (P9, P8, P7, P6, P5, P4, P3, P2, P1, P0):
         poly = fma(r, poly, coefficient)
-    half = np.int64(k) >> 1
-    value = poly * as_float((half + 1023) << 52) * as_float((np.int64(k) - half + 1023) << 52)
+    whole = as_bits(k + WHOLE_SHIFT) - WHOLE_SHIFT_BITS  # k as an int64
+    half = whole >> 1
+    value = poly * as_float((half + 1023) << 52) * as_float((whole - half + 1023) << 52)
     value = np.inf if x > EXP_MAX else value
     value = 0.0 if x < EXP_MIN else value
     return x if x != x else value
