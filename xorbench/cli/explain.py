@@ -9,7 +9,21 @@ import typer
 from rich.table import Table as RichTable
 
 from xorbench.cli.app import app, guarded, out, say
-from xorbench.cli.options import choice_help, default
+from xorbench.cli.options import (
+    DEFAULT_TEXT,
+    ActivationOption,
+    BatchOption,
+    BiasInitOption,
+    CriterionOption,
+    DtypeOption,
+    EpochsOption,
+    HiddenOption,
+    InitOption,
+    LossOption,
+    LrOption,
+    OutputOption,
+    TaskOption,
+)
 from xorbench.config import DEFAULTS, MAX_SEEDS
 
 
@@ -22,26 +36,18 @@ def explain_command(
     order: Annotated[str | None, typer.Option(
         help="The inputs in the order they were printed, e.g. 00,10,01,11. "
              "Default: 00,01,10,11.", show_default=False)] = None,
-    task: Annotated[str, typer.Option(help=choice_help("task", "Task"))] = default("task"),
-    hidden: Annotated[str, typer.Option(
-        help="Hidden widths: 2, 2-2 (two layers) or 0 (no hidden layer).")] = default("hidden"),
-    activation: Annotated[str, typer.Option(help=choice_help("activation", "Hidden activation"))]
-    = default("activation"),
-    output: Annotated[str, typer.Option(help=choice_help("output", "Output activation"))]
-    = default("output"),
-    init: Annotated[str, typer.Option(help=choice_help("init", "Weight init"))]
-    = default("init"),
-    bias_init: Annotated[str, typer.Option(help=choice_help("bias_init", "Bias init"))]
-    = default("bias_init"),
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = DEFAULTS["lr"],
-    loss: Annotated[str, typer.Option(help=choice_help("loss", "Loss"))] = default("loss"),
-    batch: Annotated[str, typer.Option(help=choice_help("batch", "Batch mode"))]
-    = default("batch"),
-    criterion: Annotated[str, typer.Option(help=choice_help("criterion", "When it is solved"))]
-    = default("criterion"),
-    dtype: Annotated[str, typer.Option(help=choice_help("dtype", "Precision"))]
-    = default("dtype"),
-    epochs: Annotated[int, typer.Option(help="Epoch budget.", min=1)] = 1000,
+    task: TaskOption = DEFAULT_TEXT["task"],
+    hidden: HiddenOption = DEFAULT_TEXT["hidden"],
+    activation: ActivationOption = DEFAULT_TEXT["activation"],
+    output: OutputOption = DEFAULT_TEXT["output"],
+    init: InitOption = DEFAULT_TEXT["init"],
+    bias_init: BiasInitOption = DEFAULT_TEXT["bias_init"],
+    lr: LrOption = DEFAULTS["lr"],
+    loss: LossOption = DEFAULT_TEXT["loss"],
+    batch: BatchOption = DEFAULT_TEXT["batch"],
+    criterion: CriterionOption = DEFAULT_TEXT["criterion"],
+    dtype: DtypeOption = DEFAULT_TEXT["dtype"],
+    epochs: EpochsOption = 1000,
     seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 trained each way.", min=1,
                                        max=MAX_SEEDS)] = 500,
     tolerance: Annotated[float, typer.Option(

@@ -61,3 +61,23 @@ RowOption = Annotated[str | None, typer.Option(
     help="Axis split into rows of panels (the axes of --hue). Default: the grid's "
     "\\[plots], else the plot's own choice (init first).", metavar="<axis>",
     show_default=False)]
+
+# One network's setup, as `train` and `explain` take it, each with the configuration's
+# default as the command line writes it: ``task: TaskOption = DEFAULT_TEXT["task"]``.
+DEFAULT_TEXT = {key: default(key) for key in DEFAULTS}
+TaskOption = Annotated[str, typer.Option(help=choice_help("task", "Task"))]
+HiddenOption = Annotated[str, typer.Option(
+    help="Hidden widths: 2, 2-2 (two layers) or 0 (no hidden layer).")]
+ActivationOption = Annotated[str, typer.Option(help=choice_help("activation",
+                                                                "Hidden activation"))]
+OutputOption = Annotated[str, typer.Option(help=choice_help("output", "Output activation"))]
+InitOption = Annotated[str, typer.Option(help=choice_help("init", "Weight init"))]
+BiasInitOption = Annotated[str, typer.Option(help=choice_help("bias_init", "Bias init"))]
+LrOption = Annotated[float, typer.Option(help="Learning rate.")]
+OptimizerOption = Annotated[str, typer.Option(help=choice_help("optimizer", "Optimizer"))]
+LossOption = Annotated[str, typer.Option(help=choice_help("loss", "Loss"))]
+BatchOption = Annotated[str, typer.Option(help=choice_help("batch", "Batch mode"))]
+CriterionOption = Annotated[str, typer.Option(help=choice_help("criterion",
+                                                               "When it is solved"))]
+DtypeOption = Annotated[str, typer.Option(help=choice_help("dtype", "Precision"))]
+EpochsOption = Annotated[int, typer.Option(help="Epoch budget.", min=1)]

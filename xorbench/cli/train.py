@@ -9,37 +9,44 @@ import typer
 from rich.table import Table as RichTable
 
 from xorbench.cli.app import app, guarded, note, out, say
-from xorbench.cli.options import choice_help, default
+from xorbench.cli.options import (
+    DEFAULT_TEXT,
+    ActivationOption,
+    BatchOption,
+    BiasInitOption,
+    CriterionOption,
+    DtypeOption,
+    EpochsOption,
+    HiddenOption,
+    InitOption,
+    LossOption,
+    LrOption,
+    OptimizerOption,
+    OutputOption,
+    TaskOption,
+    choice_help,
+)
 from xorbench.config import DEFAULTS, MAX_SEEDS
 
 
 @app.command("train")
 @guarded
 def train_command(
-    task: Annotated[str, typer.Option(help=choice_help("task", "Task"))] = default("task"),
-    hidden: Annotated[str, typer.Option(
-        help="Hidden widths: 2, 2-2 (two layers) or 0 (no hidden layer).")] = default("hidden"),
-    activation: Annotated[str, typer.Option(help=choice_help("activation", "Hidden activation"))]
-    = default("activation"),
-    output: Annotated[str, typer.Option(help=choice_help("output", "Output activation"))]
-    = default("output"),
-    init: Annotated[str, typer.Option(help=choice_help("init", "Weight init"))]
-    = default("init"),
-    bias_init: Annotated[str, typer.Option(help=choice_help("bias_init", "Bias init"))]
-    = default("bias_init"),
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = DEFAULTS["lr"],
-    optimizer: Annotated[str, typer.Option(help=choice_help("optimizer", "Optimizer"))]
-    = default("optimizer"),
-    loss: Annotated[str, typer.Option(help=choice_help("loss", "Loss"))] = default("loss"),
-    batch: Annotated[str, typer.Option(help=choice_help("batch", "Batch mode"))]
-    = default("batch"),
-    criterion: Annotated[str, typer.Option(help=choice_help("criterion", "When it is solved"))]
-    = default("criterion"),
-    dtype: Annotated[str, typer.Option(help=choice_help("dtype", "Precision"))]
-    = default("dtype"),
+    task: TaskOption = DEFAULT_TEXT["task"],
+    hidden: HiddenOption = DEFAULT_TEXT["hidden"],
+    activation: ActivationOption = DEFAULT_TEXT["activation"],
+    output: OutputOption = DEFAULT_TEXT["output"],
+    init: InitOption = DEFAULT_TEXT["init"],
+    bias_init: BiasInitOption = DEFAULT_TEXT["bias_init"],
+    lr: LrOption = DEFAULTS["lr"],
+    optimizer: OptimizerOption = DEFAULT_TEXT["optimizer"],
+    loss: LossOption = DEFAULT_TEXT["loss"],
+    batch: BatchOption = DEFAULT_TEXT["batch"],
+    criterion: CriterionOption = DEFAULT_TEXT["criterion"],
+    dtype: DtypeOption = DEFAULT_TEXT["dtype"],
     bug: Annotated[str, typer.Option(help=choice_help("bug", "Train with a hand-written bug"))]
-    = default("bug"),
-    epochs: Annotated[int, typer.Option(help="Epoch budget.", min=1)] = 1000,
+    = DEFAULT_TEXT["bug"],
+    epochs: EpochsOption = 1000,
     seed: Annotated[list[int] | None, typer.Option(
         help="Seed (repeat for several); default: --seeds.")] = None,
     seeds: Annotated[int, typer.Option(help="Use seeds 0..N-1 when no --seed is given.", min=1,
