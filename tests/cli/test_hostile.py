@@ -24,20 +24,20 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers.command import XORBENCH, xorbench_env
+from tests.helpers.hostile import (
+    TINY,
+    copy_of,
+    one_error_line,
+    sweep_tiny,
+    table_bytes,
+    write_tiny,
+)
 from xorbench import engine, files
 from xorbench.cli import app
 from xorbench.config import make_config
 from xorbench.grid import default_name, loads_grid
 from xorbench.sweep.cost import estimated_grid_seconds, run_guard
 
-TABLES = ("runs.csv", "summary.csv", "curves.csv")
-TINY = """
-[defaults]
-seeds = 4
-[grid]
-lr = [0.5, 1.0]
-epochs = [10, 20]
-"""  # 2 lrs × 4 seeds × 2 budgets = 16 runs
 # Enough for Python, NumPy, numba and pandas; far from what expanding a huge grid takes.
 MEMORY_LIMIT = 1_500 * 2**20
 
@@ -46,14 +46,6 @@ def invoke(*args, **kwargs):
     result = CliRunner().invoke(app, [str(a) for a in args], **kwargs)
     assert "Traceback" not in result.output, result.output
     return result
-
-
-def one_error_line(output: str) -> str:
-    """The output is exactly one line, an error; returns it."""
-    lines = output.strip().splitlines()
-    assert len(lines) == 1, output
-    assert lines[0].startswith("error: "), output
-    return lines[0]
 
 
 def limited(args: list, cwd: Path, limit: int = MEMORY_LIMIT,
@@ -71,29 +63,13 @@ def limited(args: list, cwd: Path, limit: int = MEMORY_LIMIT,
 
 @pytest.fixture
 def tiny(tmp_path) -> Path:
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
-    return path
+    return write_tiny(tmp_path)
 
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    (root / "tiny.toml").write_text(TINY)
-    result = invoke("sweep", root / "tiny.toml", "--out", root / "out", "--jobs", 1, "--quiet",
-                    "--no-plots")
-    assert result.exit_code == 0, result.output
-    return root / "out"
-
-
-def copy_of(swept: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "out"
-    shutil.copytree(swept, out)
-    return out
-
-
-def table_bytes(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in TABLES}
+    return sweep_tiny(root)
 
 
 # 1. symbolic links are never written through ------------------------------------------

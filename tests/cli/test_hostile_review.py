@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import threading
@@ -22,6 +21,14 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers.command import XORBENCH, xorbench_env
+from tests.helpers.hostile import (
+    TINY,
+    copy_of,
+    one_error_line,
+    sweep_tiny,
+    table_bytes,
+    write_tiny,
+)
 from xorbench import engine, parallel
 from xorbench.cli import app
 from xorbench.config import make_config
@@ -29,15 +36,6 @@ from xorbench.errors import ResultsError, XorbenchError
 from xorbench.grid import default_name, loads_grid
 from xorbench.results import ResultsDir
 from xorbench.results.lock import LOCK, FolderLock
-
-TABLES = ("runs.csv", "summary.csv", "curves.csv")
-TINY = """
-[defaults]
-seeds = 4
-[grid]
-lr = [0.5, 1.0]
-epochs = [10, 20]
-"""  # 2 lrs × 4 seeds × 2 budgets = 16 runs
 
 
 def invoke(*args, env: dict | None = None):
@@ -48,38 +46,15 @@ def invoke(*args, env: dict | None = None):
     return result
 
 
-def one_error_line(output: str) -> str:
-    lines = output.strip().splitlines()
-    assert len(lines) == 1, output
-    assert lines[0].startswith("error: "), output
-    return lines[0]
-
-
 @pytest.fixture
 def tiny(tmp_path) -> Path:
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
-    return path
+    return write_tiny(tmp_path)
 
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("review")
-    (root / "tiny.toml").write_text(TINY)
-    result = invoke("sweep", root / "tiny.toml", "--out", root / "out", "--jobs", 1, "--quiet",
-                    "--no-plots")
-    assert result.exit_code == 0, result.output
-    return root / "out"
-
-
-def copy_of(swept: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "out"
-    shutil.copytree(swept, out)
-    return out
-
-
-def table_bytes(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in TABLES}
+    return sweep_tiny(root)
 
 
 # 2. storing a batch's parameters is in the memory model ------------------------------------
