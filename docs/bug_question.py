@@ -14,16 +14,18 @@ tests/test_bug_question.py checks the documents against the committed CSVs.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from xorbench.analysis.text import markdown_table, marked_blocks, replace_marked_blocks
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "bug-question"
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "explain.md")
+MARKER = "bug-question"  # <!-- bug-question:name --> … <!-- /bug-question:name -->
 
 ASKED = {"activation": "sigmoid", "init": "uniform(0,1)", "bias_init": "uniform(0,1)",
          "lr": 1.0, "optimizer": "sgd", "loss": "mse", "batch": "sampled(1000)"}
@@ -95,12 +97,6 @@ def pct(x: float) -> str:
     return f"{text} %"
 
 
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
     """The Markdown tables of the documents, by marker name, from the committed CSVs."""
     from xorbench.config import make_config
@@ -123,8 +119,8 @@ def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
             cells.append(f"{pct(xor)} · {pct(and_)} · {pct(or_)}{silent}")
         rows.append(cells)
     n = int(summary["n_runs"].max())
-    out["silent"] = markdown(["bug", *(f"{NETWORK_NAMES[a]}: XOR · AND · OR ({n} seeds)"
-                                       for a in NETWORKS)], rows)
+    out["silent"] = markdown_table(
+        ["bug", *(f"{NETWORK_NAMES[a]}: XOR · AND · OR ({n} seeds)" for a in NETWORKS)], rows)
     rows = []
     for arch in NETWORKS:
         mine = explain[explain["network"] == arch]
@@ -136,7 +132,7 @@ def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
                      f"{top['within']}/{top['seeds']}", f"{top['shape']}/{top['seeds']}",
                      f"{correct['within']}/{correct['seeds']}",
                      f"{correct['shape']}/{correct['seeds']}", verdict])
-    out["verdicts"] = markdown(
+    out["verdicts"] = markdown_table(
         ["network", "printed (00 · 10 · 01 · 11)", "ranked first",
          "its seeds within 0.05", "its seeds with the printout's ties and function",
          "correct training: within 0.05", "correct training: ties and function",
@@ -150,21 +146,15 @@ def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
                  f"{r['within']}/{r['seeds']}", f"{r['shape']}/{r['seeds']}",
                  f"{r['nearest']:.3f} (seed {r['nearest_seed']}): {r['nearest_outputs']}"]
                 for _, r in mine.iterrows()]
-        out[f"explain-{arch}"] = markdown(
+        out[f"explain-{arch}"] = markdown_table(
             ["#", "candidate", "XOR", "AND", "OR", "within 0.05", "same ties and function",
              "nearest: max \\|Δ\\| (seed): 00 · 01 · 10 · 11"], rows)
     return out
 
 
-def block_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- bug-question:{name} -->\n)(.*?)(<!-- /bug-question:{name} -->)",
-                      re.S)
-
-
 def blocks_in(text: str) -> dict[str, str]:
-    found = re.findall(r"<!-- bug-question:([\w-]+) -->\n(.*?)<!-- /bug-question:\1 -->",
-                       text, re.S)
-    return {name: body.removesuffix("\n") for name, body in found}
+    """The marked tables of a document, by name (without their last newline)."""
+    return marked_blocks(text, MARKER)
 
 
 def update_documents(generated: dict[str, str], paths=DOCUMENTS) -> list[Path]:
@@ -173,10 +163,7 @@ def update_documents(generated: dict[str, str], paths=DOCUMENTS) -> list[Path]:
         if not path.is_file():
             continue
         text = path.read_text()
-        new = text
-        for name in blocks_in(text):
-            new = block_pattern(name).sub(lambda m, n=name: m[1] + generated[n] + "\n" + m[3],
-                                          new)
+        new = replace_marked_blocks(text, MARKER, generated)
         if new != text:
             path.write_text(new)
             changed.append(path)

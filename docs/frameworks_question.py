@@ -15,16 +15,18 @@ the page still shows them and that its text quotes no other number.
 from __future__ import annotations
 
 import math
-import re
 import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from xorbench.analysis.text import markdown_table, marked_blocks, replace_marked_blocks
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "frameworks"
 PAGE = ROOT / "docs" / "matching-your-code.md"
+MARKER = "frameworks"  # <!-- frameworks:name --> … <!-- /frameworks:name -->
 
 FRAMEWORKS = {"torch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 NETWORKS = ("2-2-1", "2-4-1", "2-8-1")
@@ -72,12 +74,6 @@ def best(summary: pd.DataFrame) -> pd.DataFrame:
             .set_index(["arch", "activation", "init"]).sort_index())
 
 
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def best_table(summary: pd.DataFrame) -> str:
     """The answer: each framework at its best lr, every network and activation."""
     top = best(summary)
@@ -91,8 +87,8 @@ def best_table(summary: pd.DataFrame) -> str:
                 cells.append(f"{int(row['n_solved'])}/{int(row['n_runs'])} "
                              f"({pct(row['rate'])} %), lr {row['lr']:g}")
             rows.append([arch, activation, *cells])
-    return markdown(["network", "hidden", *(f"{name}, {epochs} epochs, best lr"
-                                            for name in FRAMEWORKS.values())], rows)
+    return markdown_table(["network", "hidden", *(f"{name}, {epochs} epochs, best lr"
+                                                  for name in FRAMEWORKS.values())], rows)
 
 
 def speed_table(summary: pd.DataFrame) -> str:
@@ -105,7 +101,7 @@ def speed_table(summary: pd.DataFrame) -> str:
             counts = mine.set_index("init")["n_solved"]
             rows.append([arch, str(epochs),
                          *(f"{int(counts[init])}/{PYTORCH_SEEDS}" for init in FRAMEWORKS)])
-    return markdown(["network", "epochs", *FRAMEWORKS.values()], rows)
+    return markdown_table(["network", "epochs", *FRAMEWORKS.values()], rows)
 
 
 def pytorch_rows(summary: pd.DataFrame) -> list[dict]:
@@ -130,8 +126,8 @@ def pytorch_table(summary: pd.DataFrame) -> str:
              f"{r['xorbench']}/{r['n']}, {wilson_text(r['xorbench'], r['n'])}",
              f"{r['z']:+.2f}", "yes" if abs(r["z"]) < Z_95 else "no"]
             for r in pytorch_rows(summary)]
-    return markdown(["network", "epochs", "PyTorch 2.14 (issue 19)", 'xorbench, init "torch"',
-                     "z", "compatible at 5 %"], rows)
+    return markdown_table(["network", "epochs", "PyTorch 2.14 (issue 19)",
+                           'xorbench, init "torch"', "z", "compatible at 5 %"], rows)
 
 
 def tables(summary: pd.DataFrame | None = None) -> dict[str, str]:
@@ -141,23 +137,15 @@ def tables(summary: pd.DataFrame | None = None) -> dict[str, str]:
             "pytorch": pytorch_table(summary)}
 
 
-def block_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- frameworks:{name} -->\n)(.*?)(<!-- /frameworks:{name} -->)", re.S)
-
-
 def blocks_in(text: str) -> dict[str, str]:
     """The marked tables of a document, by name (without their last newline)."""
-    found = re.findall(r"<!-- frameworks:([\w-]+) -->\n(.*?)<!-- /frameworks:\1 -->", text,
-                       re.S)
-    return {name: body.removesuffix("\n") for name, body in found}
+    return marked_blocks(text, MARKER)
 
 
 def update_page(generated: dict[str, str], path: Path = PAGE) -> bool:
     """Replace every marked table of the page with its generated text; whether it changed."""
     text = path.read_text()
-    new = text
-    for name in blocks_in(text):
-        new = block_pattern(name).sub(lambda m, n=name: m[1] + generated[n] + "\n" + m[3], new)
+    new = replace_marked_blocks(text, MARKER, generated)
     if new != text:
         path.write_text(new)
     return new != text

@@ -18,7 +18,6 @@ that the documents still show them.
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -27,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 from xorbench.analysis.printouts import ties as printout_ties
+from xorbench.analysis.text import markdown_table, marked_blocks, replace_marked_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "seed-question"
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "xor-question.md")
+MARKER = "seed-question"  # <!-- seed-question:name --> … <!-- /seed-question:name -->
 
 # The setup of the question: everything a network "as asked" has (besides its shape).
 ASKED = {"activation": "sigmoid", "init": "uniform(0,1)", "bias_init": "uniform(0,1)",
@@ -292,12 +293,6 @@ def load_committed(folder: Path = DATA) -> dict[str, pd.DataFrame]:
 # --- Markdown ----------------------------------------------------------------------------
 
 
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
     """The Markdown tables of the documents, by marker name, from the committed CSVs."""
     data = data if data is not None else load_committed()
@@ -305,14 +300,14 @@ def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
     n_seeds = int(summary["n_runs"].max())
     out = {}
     asked = asked_table(summary, learned)
-    out["asked"] = markdown(
+    out["asked"] = markdown_table(
         ["network, as asked", "solves XOR: (y−t)² loss, 95 % CI, seeds",
          "with ½(y−t)² loss", f"what its failed runs learned (of {n_seeds} seeds)",
          "failure modes", "most reliable single change", "solves XOR"],
         asked[["network", "mse", "sse", "learned", "failure", "best", "best_rate"]]
         .to_numpy().tolist())
     printout = printout_table(failed, n_seeds)
-    out["printout"] = markdown(
+    out["printout"] = markdown_table(
         ["network", "printed (00 · 01 · 10 · 11)", "tied outputs",
          f"failed runs with these ties (of {n_seeds} seeds)",
          "their outputs (00 · 01 · 10 · 11)", "nearest failed run: max \\|Δ\\|, outputs",
@@ -329,30 +324,23 @@ def tables(data: dict[str, pd.DataFrame] | None = None) -> dict[str, str]:
             match = table[(table["change"] == label) & (table["network"] == network)]
             cells.append(rate_text(match.iloc[0]) if len(match) else "—")
         rows.append([label, *cells])
-    out["changes"] = markdown(["change from the question's setup", "2-2-1", "2-3-3-1"], rows)
+    out["changes"] = markdown_table(["change from the question's setup", "2-2-1", "2-3-3-1"], rows)
     shapes = shapes_table(failed)
-    out["shapes"] = markdown(
+    out["shapes"] = markdown_table(
         ["network", "loss", "tied outputs", "runs", "learned", "00", "01", "10", "11"],
         shapes[["arch", "loss", "ties", "n", "learned", *PATTERNS]].to_numpy().tolist())
     y = failed[[f"y_{p}" for p in PATTERNS]].to_numpy(np.float64)
     single = failed["arch"].to_numpy() == "2-1"
-    out["monotone"] = markdown(
+    out["monotone"] = markdown_table(
         ["failed runs of the 2-1 as asked (mse and sse)",
          "outputs one sigmoid unit can give (monotone in each input)"],
         [[str(int(single.sum())), str(int(monotone(y[single]).sum()))]])
     return out
 
 
-def block_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- seed-question:{name} -->\n)(.*?)(<!-- /seed-question:{name} -->)",
-                      re.S)
-
-
 def blocks_in(text: str) -> dict[str, str]:
     """The marked tables of a document, by name (without their last newline)."""
-    found = re.findall(r"<!-- seed-question:([\w-]+) -->\n(.*?)<!-- /seed-question:\1 -->",
-                       text, re.S)
-    return {name: body.removesuffix("\n") for name, body in found}
+    return marked_blocks(text, MARKER)
 
 
 def update_documents(generated: dict[str, str], paths=DOCUMENTS) -> list[Path]:
@@ -362,10 +350,7 @@ def update_documents(generated: dict[str, str], paths=DOCUMENTS) -> list[Path]:
         if not path.is_file():
             continue
         text = path.read_text()
-        new = text
-        for name in blocks_in(text):
-            new = block_pattern(name).sub(lambda m, n=name: m[1] + generated[n] + "\n" + m[3],
-                                          new)
+        new = replace_marked_blocks(text, MARKER, generated)
         if new != text:
             path.write_text(new)
             changed.append(path)

@@ -8,10 +8,13 @@ import pandas as pd
 
 from xorbench.analysis.text import (
     leaderboard_rows,
+    markdown_table,
+    marked_blocks,
     p_text,
     percent,
     points_text,
     ratio_text,
+    replace_marked_blocks,
     seed_list_text,
     signed_text,
     value_text,
@@ -55,3 +58,19 @@ def test_differences_p_values_and_ratios():
         "0.0023", "0.096", "1", "3.1e-37"]
     assert [ratio_text(r) for r in (0.12836, 0.14, 2.0, 12.345, 250.0)] == [
         "0.128", "0.140", "2.00", "12.3", "250"]
+
+
+def test_markdown_tables_escape_pipes_in_cells():
+    assert markdown_table(["a", "b"], [["x|y", 2]]) == "| a | b |\n|---|---|\n| x\\|y | 2 |"
+
+
+def test_only_the_marked_blocks_of_a_page_are_replaced():
+    page = ("intro\n<!-- q:one -->\nold 1\n<!-- /q:one -->\nmiddle\n"
+            "<!-- q:two -->\nold 2\nmore\n<!-- /q:two -->\n<!-- other:one -->\nkept\n"
+            "<!-- /other:one -->\n")
+    assert marked_blocks(page, "q") == {"one": "old 1", "two": "old 2\nmore"}
+    new = replace_marked_blocks(page, "q", {"one": "| new |", "two": "| also |"})
+    assert marked_blocks(new, "q") == {"one": "| new |", "two": "| also |"}
+    assert marked_blocks(new, "other") == {"one": "kept"}
+    assert new.startswith("intro\n") and "\nmiddle\n" in new
+    assert replace_marked_blocks(new, "q", {"one": "| new |", "two": "| also |"}) == new

@@ -5,7 +5,8 @@ so that all say the same thing the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -190,3 +191,29 @@ def leaderboard_title(sort: str, descending: bool) -> str:
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 configuration``, ``24 configurations``: a count and its noun."""
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table: the header, its rule, one line a row (``|`` in a cell escaped)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def marked_blocks(text: str, marker: str) -> dict[str, str]:
+    """The blocks of a Markdown page between ``<!-- marker:name -->`` and
+    ``<!-- /marker:name -->`` lines, by name, without their last newline: where the docs'
+    scripts (``docs/*_question.py``) write the tables they compute from committed data."""
+    found = re.findall(rf"<!-- {re.escape(marker)}:([\w-]+) -->\n(.*?)"
+                       rf"<!-- /{re.escape(marker)}:\1 -->", text, re.S)
+    return {name: body.removesuffix("\n") for name, body in found}
+
+
+def replace_marked_blocks(text: str, marker: str, generated: Mapping[str, str]) -> str:
+    """``text`` with the body of each block :func:`marked_blocks` finds replaced by
+    ``generated[name]``."""
+    for name in marked_blocks(text, marker):
+        block = re.compile(rf"(<!-- {re.escape(marker)}:{name} -->\n)(.*?)"
+                           rf"(<!-- /{re.escape(marker)}:{name} -->)", re.S)
+        text = block.sub(lambda m, n=name: m[1] + generated[n] + "\n" + m[3], text)
+    return text
