@@ -462,16 +462,16 @@ def mid(tmp_path_factory):
     return root / "mid.toml", table_bytes(outcome.path)
 
 
-def _start(grid: Path, out: Path) -> subprocess.Popen:
-    """The MID sweep in the background (24 batches on 2 workers); once 3 shards are
-    stored, every later batch waits before storing its own, so a test that stops it
-    after 3 shards finds it still running however fast or busy the machine: no test
-    races the sweep's clock."""
+def _start(grid: Path, out: Path, hold: int = 3) -> subprocess.Popen:
+    """The MID sweep in the background (24 batches on 2 workers); once ``hold`` shards
+    are stored, every later batch waits before storing its own, so a test that stops it
+    after that many shards finds it still running however fast or busy the machine: no
+    test races the sweep's clock."""
     return subprocess.Popen(
         [*XORBENCH, "sweep", grid.name, "--out", out.name, "--jobs", "2", "--batch-size", "40",
          "--quiet", "--no-plots"],
         cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, env=xorbench_env({BATCH_HOLD_ENV: "3"}))
+        start_new_session=True, env=xorbench_env({BATCH_HOLD_ENV: str(hold)}))
 
 
 def _wait_for(condition, what: str, timeout: float = 60) -> None:
@@ -558,6 +558,58 @@ def test_kill_9_mid_sweep_then_rerun_trains_only_the_missing_runs(tmp_path, mid,
                     "--no-plots"], tmp_path)
     assert done.stdout.startswith(f"{MID_RUNS - saved} runs trained, {saved} reused from earlier")
     assert f"took over the lock of pid {sweep.pid}, which is no longer running" in done.stderr
+    assert table_bytes(out) == reference
+
+
+MID_ADAPTIVE = MID.replace('name = "mid"', 'name = "mid-adaptive"').replace(
+    "seeds = 40", "seeds = { first = 10, max = 40, half_width = 0.1 }")
+
+
+@pytest.fixture(scope="module")
+def mid_adaptive(tmp_path_factory):
+    """MID with adaptive seeds: the grid file, its tables from one uninterrupted sweep
+    (in-process, as :func:`_start` runs it: 2 workers, batches of 40), and the shards
+    stored when each round began."""
+    from xorbench.grid import load_grid
+
+    root = tmp_path_factory.mktemp("mid-adaptive")
+    (root / "mid-adaptive.toml").write_text(MID_ADAPTIVE)
+    out = root / "reference"
+    shards_at_round: list[int] = []
+    outcome = run_sweep(load_grid(root / "mid-adaptive.toml"), out, jobs=2, batch_size=40,
+                        on_round=lambda label: shards_at_round.append(_n_shards(out)))
+    return root / "mid-adaptive.toml", table_bytes(outcome.path), shards_at_round
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_in_a_later_round_of_adaptive_seeds_then_rerun_gives_the_same_tables(
+        tmp_path, mid_adaptive, reaper):
+    """No handler runs: the rounds are found again from the shards on disk alone, the
+    runs of the round it died in included."""
+    grid, reference, shards_at_round = mid_adaptive
+    assert len(shards_at_round) >= 2  # the rule asked for more seeds at least once
+    hold = shards_at_round[1] + 1  # one shard into the second round
+    shutil.copy(grid, tmp_path)
+    out = tmp_path / "out"
+    sweep = _start(tmp_path / grid.name, out, hold=hold)
+    workers: list[int] = []
+    try:
+        _wait_for(lambda: _n_shards(out) >= hold or sweep.poll() is not None, f"{hold} shards")
+        workers = _children(sweep.pid)
+        reaper.extend(workers)
+        sweep.kill()
+        sweep.wait(timeout=10)
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), "orphans to exit", 30)
+    finally:
+        _kill(_children(sweep.pid))
+    assert sweep.returncode == -signal.SIGKILL
+    events = json.loads((out / "manifest.json").read_text())["events"]
+    assert max(e["round"] for e in events if e["event"] == "round") >= 2
+    assert not any(e["event"] == "complete" for e in events)
+    done = _resume([*XORBENCH, "sweep", grid.name, "--out", "out", "--jobs", "2", "--quiet",
+                    "--no-plots"], tmp_path)
+    assert "reused from earlier" in done.stdout
     assert table_bytes(out) == reference
 
 
