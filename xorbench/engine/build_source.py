@@ -63,13 +63,11 @@ def spec_for(setup: Setup) -> Spec | None:
     error between epochs)."""
     if setup.bug.name != "none" or OPTIMIZERS.impl(setup.optimizer).uses_error:
         return None
-    task = make_task(setup.task)
     codes = kernel_args.codes(setup)
-    # mse and sse differ only in their constants c and k (run-time values): the kernel
-    # and a build branch on cross-entropy alone, so both squared errors share a build
+    # mse and sse share a build: only bce branches (their c and k are run-time values)
     loss = kernel.BCE if codes[kernel.LOSS] == kernel.BCE else kernel.MSE
     spec = Spec(setup.widths,
-                tuple(tuple(bool(x != 0) for x in row) for row in task.inputs),
+                tuple(tuple(bool(x != 0) for x in row) for row in make_task(setup.task).inputs),
                 int(codes[kernel.HIDDEN]), int(codes[kernel.OUTPUT]), loss,
                 int(codes[kernel.CRITERION]), int(codes[kernel.OPTIMIZER]),
                 per_pattern=setup.batch.name != "full")
