@@ -73,35 +73,9 @@ def recipe_rate(hidden: int, networks: int, epochs: int) -> float:
 
 
 def jax_rate(hidden: int, networks: int, epochs: int) -> float:
-    import jax
-    import jax.numpy as jnp
+    from jax_workload import jax_training  # beside this file; imports jax
 
-    jax.config.update("jax_enable_x64", True)
-    x, t = jnp.asarray(X), jnp.asarray(T)
-
-    def loss(p):
-        h = jax.nn.sigmoid(x @ p["w1"] + p["b1"])  # (4, H)
-        y = jax.nn.sigmoid(h @ p["w2"] + p["b2"])[:, 0]
-        return jnp.mean((y - t) ** 2)
-
-    def trained(p, n_epochs):
-        def epoch(_, p):
-            g = jax.grad(loss)(p)
-            return jax.tree_util.tree_map(lambda w, d: w - LR * d, p, g)
-        return jax.lax.fori_loop(0, n_epochs, epoch, p)
-
-    rng = np.random.default_rng(0)
-    params = {"w1": rng.uniform(-1, 1, (networks, 2, hidden)), "b1": np.zeros((networks, hidden)),
-              "w2": rng.uniform(-1, 1, (networks, hidden, 1)), "b2": np.zeros((networks, 1))}
-    run = jax.jit(jax.vmap(trained, in_axes=(0, None)))
-
-    def train(e: int) -> float:
-        run(params, e)["w1"].block_until_ready()  # compile and warm outside the timing
-        start = time.perf_counter()
-        run(params, e)["w1"].block_until_ready()
-        return time.perf_counter() - start
-
-    return networks * marginal(train, epochs)
+    return networks * marginal(jax_training(hidden, networks), epochs)
 
 
 def torch_rate(hidden: int, networks: int, epochs: int, threads: int) -> float:

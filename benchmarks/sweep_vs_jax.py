@@ -33,8 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from jax_workload import LR  # beside this file (it imports JAX only when training)
+
 EPOCHS = 2000
-LR = 0.5
 
 GRID = """\
 name = "jax-workload"
@@ -56,33 +57,9 @@ seeds = {networks}
 def jax_seconds(networks: int, epochs: int) -> float:
     """Seconds of JAX training ``networks`` 2-2-1 networks for ``epochs`` epochs, after
     a first call has compiled it (this process imports only NumPy and JAX)."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
+    from jax_workload import jax_training
 
-    jax.config.update("jax_enable_x64", True)
-    x = jnp.asarray([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    t = jnp.asarray([0.0, 1.0, 1.0, 0.0])
-
-    def loss(p):
-        h = jax.nn.sigmoid(x @ p["w1"] + p["b1"])  # (4, 2)
-        y = jax.nn.sigmoid(h @ p["w2"] + p["b2"])[:, 0]
-        return jnp.mean((y - t) ** 2)
-
-    def trained(p, n_epochs):
-        def epoch(_, p):
-            g = jax.grad(loss)(p)
-            return jax.tree_util.tree_map(lambda w, d: w - LR * d, p, g)
-        return jax.lax.fori_loop(0, n_epochs, epoch, p)
-
-    rng = np.random.default_rng(0)
-    params = {"w1": rng.uniform(-1, 1, (networks, 2, 2)), "b1": np.zeros((networks, 2)),
-              "w2": rng.uniform(-1, 1, (networks, 2, 1)), "b2": np.zeros((networks, 1))}
-    run = jax.jit(jax.vmap(trained, in_axes=(0, None)))  # n_epochs traced: one compile
-    run(params, 2)["w1"].block_until_ready()
-    start = time.perf_counter()
-    run(params, epochs)["w1"].block_until_ready()
-    return time.perf_counter() - start
+    return jax_training(2, networks)(epochs)
 
 
 def sweep_seconds(grid: Path, out: Path) -> float:
