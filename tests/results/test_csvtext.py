@@ -7,8 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xorbench.results.csvtext import csv_text
+import xorbench.results.csvtext
+from xorbench.engine import textloops
+from xorbench.results.csvcolumns import arrow_floats_agree, columnar_csv, float_cells
+from xorbench.results.csvtext import csv_bytes, csv_text
 
 EDGE_FLOATS = [0.1, 100.0, 1e-5, 1.5e-7, 1e16, 1e15, 123456789012345.6, -0.0, 0.0, 5e-324,
                1e-300, 2.5, math.inf, -math.inf, math.nan, 0.0001, 1 / 3, 0.24977430181957944]
@@ -44,6 +49,52 @@ def _frames() -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("name", list(_frames()))
-def test_csv_text_is_byte_identical_to_pandas(name):
+@pytest.mark.parametrize("way", ["rows", "columns"])
+def test_csv_text_is_byte_identical_to_pandas(name, way, monkeypatch):
+    """Both ways of formatting — a row at a time (small tables) and a column at a time
+    (large ones) — write what pandas writes."""
+    monkeypatch.setattr(xorbench.results.csvtext, "COLUMNAR_ROWS", 0)
     frame = _frames()[name]
-    assert csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")
+    expected = frame.to_csv(index=False, lineterminator="\n")
+    if way == "rows":
+        assert csv_text(frame) == expected
+        assert bytes(csv_bytes(frame)) == expected.encode()
+    else:
+        assert bytes(csv_bytes(frame, textloops)) == expected.encode()
+        if frame.shape[1] > 1 and "float32" not in name:
+            assert columnar_csv(frame, textloops) is not None  # formatted by columns indeed
+
+
+def test_arrow_float_digits_are_reprs_on_this_machine():
+    """Large tables are formatted by Arrow only where its digits are repr's: if this
+    fails, an Arrow release changed them, and every large table falls back to the
+    (correct, slower) row-at-a-time way."""
+    assert arrow_floats_agree(textloops)
+
+
+def _reprs(x: np.ndarray) -> list[str]:
+    starts, ends, data = float_cells(x, textloops)
+    return [bytes(data[a:b]).decode() for a, b in zip(starts, ends, strict=True)]
+
+
+def test_float_cells_are_repr_for_random_bit_patterns():
+    bits = np.random.default_rng(7).integers(-(2**63), 2**63 - 1, 50_000, dtype=np.int64)
+    x = bits.view(np.float64)
+    x = x[~np.isnan(x)]
+    assert _reprs(x) == [repr(v) for v in x.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False), min_size=1, max_size=50))
+def test_float_cells_are_repr(values):
+    assert _reprs(np.array(values, np.float64)) == [repr(v) for v in values]
+
+
+def test_float_cells_are_repr_at_every_power_of_ten():
+    """Each side of each power of ten: where repr's notation and its exponent's width
+    change."""
+    powers = [10.0**k for k in range(-323, 309)]
+    x = np.array([np.nextafter(p, 0) for p in powers] + powers
+                 + [np.nextafter(p, np.inf) for p in powers])
+    x = np.concatenate([x, -x])
+    assert _reprs(x) == [repr(v) for v in x.tolist()]

@@ -140,17 +140,33 @@ print("trained anyway")
     assert not folder.exists() or not ResultsDir(folder).shard_ids()
 
 
-@pytest.mark.parametrize("jobs", [1, 2, 3])
-def test_csv_formatted_in_workers_is_the_same_text(specs, monkeypatch, jobs):
+@pytest.mark.parametrize("background_rows", [0, 10**9])
+def test_csv_formatted_in_the_background_is_the_same_text(specs, monkeypatch, background_rows):
     import xorbench.results.csvtext
-    from xorbench.results.csvtext import csv_text, csv_text_in_workers
+    from xorbench.engine import textloops
+    from xorbench.results.csvtext import csv_bytes_in_background, csv_text
 
+    monkeypatch.setattr(xorbench.results.csvtext, "COLUMNAR_ROWS", 0)  # by columns too
     runs = _rows(execute(plan_batches(specs), "runner", jobs=1))
-    monkeypatch.setattr(xorbench.results.csvtext, "PARALLEL_CSV_ROWS", 10)
-    with csv_text_in_workers(runs, jobs=jobs) as text:
-        assert text() == csv_text(runs)
-    with csv_text_in_workers(runs.head(0), jobs=jobs) as text:
-        assert text() == csv_text(runs.head(0))
+    monkeypatch.setattr(xorbench.results.csvtext, "BACKGROUND_ROWS", background_rows)
+    with csv_bytes_in_background(runs, textloops) as data:
+        assert bytes(data()) == csv_text(runs).encode()
+    with csv_bytes_in_background(runs.head(0), textloops) as data:
+        assert bytes(data()) == csv_text(runs.head(0)).encode()
+
+
+def test_csv_background_failure_is_raised_in_the_caller(monkeypatch):
+    import xorbench.results.csvtext
+    from xorbench.results.csvtext import csv_bytes_in_background
+
+    def broken(frame, loops):
+        raise MemoryError("no room for the table")
+
+    monkeypatch.setattr(xorbench.results.csvtext, "BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(xorbench.results.csvtext, "csv_bytes", broken)
+    with pytest.raises(MemoryError, match="no room"), \
+            csv_bytes_in_background(pd.DataFrame({"a": [1], "b": [2]})) as data:
+        data()
 
 
 def test_time_estimate_is_the_cost_at_the_measured_range_of_rates(specs):

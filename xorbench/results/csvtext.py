@@ -1,21 +1,36 @@
-"""CSV text exactly as pandas writes it, only faster — here, or in idle worker processes.
+"""CSV exactly as pandas writes it, only faster; a large table in a thread beside other work.
 
 :func:`csv_text` gives ``frame.to_csv(index=False, lineterminator="\\n")`` byte for
-byte, ~4× faster; :func:`csv_text_in_workers` cuts a large table into slices and
-has the sweep's idle worker processes format them while the caller computes the
-other tables.
+byte, ~4× faster; :func:`csv_bytes` the same encoded, and a large table ~4× faster
+again a column at a time (:mod:`xorbench.results.csvcolumns`) when the caller hands it
+the compiled byte loops. :func:`csv_bytes_in_background` formats a large table in a
+thread while the caller computes the other tables.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-from xorbench.parallel import children_ignore_sigint, default_jobs, drain
+from xorbench.results.csvcolumns import ByteLoops, columnar_csv, csv_quote, few_distinct_floats
+
+# From this many rows, given the compiled loops, a table is formatted a column at a
+# time: below, loading the loops (~0.3 s; compiling them once per machine, ~3 s) costs more.
+COLUMNAR_ROWS = 50_000
+
+
+def csv_bytes(frame: pd.DataFrame, loops: ByteLoops | None = None) -> bytes | memoryview:
+    """:func:`csv_text`, UTF-8; a large table a column at a time if given the compiled
+    ``loops`` (:mod:`xorbench.engine.textloops`)."""
+    if loops is not None and len(frame) >= COLUMNAR_ROWS and frame.shape[1] >= 2:
+        data = columnar_csv(frame, loops)
+        if data is not None:
+            return data
+    return csv_text(frame).encode()
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -34,17 +49,10 @@ def csv_text(frame: pd.DataFrame) -> str:
         if cells is None:
             return frame.to_csv(index=False, lineterminator="\n")
         columns.append(cells)
-    header = ",".join(_csv_quote(str(c)) for c in frame.columns)
+    header = ",".join(csv_quote(str(c)) for c in frame.columns)
     if len(frame) == 0:
         return header + "\n"
     return header + "\n" + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
-
-
-def _csv_quote(text: str) -> str:
-    # csv.QUOTE_MINIMAL: quote fields holding the separator, a quote or a line break
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def _csv_cells(series: pd.Series) -> list[str] | None:
@@ -52,14 +60,10 @@ def _csv_cells(series: pd.Series) -> list[str] | None:
     dtype = series.dtype
     if dtype == np.float64:
         x = series.to_numpy()
-        # Few distinct values (lr, accuracy): format each once. Matched by bit
-        # pattern, so -0.0 and 0.0 (equal as floats) keep their own text.
-        codes, uniques = pd.factorize(x.view(np.int64))
-        if len(uniques) <= len(x) // 4:
-            values = uniques.view(np.float64)
-            table = np.array(list(map(repr, values.tolist())), dtype=object)
-            table[np.isnan(values)] = ""
-            return table[codes].tolist()
+        distinct = few_distinct_floats(x)
+        if distinct is not None:  # (lr, accuracy): each formatted once
+            codes, table = distinct
+            return np.array(table, dtype=object)[codes].tolist()
         cells = list(map(repr, x.tolist()))
         for i in np.flatnonzero(np.isnan(x)).tolist():
             cells[i] = ""
@@ -79,37 +83,46 @@ def _csv_cells(series: pd.Series) -> list[str] | None:
         labels = list(uniques)
         if not all(isinstance(u, str) for u in labels):
             return None
-        table = np.array([*(_csv_quote(u) for u in labels), ""], dtype=object)
+        table = np.array([*(csv_quote(u) for u in labels), ""], dtype=object)
         return table[codes].tolist()  # code −1 (missing) picks the last entry, ""
     return None
 
 
-# Below this many rows a table is formatted here: shipping it to workers costs more.
-PARALLEL_CSV_ROWS = 5_000
+# From this many rows a table is formatted in a thread of its own: below, when asked.
+BACKGROUND_ROWS = COLUMNAR_ROWS
 
 
 @contextlib.contextmanager
-def csv_text_in_workers(frame: pd.DataFrame, jobs: int | None = None,
-                        backend: str = "loky") -> Iterator[Callable[[], str]]:
-    """Format ``frame`` as CSV (:func:`csv_text`) in the idle workers.
+def csv_bytes_in_background(frame: pd.DataFrame, loops: ByteLoops | None = None,
+                            ) -> Iterator[Callable[[], bytes | memoryview]]:
+    """Format ``frame`` (:func:`csv_bytes`, with ``loops``) in a thread while the caller
+    does other work.
 
-    After training, the worker processes wait while this process builds the
-    tables; a large runs.csv is cut into one slice of rows per worker, formatted
-    there while the caller computes the summary, and joined. Yields a function
-    that returns the text (waiting for the workers if needed); small frames, one
-    job or other backends format in this process, when it is called.
+    After training, the sweep builds its summary and curves while a large runs.csv
+    is formatted: Arrow's casts and the compiled loops let go of the GIL, so the two
+    share the machine's cores. Yields a function that returns the bytes (waiting for
+    the thread if needed, and raising what it raised); a small frame is formatted
+    when that is called.
     """
-    jobs = jobs or default_jobs()
-    if backend != "loky" or jobs < 2 or len(frame) < PARALLEL_CSV_ROWS:
-        yield lambda: csv_text(frame)
+    if len(frame) < BACKGROUND_ROWS:
+        yield lambda: csv_bytes(frame, loops)
         return
-    import joblib
+    done: list = []
 
-    bounds = np.linspace(0, len(frame), jobs + 1).astype(int)
-    parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-    with children_ignore_sigint():
-        pieces = parallel(joblib.delayed(csv_text)(frame.iloc[a:b]) for a, b in pairwise(bounds))
-    with contextlib.closing(drain(pieces)) as pieces:
-        # every slice starts with the header line: keep the first one only
-        yield lambda: "".join(p if i == 0 else p.split("\n", 1)[1]
-                              for i, p in enumerate(pieces))
+    def work() -> None:
+        try:
+            done.append(csv_bytes(frame, loops))
+        except BaseException as error:  # re-raised in the caller's thread
+            done.append(error)
+
+    # a daemon: a sweep stopped meanwhile (Ctrl-C) exits without waiting for it
+    thread = threading.Thread(target=work, name="xorbench-csv", daemon=True)
+    thread.start()
+
+    def result() -> bytes | memoryview:
+        thread.join()
+        if isinstance(done[0], BaseException):
+            raise done[0]
+        return done[0]
+
+    yield result

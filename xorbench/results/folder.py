@@ -35,6 +35,7 @@ import pandas as pd
 from xorbench import schema
 from xorbench.errors import ResultsError
 from xorbench.files import (
+    atomic_write_bytes,
     atomic_write_text,
     ensure_folder,
     file_kind,
@@ -43,7 +44,7 @@ from xorbench.files import (
     read_text,
     refuse_link,
 )
-from xorbench.results.csvtext import csv_text
+from xorbench.results.csvtext import csv_bytes
 from xorbench.results.lock import LOCK, FolderLock
 from xorbench.results.manifest import (
     MANIFEST,
@@ -67,7 +68,7 @@ REQUIRED_COLUMNS = {
 
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame) -> None:
-    atomic_write_text(path, csv_text(frame))
+    atomic_write_bytes(path, csv_bytes(frame))
 
 
 def _write_parquet_tmp(path: Path, frame: pd.DataFrame) -> Path:
@@ -374,8 +375,11 @@ class ResultsDir:
         return path
 
     def write_text(self, name: str, text: str) -> Path:
+        return self.write_bytes(name, text.encode())
+
+    def write_bytes(self, name: str, data: bytes | memoryview) -> Path:
         path = ensure_folder(self.path) / name
-        atomic_write_text(path, text)
+        atomic_write_bytes(path, data)
         return path
 
 

@@ -307,7 +307,7 @@ class _Sweep:
             self.runs, self.summary = write_tables(
                 self.folder, specs, self.grid.name, runs=runs,
                 curves=[self.stored["curves"], *self.new_curves], keys=keys,
-                jobs=self.n_workers, backend=self.backend, seed_rule=self.grid.seed_rule)
+                seed_rule=self.grid.seed_rule)
 
     def record_stop(self, error: BaseException) -> None:
         """The manifest says how far the sweep got and why it stopped; Ctrl-C becomes

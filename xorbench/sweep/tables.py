@@ -13,15 +13,15 @@ import pandas as pd
 
 from xorbench import analysis, schema
 from xorbench.config import RunSpec, SeedRule
+from xorbench.engine import textloops
 from xorbench.results import ResultsDir, RunKey, select_runs
-from xorbench.results.csvtext import csv_text_in_workers
+from xorbench.results.csvtext import csv_bytes_in_background
 
 
 def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None = None,
                  runs: Iterable[pd.DataFrame] | None = None,
                  curves: Iterable[pd.DataFrame] | None = None,
-                 keys: Sequence[RunKey] | None = None, jobs: int = 1,
-                 backend: str = "loky",
+                 keys: Sequence[RunKey] | None = None,
                  seed_rule: SeedRule | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rebuild runs.csv, summary.csv and curves.csv, in grid order.
 
@@ -29,18 +29,18 @@ def write_tables(folder: ResultsDir, specs: Sequence[RunSpec], sweep: str | None
     folder's shards are read. Only the runs of ``specs`` are written (shards may
     hold runs of an earlier grid in the same folder): each run once, in expansion
     order, so the files do not depend on which batch or worker produced a row.
-    ``keys`` are the specs' run keys, if already known. With ``jobs`` > 1 (loky),
-    runs.csv is formatted by the idle worker processes meanwhile. ``seed_rule``: the
-    grid's adaptive seeds, which name each row's interval and stop in summary.csv.
+    ``keys`` are the specs' run keys, if already known. A large runs.csv is formatted
+    in a thread meanwhile. ``seed_rule``: the grid's adaptive seeds, which name each
+    row's interval and stop in summary.csv.
     """
     if runs is None or curves is None:
         stored = folder.read_shards(("runs", "curves"))
         runs, curves = [stored["runs"]], [stored["curves"]]
     table = select_runs(runs, specs, sweep, keys)
-    with csv_text_in_workers(table, jobs, backend) as runs_text:
+    with csv_bytes_in_background(table, textloops) as runs_csv:
         summary = analysis.summarize(table, seed_rule)
         curve_table = analysis.curves(_select_curves(curves, table), table)
-        folder.write_text("runs.csv", runs_text())
+        folder.write_bytes("runs.csv", runs_csv())
     folder.write_csv("summary.csv", summary)
     folder.write_csv("curves.csv", curve_table)
     return table, summary
