@@ -57,3 +57,28 @@ def test_a_complete_folder_of_an_older_xorbench_reads_and_rewrites_the_new_label
     assert result.exit_code == 0 and "0 runs trained" in result.output
     assert path.read_bytes() == fresh  # the resumed tables say it as a fresh sweep does
     assert np.all(load_runs(tmp_path / "out")["learned"].notna())
+
+
+def test_select_runs_lists_each_asked_run_once_in_spec_order():
+    """Stored rows in any order, some runs stored twice (the first copy counts), some of
+    another grid, a spec asked twice (listed at its first place), one never stored."""
+    from xorbench.config import RunSpec
+    from xorbench.results.selection import select_runs
+
+    slow, fast = make_config(lr=0.5), make_config(lr=2.0)
+    slow_runs = train(slow, seeds=4, epochs=5)
+    fast_runs = train(fast, seeds=4, epochs=5)
+    other = train(make_config(lr=1.0), seeds=2, epochs=5)
+    again = slow_runs.iloc[:2].copy()
+    again["final_loss"] = -1.0  # told apart from the copy stored later
+    frames = [fast_runs.iloc[::-1], other, again, slow_runs]
+    specs = [RunSpec(fast, 3, 5), RunSpec(slow, 0, 5), RunSpec(slow, 9, 5),
+             RunSpec(fast, 1, 5), RunSpec(slow, 0, 5), RunSpec(slow, 2, 5)]
+    table = select_runs(frames, specs, "mine")
+    assert list(zip(table["config_id"], table["seed"], strict=True)) == [
+        (fast.config_id, 3), (slow.config_id, 0), (fast.config_id, 1), (slow.config_id, 2)]
+    assert table["final_loss"].tolist()[1] == -1.0  # the first copy
+    expected = slow_runs.set_index("seed").loc[2, "final_loss"]
+    assert table["final_loss"].tolist()[3] == expected
+    assert (table["sweep"] == "mine").all()
+    assert select_runs(frames, [], "mine").empty

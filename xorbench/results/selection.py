@@ -54,16 +54,41 @@ def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
     if not frames:
         return _empty_runs()
     runs = pd.concat(frames, ignore_index=True)
-    wanted = pd.DataFrame(keys if keys is not None else spec_keys(specs), columns=KEY_COLUMNS)
-    wanted["_order"] = np.arange(len(wanted))
-    wanted = wanted.astype({"config_id": runs["config_id"].dtype, "seed": runs["seed"].dtype,
-                            "epochs": runs["epochs"].dtype})
-    runs = runs.merge(wanted, on=KEY_COLUMNS, how="inner", sort=False)
-    runs = runs.sort_values("_order", kind="stable").drop_duplicates("_order")
-    runs = runs.drop(columns="_order").reset_index(drop=True)
+    order = _wanted_order(runs, keys if keys is not None else spec_keys(specs))
+    rows = np.flatnonzero(order >= 0)
+    rows = rows[np.argsort(order[rows], kind="stable")]  # in spec order; repeats in row order
+    first = np.ones(len(rows), bool)
+    first[1:] = order[rows[1:]] != order[rows[:-1]]
+    runs = runs.iloc[rows[first]].reset_index(drop=True)  # each run once: its first row
     if sweep is not None:
         runs["sweep"] = sweep
     return _as_table(runs)
+
+
+def _wanted_order(runs: pd.DataFrame, keys: Sequence[RunKey]) -> np.ndarray:
+    """Each row's place in ``keys`` (its run key's position), −1 for a row of no key there.
+
+    Keys become integers first — configuration, seed and budget each numbered — and are
+    matched as one int64 each: a million text keys hashed as tuples take seconds."""
+    wanted_ids, wanted_configs = pd.factorize(np.array([k[0] for k in keys], object))
+    stored_ids, stored_configs = pd.factorize(runs["config_id"])
+    known = pd.Index(wanted_configs).get_indexer(np.asarray(stored_configs, object))
+    stored_ids = np.where(stored_ids >= 0, np.append(known, -1)[stored_ids], -1)
+    numbers = []
+    for i, name in ((1, "seed"), (2, "epochs")):
+        wanted = np.fromiter((k[i] for k in keys), np.int64, len(keys))
+        code, distinct = pd.factorize(np.concatenate([wanted, runs[name].to_numpy(np.int64)]))
+        numbers.append((code[: len(keys)], code[len(keys):], len(distinct)))
+    (wanted_seed, stored_seed, n_seeds), (wanted_budget, stored_budget, n_budgets) = numbers
+    wanted = (wanted_ids.astype(np.int64) * n_seeds + wanted_seed) * n_budgets + wanted_budget
+    stored = (stored_ids.astype(np.int64) * n_seeds + stored_seed) * n_budgets + stored_budget
+    stored[stored_ids < 0] = -1  # a configuration not asked for
+    index = pd.Index(wanted)
+    if index.is_unique:  # as expansion gives them
+        return index.get_indexer(stored)
+    distinct, first = np.unique(wanted, return_index=True)  # a key asked twice: its first place
+    place = pd.Index(distinct).get_indexer(stored)
+    return np.where(place >= 0, first[place], -1)
 
 
 def _as_table(runs: pd.DataFrame) -> pd.DataFrame:
