@@ -22,7 +22,8 @@ EDGE_FLOATS = [0.1, 100.0, 1e-5, 1.5e-7, 1e16, 1e15, 123456789012345.6, -0.0, 0.
 def _frames() -> dict[str, pd.DataFrame]:
     n = len(EDGE_FLOATS)
     rng = np.random.default_rng(0)
-    labels = ["xor", "uniform(0,1)", 'say "hi"', "a\nb", "", "2-2-1", "x,y", "tab\there"]
+    labels = ["xor", "uniform(0,1)", 'say "hi"', "a\nb", "", "2-2-1", "x,y", "tab\there",
+              "cr\ronly", "crlf\r\n", "größe"]
     return {
         "mixed": pd.DataFrame({
             "text": pd.array([labels[i % len(labels)] for i in range(n)], dtype="string"),
@@ -43,7 +44,7 @@ def _frames() -> dict[str, pd.DataFrame]:
         "empty": pd.DataFrame({"a": pd.Series([], dtype="string"),
                                "b": pd.Series([], dtype=float)}),
         "one_column": pd.DataFrame({"a": ["", "x"]}),
-        "quoted header": pd.DataFrame({"a,b": [1, 2], 'say "x"': ["p", "q"]}),
+        "quoted header": pd.DataFrame({"a,b": [1, 2], 'say "x"': ["p", "q"], "c\rr": [3, 4]}),
         "float32_falls_back": pd.DataFrame({"a": np.float32([0.1, 0.2]), "b": ["x", "y"]}),
     }
 

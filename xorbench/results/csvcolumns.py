@@ -10,7 +10,9 @@ loads itself (it reads tables without numba): the caller hands them in
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 from typing import Protocol
 
 import numpy as np
@@ -158,9 +160,25 @@ def few_distinct_floats(x: np.ndarray) -> tuple[np.ndarray, list[str]] | None:
 
 
 def csv_quote(text: str) -> str:
-    # csv.QUOTE_MINIMAL: quote fields holding the separator, a quote or a line break
-    if any(ch in text for ch in ',"\n\r'):
+    """A field as Python's csv module writes it (QUOTE_MINIMAL, line terminator "\\n"),
+    which pandas uses: quoted if it holds a character of :data:`QUOTED`."""
+    if any(ch in text for ch in QUOTED):
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _quoted_characters() -> str:
+    """The characters that make this Python's csv module quote a field: the separator,
+    the quote and "\\n" always; "\\r" only from Python 3.13 (3.11 and 3.12 write a lone
+    "\\r" as it is)."""
+    quoted = ""
+    for ch in ',"\n\r':
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([f"a{ch}b", ""])
+        quoted += ch if buffer.getvalue().startswith('"') else ""
+    return quoted
+
+
+QUOTED = _quoted_characters()
 
 
