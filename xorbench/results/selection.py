@@ -68,27 +68,36 @@ def select_runs(frames: Iterable[pd.DataFrame], specs: Sequence[RunSpec],
 def _wanted_order(runs: pd.DataFrame, keys: Sequence[RunKey]) -> np.ndarray:
     """Each row's place in ``keys`` (its run key's position), −1 for a row of no key there.
 
-    Keys become integers first — configuration, seed and budget each numbered — and are
-    matched as one int64 each: a million text keys hashed as tuples take seconds."""
+    Keys become integers first — configuration, seed and budget each numbered over the
+    keys and the rows together — and are matched as one int64 each: a million text keys
+    hashed as tuples take seconds."""
+    n = len(keys)
     wanted_ids, wanted_configs = pd.factorize(np.array([k[0] for k in keys], object))
     stored_ids, stored_configs = pd.factorize(runs["config_id"])
     known = pd.Index(wanted_configs).get_indexer(np.asarray(stored_configs, object))
     stored_ids = np.where(stored_ids >= 0, np.append(known, -1)[stored_ids], -1)
-    numbers = []
-    for i, name in ((1, "seed"), (2, "epochs")):
-        wanted = np.fromiter((k[i] for k in keys), np.int64, len(keys))
-        code, distinct = pd.factorize(np.concatenate([wanted, runs[name].to_numpy(np.int64)]))
-        numbers.append((code[: len(keys)], code[len(keys):], len(distinct)))
-    (wanted_seed, stored_seed, n_seeds), (wanted_budget, stored_budget, n_budgets) = numbers
-    wanted = (wanted_ids.astype(np.int64) * n_seeds + wanted_seed) * n_budgets + wanted_budget
-    stored = (stored_ids.astype(np.int64) * n_seeds + stored_seed) * n_budgets + stored_budget
-    stored[stored_ids < 0] = -1  # a configuration not asked for
+    config = np.concatenate([wanted_ids, stored_ids]).astype(np.int64)  # −1: not asked for
+    seed, n_seeds = _numbered(np.fromiter((k[1] for k in keys), np.int64, n), runs["seed"])
+    budget, n_budgets = _numbered(np.fromiter((k[2] for k in keys), np.int64, n),
+                                  runs["epochs"])
+    # numbered again after each pairing, so that no product exceeds (keys + rows)²
+    pair = pd.factorize(config * n_seeds + seed)[0].astype(np.int64)
+    key = pair * n_budgets + budget
+    wanted, stored = key[:n], key[n:]
+    stored[config[n:] < 0] = -1
     index = pd.Index(wanted)
     if index.is_unique:  # as expansion gives them
         return index.get_indexer(stored)
     distinct, first = np.unique(wanted, return_index=True)  # a key asked twice: its first place
     place = pd.Index(distinct).get_indexer(stored)
     return np.where(place >= 0, first[place], -1)
+
+
+def _numbered(wanted: np.ndarray, stored: pd.Series) -> tuple[np.ndarray, int]:
+    """Each value of ``wanted`` then ``stored`` as its number among their distinct values,
+    and how many there are."""
+    codes, distinct = pd.factorize(np.concatenate([wanted, stored.to_numpy(np.int64)]))
+    return codes.astype(np.int64), len(distinct)
 
 
 def _as_table(runs: pd.DataFrame) -> pd.DataFrame:
