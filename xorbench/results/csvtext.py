@@ -19,7 +19,8 @@ import pandas as pd
 from xorbench.results.csvcolumns import ByteLoops, columnar_csv, csv_quote, few_distinct_floats
 
 # From this many rows, given the compiled loops, a table is formatted a column at a
-# time: below, loading the loops (~0.3 s; compiling them once per machine, ~3 s) costs more.
+# time: below, loading the loops (numba's first call in a process, ~0.6 s; compiling them
+# once per machine, ~3 s) costs more than it saves.
 COLUMNAR_ROWS = 50_000
 
 
