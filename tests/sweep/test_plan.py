@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from joblib import delayed
 
 from xorbench.engine import Setup
 from xorbench.errors import XorbenchError
@@ -99,6 +100,36 @@ def test_closing_early_cancels_quietly(specs):
         first = next(outputs)
         outputs.close()
     assert len(first.runs) > 0
+
+
+def test_workers_started_ahead_run_the_batches_with_the_same_numbers(specs):
+    from xorbench.sweep import batches
+
+    plans = plan_batches(specs, batch_size=7)
+    serial = _rows(execute(plans, "runner", jobs=1))
+    batches.start_workers(2)
+    (warming,) = batches._STARTED
+    batches._STARTED.clear()
+    warmed = set(warming)  # each warm-up's process id: both workers started
+    assert len(warmed) == 2 and os.getpid() not in warmed
+    batches._STARTED.append(iter(()))  # as if still warming: execute must take it over
+    ran = set(batches._pool(2, "loky")(delayed(os.getpid)() for _ in range(8)))
+    assert ran <= warmed  # the pool the batches use reuses them: no new processes
+    pd.testing.assert_frame_equal(serial, _rows(execute(plans, "runner", jobs=2)),
+                                  check_exact=True)
+    assert batches._STARTED == []
+
+
+def test_a_sweep_that_fails_waits_for_the_workers_it_started(specs):
+    from xorbench.sweep import batches
+
+    batches.start_workers(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # quietly
+        batches.await_started_workers()
+        batches.await_started_workers()  # and twice does nothing
+    assert batches._STARTED == []
+    assert len(_rows(execute(plan_batches(specs, batch_size=7), "runner", jobs=2))) > 0
 
 
 def test_unknown_backend_is_a_user_error(specs):

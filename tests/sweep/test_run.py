@@ -303,6 +303,29 @@ def test_a_sweep_says_when_it_must_compile_the_training_loop_first(tmp_path, mon
     assert set(manifest["events"][-2]["compiled"]) == {"kernel float64"}
 
 
+def test_a_sweep_starts_its_workers_while_it_compiles(tmp_path, monkeypatch):
+    import numpy as np
+
+    from xorbench.config import make_config
+    from xorbench.engine import Setup, evaluate, kernel_args
+    from xorbench.sweep import compiling
+    from xorbench.sweep import run as run_module
+
+    evaluate(Setup.of(make_config()), np.zeros((9, 1)))  # compiled, or loaded from the cache
+    steps = []
+    monkeypatch.setattr(run_module, "start_workers", lambda jobs: steps.append(("start", jobs)))
+    monkeypatch.setattr(compiling, "compile_kernel", lambda dtype: steps.append(("compile",)))
+    run_sweep(tiny(), tmp_path / "warm", jobs=2, batch_size=5)
+    assert steps == []  # nothing to compile: the batches' pool starts them as before
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
+    run_sweep(tiny(), tmp_path / "cold", jobs=2, batch_size=5)
+    assert steps == [("start", 2), ("compile",)]  # started first, then compiled
+    run_sweep(tiny(), tmp_path / "one", jobs=1, batch_size=5)  # no pool: nothing started
+    run_sweep(tiny(), tmp_path / "threads", jobs=2, backend="threading", batch_size=5)
+    assert steps == [("start", 2), ("compile",), ("compile",), ("compile",)]
+
+
 @pytest.mark.slow
 def test_a_sweep_compiles_the_random_draws_in_a_process_beside_the_kernel(tmp_path,
                                                                          monkeypatch,
@@ -337,8 +360,9 @@ def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_
     monkeypatch.setattr(builds, "ready", lambda *a: used.append(real_ready(*a)) or used[-1])
     notes = []
     outcome = run_sweep(tiny(), tmp_path / "built", jobs=1, inform=notes.append)  # in-process
-    # asked by the sweep before building it, then by every batch, which used it
-    assert used[0] is None and len(used) > 1 and all(train is not None for train in used[1:])
+    # asked by the sweep before building it (none yet), then by every batch, which used it
+    built = [train is not None for train in used]
+    assert not built[0] and built[-1] and built == sorted(built)
     assert [n for n in notes if n.startswith("building")] == [
         f"building a training loop for 2-2-1 tanh/sigmoid, mse, sgd, threshold, float64 "
         f"(numba, about {builds.BUILD_SECONDS} s, once: the same results, faster)"]

@@ -60,6 +60,13 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     return False
 
 
+def compiled(setup: Setup) -> bool:
+    """Whether this setup's build is compiled already (:func:`prepare` would return at
+    once)."""
+    spec = spec_for(setup)
+    return spec is not None and ready(spec, np.dtype(DTYPES.impl(setup.dtype))) is not None
+
+
 def describe(setup: Setup) -> str:
     """A setup as its build fixes it, in words: ``2-2-1 sigmoid/sigmoid, mse, sgd,
     threshold, float64``, and ``, per pattern`` for online, sampled and cyclic updates."""

@@ -8,19 +8,24 @@ travel back); the sweep's process only counts. Closing the output generator earl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xorbench.engine import frames
+from xorbench.engine import frames, kernel_args
 from xorbench.engine.route import train_networks
 from xorbench.errors import XorbenchError
 from xorbench.parallel import BACKENDS, children_ignore_sigint, default_jobs, drain
 from xorbench.results import ResultsDir
 from xorbench.sweep.plan import COST_PER_SECOND_RANGE, BatchPlan, estimated_cost
+
+if TYPE_CHECKING:
+    import joblib
 
 
 @dataclass
@@ -109,6 +114,46 @@ def run_batch(plan: BatchPlan, sweep: str, target: ShardTarget | None = None) ->
     return BatchOutput(runs, curves, params, end - start, trained - start, end - framed, shard_id)
 
 
+# The warm-ups of workers started ahead (start_workers), until waited for.
+_STARTED: list[Iterator[int]] = []
+
+
+def start_workers(jobs: int) -> None:
+    """Start the ``jobs`` loky workers that :func:`execute_local` will use, each warming
+    up (:func:`warm_worker`), and return at once.
+
+    A worker spends ~2 s starting — imports, numba's set-up — before its first batch.
+    The sweep starts them while its own process compiles the training loop on one core,
+    so that they start on the other instead of after it. joblib shares one loky
+    executor among pools of as many workers: the batches' pool reuses these.
+    """
+    import joblib
+
+    with children_ignore_sigint():  # the call starts the worker processes
+        warming = _pool(jobs, "loky")(joblib.delayed(warm_worker)() for _ in range(jobs))
+    _STARTED.append(warming)
+
+
+def warm_worker() -> int:
+    """In a worker, what its first batch would do before training: import what a batch
+    needs (this module's imports, loaded to find this function) and set numba up. Its
+    process id."""
+    kernel_args.load_numba()
+    return os.getpid()
+
+
+def await_started_workers() -> None:
+    """Wait until the workers :func:`start_workers` started have warmed up (a few
+    seconds at most), so that a pool of as many reuses them idle; loky stops idle
+    workers at exit. Nothing if none were started. (Not cancelled: closing joblib's
+    pool while it hands out its first tasks races in loky's own thread.)"""
+    while _STARTED:
+        warming = _STARTED.pop()
+        with contextlib.suppress(Exception):  # a worker that failed: the batches say why
+            for _ in drain(warming):
+                pass
+
+
 def check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise XorbenchError(f"--backend {backend!r}: allowed: {', '.join(BACKENDS)}")
@@ -127,6 +172,7 @@ def execute_local(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = Non
     import joblib
 
     jobs = jobs or default_jobs()
+    await_started_workers()  # workers started ahead serve this pool
     if jobs == 1 and (backend != "loky" or not _worth_a_process(plans)):
         for plan in plans:  # in this process: a Ctrl-C waits for the batch's end, < 1 s
             yield run_batch(plan, sweep, target)
@@ -134,11 +180,19 @@ def execute_local(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = Non
     if jobs == 1:  # joblib would run one job in this process: loky's executor does not
         yield from _one_worker(plans, sweep, target)
         return
-    parallel = joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
-                               return_as="generator_unordered")
     with children_ignore_sigint():  # the call starts the worker processes
-        outputs = parallel(joblib.delayed(run_batch)(plan, sweep, target) for plan in plans)
+        outputs = _pool(jobs, backend)(joblib.delayed(run_batch)(plan, sweep, target)
+                                       for plan in plans)
     yield from drain(outputs)
+
+
+def _pool(jobs: int, backend: str) -> joblib.Parallel:
+    """joblib's pool of ``jobs`` workers, each task's output as soon as it is done: the
+    batches' and the warm-ups' alike, so that loky's shared executor serves both."""
+    import joblib
+
+    return joblib.Parallel(n_jobs=jobs, backend=backend, batch_size=1,
+                           return_as="generator_unordered")
 
 
 # Work a single worker still does in its own process (one core's time, the estimate's

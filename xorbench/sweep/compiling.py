@@ -82,16 +82,24 @@ Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (N
 
 
 def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None = None,
-                  stage: Stage | None = None) -> dict[str, float]:
+                  stage: Stage | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> dict[str, float]:
     """Compile what ``plans`` need and this machine lacks: the kernel for each dtype, then
     the builds worth compiling; each said to ``inform`` first and shown as a ``stage``
-    while it compiles. Returns the seconds each took (kernel-float64, build 2-2-1 …)."""
+    while it compiles. ``meanwhile`` is called first if anything is to compile (the
+    sweep starts its workers then). Returns the seconds each took (kernel-float64,
+    build 2-2-1 …)."""
     took: dict[str, float] = {}
+    dtypes = kernel_args.uncompiled({plan.setup.dtype.label for plan in plans})
+    draws = kernel_args.draws_uncompiled() and draws_worth_compiling(plans, n_workers)
+    to_build = [setup for setup in setups_worth_building(plans, n_workers)
+                if not builds.compiled(setup)]
+    if meanwhile is not None and (dtypes or draws or to_build):
+        meanwhile()
     # NumPy's draws in compiled code (pcg64), when worth it, beside the kernel in a
     # process of their own on another core: the workers then load both
-    aside = (_draws_aside() if kernel_args.draws_uncompiled()
-             and draws_worth_compiling(plans, n_workers) else None)
-    for dtype in kernel_args.uncompiled({plan.setup.dtype.label for plan in plans}):
+    aside = _draws_aside() if draws else None
+    for dtype in dtypes:
         what = f"the training loop for {dtype}"
         if inform is not None:
             inform(f"compiling {what} first (numba, about {kernel_args.COMPILE_SECONDS} s, "
@@ -100,7 +108,7 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
                                           compile_kernel(d))
     if aside is not None:
         took["draws"] = _staged(stage, "compiling the random draws", aside)
-    for setup in setups_worth_building(plans, n_workers):
+    for setup in to_build:
         took[f"build {builds.describe(setup)}"] = _staged(
             stage, f"building a training loop for {setup.arch}",
             lambda s=setup: builds.prepare(s, announce=inform))

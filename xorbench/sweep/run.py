@@ -34,7 +34,9 @@ from xorbench.results.manifest import now
 from xorbench.sweep.batches import (
     BatchOutput,
     ShardTarget,
+    await_started_workers,
     check_backend,
+    start_workers,
 )
 from xorbench.sweep.compiling import compile_first
 from xorbench.sweep.cost import memory_after_listing
@@ -100,6 +102,7 @@ def run_sweep(
             sweep.write_tables()
             sweep.record_completion()
         except BaseException as e:
+            await_started_workers()
             sweep.record_stop(e)
             raise
     return sweep.outcome()
@@ -273,8 +276,12 @@ class _Sweep:
         builds worth it — here, before any worker starts, saying what and showing how
         long; the manifest records the seconds each took."""
         if self.backend != "dask" and self.plans:
+            # while this process compiles (one core), the workers start on the others
+            start = ((lambda: start_workers(self.n_workers))
+                     if self.backend == "loky" and self.n_workers > 1 else None)
             with self._timed("build"):
-                compiled = compile_first(self.plans, self.n_workers, self.inform, self.stage)
+                compiled = compile_first(self.plans, self.n_workers, self.inform, self.stage,
+                                         meanwhile=start)
             if compiled:
                 self.manifest["events"][-1]["compiled"] = compiled
         if self.progress:
