@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from joblib import delayed
 
+from xorbench.config import make_config
 from xorbench.engine import Setup
 from xorbench.errors import XorbenchError
 from xorbench.grid import expand, loads_grid
@@ -243,6 +244,45 @@ hidden = [[2], [16]]
     monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", float("inf"))  # online alone
     assert len(compiling.setups_worth_building(plans)) == 1
     assert compiling.setups_worth_building(plans, n_workers=2) == []  # half as long each
+
+
+def test_compiles_are_shared_between_this_process_and_one_beside_it(monkeypatch):
+    from xorbench.engine import builds, kernel_args
+    from xorbench.sweep import compiling
+
+    setups = [Setup.of(make_config(hidden=(h,))) for h in (2, 3, 4, 5)]
+    kernel, build = kernel_args.COMPILE_SECONDS, builds.BUILD_SECONDS
+    assert kernel >= build  # the cases below assume the kernel is the longest compile
+    # one core: everything here (the draws still beside it)
+    assert compiling._shares(1, True, setups, n_workers=1) == (setups, [])
+    # the kernel here; each build beside it while that side has less to do: the two
+    # sides end within one build of each other, every build on one side, in order
+    here, aside = compiling._shares(1, False, setups, n_workers=2)
+    assert aside[0] == setups[0] and sorted(here + aside, key=setups.index) == setups
+    assert here == [s for s in setups if s in here] and aside == [s for s in setups if s in aside]
+    assert abs((kernel + build * len(here)) - build * len(aside)) <= build
+    # no kernel to compile: the builds alternate, the first here
+    assert compiling._shares(0, False, setups[:2], n_workers=2) == ([setups[0]], [setups[1]])
+    assert compiling._shares(0, False, [], n_workers=2) == ([], [])
+
+
+def test_a_build_that_fails_beside_this_process_is_said_and_left_out(monkeypatch):
+    from xorbench.engine import builds, kernel_args
+    from xorbench.sweep import compiling
+
+    setup = Setup.of(make_config(hidden=(2,)))
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: [])
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
+    monkeypatch.setattr(compiling, "setups_worth_building", lambda plans, n: [setup, setup])
+    monkeypatch.setattr(builds, "compiled", lambda s: False)
+    monkeypatch.setattr(builds, "prepare", lambda s, announce=None: True)  # the one here
+    failed = {f"build {builds.describe(setup)}": None}
+    monkeypatch.setattr(compiling, "_start_aside", lambda draws, setups: lambda: failed)
+    notes, started = [], []
+    took = compiling.compile_first([], 2, notes.append, meanwhile=lambda: started.append(1))
+    assert started == [1]
+    assert list(took) == [f"build {builds.describe(setup)}"]  # the one built here only
+    assert notes[-1] == f"{builds.describe(setup)}: the build failed; the kernel trains it"
 
 
 def test_the_draws_are_compiled_only_for_grids_that_draw_enough():

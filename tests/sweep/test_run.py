@@ -368,3 +368,34 @@ def test_a_sweep_builds_a_training_loop_for_long_setups_and_writes_the_same(tmp_
         f"(numba, about {builds.BUILD_SECONDS} s, once: the same results, faster)"]
     assert "build" in outcome.timings
     assert table_bytes(tmp_path / "built") == reference[1]  # trained by the build: same bytes
+
+
+@pytest.mark.slow
+def test_a_sweep_of_two_workers_builds_beside_the_kernels_compile(tmp_path, reference,
+                                                                  monkeypatch):
+    from xorbench.engine import builds, kernel_args
+    from xorbench.sweep import compiling
+
+    monkeypatch.setenv("XORBENCH_CACHE_DIR", str(tmp_path / "builds"))  # nothing built yet
+    monkeypatch.setattr(builds, "_LOADED", {})
+    monkeypatch.setattr(compiling, "BUILD_WORTH_SECONDS", 0.0)
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
+    here = []  # the build must not be compiled in this process (another core does it)
+    monkeypatch.setattr(builds, "build", lambda *a: here.append(a))
+    notes, stages = [], []
+    outcome = run_sweep(tiny(), tmp_path / "built", jobs=2, batch_size=5,
+                        inform=notes.append, stage=stages.append)
+    assert here == []
+    assert [n for n in notes if n.startswith("building")] == [
+        f"building a training loop for 2-2-1 tanh/sigmoid, mse, sgd, threshold, float64 "
+        f"(numba, about {builds.BUILD_SECONDS} s, once: the same results, faster)"]
+    assert stages == ["compiling the training loop for float64", None,
+                      "building a training loop for 2-2-1", None]
+    manifest = json.loads((outcome.path / "manifest.json").read_text())
+    compiled = manifest["events"][-2]["compiled"]
+    assert set(compiled) == {"kernel float64",
+                             "build 2-2-1 tanh/sigmoid, mse, sgd, threshold, float64"}
+    assert compiled["build 2-2-1 tanh/sigmoid, mse, sgd, threshold, float64"] > 0
+    assert len(list((tmp_path / "builds").glob("xorbench_build_*.py"))) == 1  # on disk
+    assert table_bytes(tmp_path / "built") == reference[1]  # the same bytes

@@ -47,8 +47,7 @@ def prepare(setup: Setup, announce: Callable[[str], None] | None = None) -> bool
     if ready(spec, dtype) is not None:
         return True
     if announce is not None:
-        announce(f"building a training loop for {describe(setup)} (numba, about "
-                 f"{BUILD_SECONDS} s, once: the same results, faster)")
+        announce(announcement(setup))
     try:  # a build only speeds training up: without one, the kernel trains the setup
         if build(spec, dtype) is not None:
             return True
@@ -65,6 +64,12 @@ def compiled(setup: Setup) -> bool:
     once)."""
     spec = spec_for(setup)
     return spec is not None and ready(spec, np.dtype(DTYPES.impl(setup.dtype))) is not None
+
+
+def announcement(setup: Setup) -> str:
+    """What a sweep says before compiling this setup's build."""
+    return (f"building a training loop for {describe(setup)} (numba, about {BUILD_SECONDS} s, "
+            f"once: the same results, faster)")
 
 
 def describe(setup: Setup) -> str:

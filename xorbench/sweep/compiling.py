@@ -1,12 +1,14 @@
-"""What is compiled before the workers start: the training loop, and builds worth it.
+"""What is compiled before the workers start: the training loop, the draws, builds worth it.
 
 The kernel compiles once per machine and dtype (numba caches it on disk); a sweep that
 finds it missing compiles it here, in its own process, before any worker starts, so
 that the workers load it instead of each compiling it at once. A build
 (:mod:`xorbench.engine.builds`) compiles once per machine and then trains its setup's
-epochs faster than the kernel; a sweep compiles one, here too, for each setup it
-trains long enough to pay for it.
-"""
+epochs faster than the kernel; a sweep compiles one for each setup it trains long
+enough to pay for it. What compiles beside the kernel — NumPy's draws in compiled
+code, and builds when the sweep has more than one core — compiles in a process of its
+own on another core, so that two compiles take about as long as the longer, and
+meanwhile the workers start (:func:`~xorbench.sweep.batches.start_workers`)."""
 
 from __future__ import annotations
 
@@ -84,21 +86,23 @@ Stage = Callable[[str | None], None]  # a long step begins (its text) or ends (N
 def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None = None,
                   stage: Stage | None = None,
                   meanwhile: Callable[[], None] | None = None) -> dict[str, float]:
-    """Compile what ``plans`` need and this machine lacks: the kernel for each dtype, then
-    the builds worth compiling; each said to ``inform`` first and shown as a ``stage``
-    while it compiles. ``meanwhile`` is called first if anything is to compile (the
-    sweep starts its workers then). Returns the seconds each took (kernel-float64,
-    build 2-2-1 …)."""
-    took: dict[str, float] = {}
+    """Compile what ``plans`` need and this machine lacks: the kernel for each dtype, the
+    draws and the builds worth compiling; each said to ``inform`` first and shown as a
+    ``stage`` while it compiles. ``meanwhile`` is called first if anything is to compile
+    (the sweep starts its workers then). Returns the seconds each took (kernel float64,
+    draws, build 2-2-1 …)."""
     dtypes = kernel_args.uncompiled({plan.setup.dtype.label for plan in plans})
     draws = kernel_args.draws_uncompiled() and draws_worth_compiling(plans, n_workers)
     to_build = [setup for setup in setups_worth_building(plans, n_workers)
                 if not builds.compiled(setup)]
     if meanwhile is not None and (dtypes or draws or to_build):
         meanwhile()
-    # NumPy's draws in compiled code (pcg64), when worth it, beside the kernel in a
-    # process of their own on another core: the workers then load both
-    aside = _draws_aside() if draws else None
+    here, aside = _shares(len(dtypes), draws, to_build, n_workers)
+    if inform is not None:
+        for setup in aside:
+            inform(builds.announcement(setup))
+    waiting = _start_aside(draws, aside)
+    took: dict[str, float] = {}
     for dtype in dtypes:
         what = f"the training loop for {dtype}"
         if inform is not None:
@@ -106,38 +110,92 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
                    f"once: later runs load it from its cache)")
         took[f"kernel {dtype}"] = _staged(stage, f"compiling {what}", lambda d=dtype:
                                           compile_kernel(d))
-    if aside is not None:
-        took["draws"] = _staged(stage, "compiling the random draws", aside)
-    for setup in to_build:
+    for setup in here:
         took[f"build {builds.describe(setup)}"] = _staged(
             stage, f"building a training loop for {setup.arch}",
             lambda s=setup: builds.prepare(s, announce=inform))
+    if waiting is not None:
+        done: dict[str, float | None] = {}
+        _staged(stage, _aside_text(draws, aside), lambda: done.update(waiting()))
+        for what, seconds in done.items():
+            if seconds is None and inform is not None:
+                inform(f"{what.removeprefix('build ')}: the build failed; the kernel trains it")
+            elif seconds is not None:
+                took[what] = seconds
     return {k: round(v, 3) for k, v in took.items()}
 
 
-def _draws_aside() -> Callable[[], object]:
-    """Start compiling the draws in a new process; what waits for it to finish (or, if
-    it could not run, compiles them here)."""
+# Compiling NumPy's draws in a fresh process, on this project's 2-vCPU EPYC.
+DRAWS_COMPILE_SECONDS = 4
+
+
+def _shares(n_kernels: int, draws: bool, to_build: Sequence[Setup],
+            n_workers: int) -> tuple[list[Setup], list[Setup]]:
+    """The builds compiled in this process, and those in a process beside it: the draws
+    always go beside the kernel (to another core), and with more than one worker (cores
+    the sweep will use anyway) each build to whichever side has less to compile so far."""
+    here_seconds = n_kernels * kernel_args.COMPILE_SECONDS
+    aside_seconds = DRAWS_COMPILE_SECONDS if draws else 0
+    here: list[Setup] = []
+    aside: list[Setup] = []
+    for setup in to_build:
+        if n_workers > 1 and aside_seconds < here_seconds:
+            aside.append(setup)
+            aside_seconds += builds.BUILD_SECONDS
+        else:
+            here.append(setup)
+            here_seconds += builds.BUILD_SECONDS
+    return here, aside
+
+
+def _aside_text(draws: bool, setups: Sequence[Setup]) -> str:
+    """The stage shown while this process waits for the one beside it."""
+    parts = []
+    if setups:
+        loops = "a training loop" if len(setups) == 1 else "training loops"
+        parts.append(f"building {loops} for {', '.join(s.arch for s in setups)}")
+    if draws:
+        parts.append("compiling the random draws")
+    return " and ".join(parts)
+
+
+def _start_aside(draws: bool, setups: Sequence[Setup]
+                 ) -> Callable[[], dict[str, float | None]] | None:
+    """Start compiling the draws (if ``draws``) and the builds of ``setups`` in a new
+    process; what waits for it to finish (or, if it could not run, compiles them here).
+    None if there is nothing to compile."""
+    if not draws and not setups:
+        return None
+    setups = tuple(setups)
     try:
         executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        future = executor.submit(_compile_draws)
+        future = executor.submit(compile_aside, draws, setups)
     except Exception:  # no process to spare: compiled here when waited for
-        return _compile_draws
+        return lambda: compile_aside(draws, setups)
 
-    def wait() -> None:
+    def wait() -> dict[str, float | None]:
         try:
-            future.result()
+            return future.result()
         except Exception:  # the process failed: compile them here
-            pcg64.compile_draws()
+            return compile_aside(draws, setups)
         finally:
             executor.shutdown()
 
     return wait
 
 
-def _compile_draws() -> float:
-    """pcg64.compile_draws, as the process aside calls it (found by name there)."""
-    return pcg64.compile_draws()
+def compile_aside(draws: bool, setups: Sequence[Setup]) -> dict[str, float | None]:
+    """What the process aside compiles (it finds this function by name): the draws, then
+    each build. The seconds each took, None for a build that failed (the kernel then
+    trains its setup)."""
+    took: dict[str, float | None] = {}
+    if draws:
+        took["draws"] = pcg64.compile_draws()
+    for setup in setups:
+        start = time.perf_counter()
+        made = builds.prepare(setup)
+        took[f"build {builds.describe(setup)}"] = time.perf_counter() - start if made else None
+    return took
 
 
 def _staged(stage: Stage | None, text: str, work: Callable[[], object]) -> float:
