@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
@@ -23,9 +23,6 @@ from xorbench.errors import XorbenchError
 from xorbench.parallel import BACKENDS, children_ignore_sigint, default_jobs, drain
 from xorbench.results import ResultsDir
 from xorbench.sweep.plan import COST_PER_SECOND_RANGE, BatchPlan, estimated_cost
-
-if TYPE_CHECKING:
-    import joblib
 
 
 @dataclass
@@ -186,7 +183,7 @@ def execute_local(plans: Sequence[BatchPlan], sweep: str, jobs: int | None = Non
     yield from drain(outputs)
 
 
-def _pool(jobs: int, backend: str) -> joblib.Parallel:
+def _pool(jobs: int, backend: str) -> Callable[[Iterable[Any]], Iterator[Any]]:
     """joblib's pool of ``jobs`` workers, each task's output as soon as it is done: the
     batches' and the warm-ups' alike, so that loky's shared executor serves both."""
     import joblib
