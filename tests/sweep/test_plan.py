@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from joblib import delayed
 
 from xorbench.config import make_config
 from xorbench.engine import Setup
@@ -103,34 +102,54 @@ def test_closing_early_cancels_quietly(specs):
     assert len(first.runs) > 0
 
 
+def _loky_workers() -> tuple[object, set[int]]:
+    """joblib's shared loky executor and its worker processes' ids (loky's internals)."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    return executor, set(getattr(executor, "_processes", {}) or {})
+
+
 def test_workers_started_ahead_run_the_batches_with_the_same_numbers(specs):
     from xorbench.sweep import batches
 
     plans = plan_batches(specs, batch_size=7)
     serial = _rows(execute(plans, "runner", jobs=1))
     batches.start_workers(2)
-    (warming,) = batches._STARTED
-    batches._STARTED.clear()
-    warmed = set(warming)  # each warm-up's process id: both workers started
-    assert len(warmed) == 2 and os.getpid() not in warmed
-    batches._STARTED.append(iter(()))  # as if still warming: execute must take it over
-    ran = set(batches._pool(2, "loky")(delayed(os.getpid)() for _ in range(8)))
-    assert ran <= warmed  # the pool the batches use reuses them: no new processes
-    pd.testing.assert_frame_equal(serial, _rows(execute(plans, "runner", jobs=2)),
-                                  check_exact=True)
+    assert len(batches._STARTED) == 1  # warming up, until the batches' pool takes them
+    executor, workers = _loky_workers()
+    assert len(workers) == 2 and os.getpid() not in workers
+    parallel = _rows(execute(plans, "runner", jobs=2))
     assert batches._STARTED == []
+    # the batches' pool reused them: the same executor, no new process
+    assert _loky_workers() == (executor, workers)
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
 
 
 def test_a_sweep_that_fails_waits_for_the_workers_it_started(specs):
     from xorbench.sweep import batches
 
     batches.start_workers(2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # quietly
-        batches.await_started_workers()
-        batches.await_started_workers()  # and twice does nothing
+    batches.await_started_workers()
     assert batches._STARTED == []
+    batches.await_started_workers()  # twice does nothing
+    executor, workers = _loky_workers()
     assert len(_rows(execute(plan_batches(specs, batch_size=7), "runner", jobs=2))) > 0
+    assert _loky_workers() == (executor, workers)  # idle, and reused by the next pool
+
+
+def test_one_worker_process_then_two_in_one_python_session(specs, monkeypatch):
+    """A notebook may sweep with one worker process, then with two: the second pool must
+    find joblib's shared executor as joblib left it (it failed with AttributeError)."""
+    from xorbench.sweep import batches
+
+    monkeypatch.setattr(batches, "IN_PROCESS_SECONDS", 0.0)  # one worker: a process
+    plans = plan_batches(specs, batch_size=7)
+    one = _rows(execute(plans, "runner", jobs=1))
+    two = _rows(execute(plans, "runner", jobs=2))
+    again = _rows(execute(plans, "runner", jobs=1))
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    pd.testing.assert_frame_equal(one, again, check_exact=True)
 
 
 def test_unknown_backend_is_a_user_error(specs):
@@ -246,13 +265,12 @@ hidden = [[2], [16]]
     assert compiling.setups_worth_building(plans, n_workers=2) == []  # half as long each
 
 
-def test_compiles_are_shared_between_this_process_and_one_beside_it(monkeypatch):
+def test_compiles_are_shared_between_this_process_and_one_beside_it():
     from xorbench.engine import builds, kernel_args
     from xorbench.sweep import compiling
 
     setups = [Setup.of(make_config(hidden=(h,))) for h in (2, 3, 4, 5)]
     kernel, build = kernel_args.COMPILE_SECONDS, builds.BUILD_SECONDS
-    assert kernel >= build  # the cases below assume the kernel is the longest compile
     # one core: everything here (the draws still beside it)
     assert compiling._shares(1, True, setups, n_workers=1) == (setups, [])
     # the kernel here; each build beside it while that side has less to do: the two
@@ -264,25 +282,87 @@ def test_compiles_are_shared_between_this_process_and_one_beside_it(monkeypatch)
     # no kernel to compile: the builds alternate, the first here
     assert compiling._shares(0, False, setups[:2], n_workers=2) == ([setups[0]], [setups[1]])
     assert compiling._shares(0, False, [], n_workers=2) == ([], [])
+    # two dtypes of one build (one source file) never compile in two processes at once
+    doubles = [Setup.of(make_config(hidden=(2,), dtype=d)) for d in ("float64", "float32")]
+    assert compiling._shares(0, False, doubles, n_workers=2) == (doubles, [])
 
 
-def test_a_build_that_fails_beside_this_process_is_said_and_left_out(monkeypatch):
+def test_a_build_that_fails_is_said_and_left_out_of_the_compiled(monkeypatch):
+    from xorbench.engine import builds, kernel_args
+    from xorbench.sweep import compiling
+
+    here, beside = (Setup.of(make_config(hidden=(h,))) for h in (2, 3))
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: [])
+    monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
+    monkeypatch.setattr(compiling, "setups_worth_building", lambda plans, n: [here, beside])
+    monkeypatch.setattr(builds, "compiled", lambda s: False)
+
+    def fails_here(setup, announce=None):
+        announce(builds.announcement(setup))
+        announce("/x cannot be written; the kernel trains it")
+        return False
+
+    monkeypatch.setattr(builds, "prepare", fails_here)
+
+    class Beside:
+        def __init__(self, draws, setups):
+            assert list(setups) == [beside]
+
+        def wait(self):
+            return {}, {f"build {builds.describe(beside)}": "the build failed (TypeError); "
+                                                             "the kernel trains it"}
+
+    monkeypatch.setattr(compiling._Aside, "start", Beside)
+    notes, started = [], []
+    took = compiling.compile_first([], 2, notes.append, meanwhile=lambda: started.append(1))
+    assert started == [1] and took == {}  # neither was compiled
+    assert notes == [builds.announcement(beside), builds.announcement(here),
+                     "/x cannot be written; the kernel trains it",
+                     f"{builds.describe(beside)}: the build failed (TypeError); the kernel "
+                     f"trains it"]
+
+
+def test_what_compiles_beside_is_stopped_when_the_sweep_stops(monkeypatch):
     from xorbench.engine import builds, kernel_args
     from xorbench.sweep import compiling
 
     setup = Setup.of(make_config(hidden=(2,)))
-    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: [])
+    monkeypatch.setattr(kernel_args, "uncompiled", lambda dtypes: sorted(dtypes))
     monkeypatch.setattr(kernel_args, "draws_uncompiled", lambda: False)
-    monkeypatch.setattr(compiling, "setups_worth_building", lambda plans, n: [setup, setup])
+    monkeypatch.setattr(compiling, "setups_worth_building", lambda plans, n: [setup])
     monkeypatch.setattr(builds, "compiled", lambda s: False)
-    monkeypatch.setattr(builds, "prepare", lambda s, announce=None: True)  # the one here
-    failed = {f"build {builds.describe(setup)}": None}
-    monkeypatch.setattr(compiling, "_start_aside", lambda draws, setups: lambda: failed)
-    notes, started = [], []
-    took = compiling.compile_first([], 2, notes.append, meanwhile=lambda: started.append(1))
-    assert started == [1]
-    assert list(took) == [f"build {builds.describe(setup)}"]  # the one built here only
-    assert notes[-1] == f"{builds.describe(setup)}: the build failed; the kernel trains it"
+    stopped = []
+
+    class Beside:
+        def __init__(self, draws, setups):
+            pass
+
+        def stop(self):
+            stopped.append(1)
+
+    monkeypatch.setattr(compiling._Aside, "start", Beside)
+
+    def interrupted(dtype):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compiling, "compile_kernel", interrupted)
+    plans = plan_batches(expand(loads_grid('name = "one"\n[grid]\nhidden = 2\n')))
+    with pytest.raises(KeyboardInterrupt):
+        compiling.compile_first(plans, 2)
+    assert stopped == [1]
+
+
+def test_a_process_beside_compiles_and_stops():
+    from xorbench.sweep import compiling
+
+    aside = compiling._Aside.start(False, [])
+    assert aside is None  # nothing to compile: no process
+    aside = compiling._Aside.start(True, [])  # the draws (compiled or loaded from the cache)
+    took, failed = aside.wait()
+    assert set(took) == {"draws"} and failed == {} and aside.executor is None
+    aside = compiling._Aside.start(True, [])
+    aside.stop()  # killed mid-way: nothing left running
+    assert aside.executor is None
 
 
 def test_the_draws_are_compiled_only_for_grids_that_draw_enough():

@@ -209,10 +209,12 @@ def _one_worker(plans: Sequence[BatchPlan], sweep: str,
     """The batches in one loky worker process, in order, each output as it is done.
     Closing the generator (Ctrl-C while it waits) cancels what is left and kills the
     worker, as with several workers."""
-    from joblib.externals.loky import get_reusable_executor
+    # joblib's own way to loky's shared executor (loky's get_reusable_executor would
+    # leave it without what joblib's next pool, of several workers, looks for)
+    from joblib.executor import get_memmapping_executor
 
     with children_ignore_sigint():  # the worker starts on the first submit
-        executor = get_reusable_executor(max_workers=1)
+        executor = get_memmapping_executor(1)
         futures = [executor.submit(run_batch, plan, sweep, target) for plan in plans]
     done = False
     try:

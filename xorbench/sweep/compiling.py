@@ -12,15 +12,16 @@ meanwhile the workers start (:func:`~xorbench.sweep.batches.start_workers`)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
+from typing import Any
 
 from xorbench.config import Setup, updates_per_epoch
 from xorbench.engine import builds, kernel_args, pcg64
 from xorbench.engine.batch import compile_kernel
 from xorbench.engine.build_source import spec_for
+from xorbench.parallel import children_ignore_sigint
 from xorbench.sweep.cost import estimated_seconds
 from xorbench.sweep.plan import BatchPlan
 
@@ -101,27 +102,35 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
     if inform is not None:
         for setup in aside:
             inform(builds.announcement(setup))
-    waiting = _start_aside(draws, aside)
-    took: dict[str, float] = {}
-    for dtype in dtypes:
-        what = f"the training loop for {dtype}"
-        if inform is not None:
-            inform(f"compiling {what} first (numba, about {kernel_args.COMPILE_SECONDS} s, "
-                   f"once: later runs load it from its cache)")
-        took[f"kernel {dtype}"] = _staged(stage, f"compiling {what}", lambda d=dtype:
-                                          compile_kernel(d))
-    for setup in here:
-        took[f"build {builds.describe(setup)}"] = _staged(
-            stage, f"building a training loop for {setup.arch}",
-            lambda s=setup: builds.prepare(s, announce=inform))
-    if waiting is not None:
-        done: dict[str, float | None] = {}
-        _staged(stage, _aside_text(draws, aside), lambda: done.update(waiting()))
-        for what, seconds in done.items():
-            if seconds is None and inform is not None:
-                inform(f"{what.removeprefix('build ')}: the build failed; the kernel trains it")
-            elif seconds is not None:
-                took[what] = seconds
+    beside = _Aside.start(draws, aside)
+    try:
+        took: dict[str, float] = {}
+        for dtype in dtypes:
+            what = f"the training loop for {dtype}"
+            if inform is not None:
+                inform(f"compiling {what} first (numba, about {kernel_args.COMPILE_SECONDS} "
+                       f"s, once: later runs load it from its cache)")
+            took[f"kernel {dtype}"] = _staged(stage, f"compiling {what}", lambda d=dtype:
+                                              compile_kernel(d))
+        for setup in here:
+            made: list[bool] = []
+            seconds = _staged(stage, f"building a training loop for {setup.arch}",
+                              lambda s=setup, made=made: made.append(
+                                  builds.prepare(s, announce=inform)))
+            if made[0]:
+                took[f"build {builds.describe(setup)}"] = seconds
+        if beside is not None:
+            done: list[tuple[dict[str, float], dict[str, str]]] = []
+            _staged(stage, _aside_text(draws, aside), lambda: done.append(beside.wait()))
+            compiled, failed = done[0]
+            took.update(compiled)
+            if inform is not None:
+                for what, why in failed.items():
+                    inform(f"{what.removeprefix('build ')}: {why}")
+    except BaseException:
+        if beside is not None:
+            beside.stop()
+        raise
     return {k: round(v, 3) for k, v in took.items()}
 
 
@@ -133,19 +142,22 @@ def _shares(n_kernels: int, draws: bool, to_build: Sequence[Setup],
             n_workers: int) -> tuple[list[Setup], list[Setup]]:
     """The builds compiled in this process, and those in a process beside it: the draws
     always go beside the kernel (to another core), and with more than one worker (cores
-    the sweep will use anyway) each build to whichever side has less to compile so far."""
-    here_seconds = n_kernels * kernel_args.COMPILE_SECONDS
-    aside_seconds = DRAWS_COMPILE_SECONDS if draws else 0
-    here: list[Setup] = []
-    aside: list[Setup] = []
+    the sweep will use anyway) each build to whichever side has less to compile so far.
+    Setups of one build (dtypes of one spec: one source file, whose numba cache two
+    processes must not write at once) go to one side."""
+    seconds = {"here": n_kernels * kernel_args.COMPILE_SECONDS,
+               "aside": DRAWS_COMPILE_SECONDS if draws else 0}
+    sides: dict[str, list[Setup]] = {"here": [], "aside": []}
+    side_of_spec: dict = {}
     for setup in to_build:
-        if n_workers > 1 and aside_seconds < here_seconds:
-            aside.append(setup)
-            aside_seconds += builds.BUILD_SECONDS
-        else:
-            here.append(setup)
-            here_seconds += builds.BUILD_SECONDS
-    return here, aside
+        spec = spec_for(setup)
+        if spec not in side_of_spec:
+            side_of_spec[spec] = ("aside" if n_workers > 1 and seconds["aside"] < seconds["here"]
+                                  else "here")
+        side = side_of_spec[spec]
+        sides[side].append(setup)
+        seconds[side] += builds.BUILD_SECONDS
+    return sides["here"], sides["aside"]
 
 
 def _aside_text(draws: bool, setups: Sequence[Setup]) -> str:
@@ -159,43 +171,72 @@ def _aside_text(draws: bool, setups: Sequence[Setup]) -> str:
     return " and ".join(parts)
 
 
-def _start_aside(draws: bool, setups: Sequence[Setup]
-                 ) -> Callable[[], dict[str, float | None]] | None:
-    """Start compiling the draws (if ``draws``) and the builds of ``setups`` in a new
-    process; what waits for it to finish (or, if it could not run, compiles them here).
-    None if there is nothing to compile."""
-    if not draws and not setups:
-        return None
-    setups = tuple(setups)
-    try:
-        executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        future = executor.submit(compile_aside, draws, setups)
-    except Exception:  # no process to spare: compiled here when waited for
-        return lambda: compile_aside(draws, setups)
+Compiled = tuple[dict[str, float], dict[str, str]]  # seconds of each; why each failed
 
-    def wait() -> dict[str, float | None]:
+
+class _Aside:
+    """The process that compiles beside this one: loky's (which, unlike multiprocessing's
+    spawn, does not run the user's script again), ignoring Ctrl-C as the workers do;
+    stopped, its compile is abandoned."""
+
+    def __init__(self, draws: bool, setups: tuple[Setup, ...]) -> None:
+        self.draws, self.setups = draws, setups
+        self.executor: Any = None  # loky's ProcessPoolExecutor, while it runs
+        self.future: Future | None = None
+
+    @classmethod
+    def start(cls, draws: bool, setups: Sequence[Setup]) -> _Aside | None:
+        """Start compiling the draws (if ``draws``) and the builds of ``setups`` in a new
+        process; None if there is nothing to compile."""
+        if not draws and not setups:
+            return None
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        aside = cls(draws, tuple(setups))
         try:
-            return future.result()
+            with children_ignore_sigint():
+                aside.executor = ProcessPoolExecutor(1)
+                aside.future = aside.executor.submit(compile_aside, draws, aside.setups)
+        except Exception:  # no process to spare: compiled here when waited for
+            aside.stop()
+        return aside
+
+    def wait(self) -> Compiled:
+        """What was compiled beside this process, once it is (compiled here instead if
+        that process could not run or failed)."""
+        if self.future is None:
+            return compile_aside(self.draws, self.setups)
+        try:
+            return self.future.result()
         except Exception:  # the process failed: compile them here
-            return compile_aside(draws, setups)
+            return compile_aside(self.draws, self.setups)
         finally:
-            executor.shutdown()
+            self.stop(kill=False)
 
-    return wait
+    def stop(self, kill: bool = True) -> None:
+        """Shut the process down; ``kill`` it mid-compile (the sweep stops)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=not kill, kill_workers=kill)
+            self.executor = None
 
 
-def compile_aside(draws: bool, setups: Sequence[Setup]) -> dict[str, float | None]:
+def compile_aside(draws: bool, setups: Sequence[Setup]) -> Compiled:
     """What the process aside compiles (it finds this function by name): the draws, then
-    each build. The seconds each took, None for a build that failed (the kernel then
-    trains its setup)."""
-    took: dict[str, float | None] = {}
+    each build. The seconds each took, and for each build that failed why (the kernel
+    then trains its setup)."""
+    took: dict[str, float] = {}
+    failed: dict[str, str] = {}
     if draws:
         took["draws"] = pcg64.compile_draws()
     for setup in setups:
+        notes: list[str] = []
         start = time.perf_counter()
-        made = builds.prepare(setup)
-        took[f"build {builds.describe(setup)}"] = time.perf_counter() - start if made else None
-    return took
+        what = f"build {builds.describe(setup)}"
+        if builds.prepare(setup, announce=notes.append):
+            took[what] = time.perf_counter() - start
+        else:  # its last note says why (the first announced it)
+            failed[what] = notes[-1] if len(notes) > 1 else "the build failed; the kernel trains it"
+    return took, failed
 
 
 def _staged(stage: Stage | None, text: str, work: Callable[[], object]) -> float:

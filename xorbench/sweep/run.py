@@ -102,8 +102,10 @@ def run_sweep(
             sweep.write_tables()
             sweep.record_completion()
         except BaseException as e:
-            await_started_workers()
-            sweep.record_stop(e)
+            try:
+                sweep.record_stop(e)
+            finally:
+                await_started_workers()  # a second Ctrl-C here leaves the stop recorded
             raise
     return sweep.outcome()
 
