@@ -352,6 +352,28 @@ def test_what_compiles_beside_is_stopped_when_the_sweep_stops(monkeypatch):
     assert stopped == [1]
 
 
+def test_a_ctrl_c_while_waiting_for_the_process_beside_does_not_wait_for_it():
+    from xorbench.sweep import compiling
+
+    shutdowns = []
+
+    class Executor:
+        def shutdown(self, wait, kill_workers):
+            shutdowns.append((wait, kill_workers))
+
+    class Interrupted:
+        def result(self):
+            raise KeyboardInterrupt
+
+    aside = compiling._Aside(False, ())
+    aside.executor, aside.future = Executor(), Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        aside.wait()
+    assert shutdowns == []  # not waited for: compile_first's handler then kills it
+    aside.stop()
+    assert shutdowns == [(False, True)] and aside.executor is None
+
+
 def test_a_process_beside_compiles_and_stops():
     from xorbench.sweep import compiling
 

@@ -120,7 +120,7 @@ def compile_first(plans: Sequence[BatchPlan], n_workers: int, inform: Say | None
             if made[0]:
                 took[f"build {builds.describe(setup)}"] = seconds
         if beside is not None:
-            done: list[tuple[dict[str, float], dict[str, str]]] = []
+            done: list[Compiled] = []
             _staged(stage, _aside_text(draws, aside), lambda: done.append(beside.wait()))
             compiled, failed = done[0]
             took.update(compiled)
@@ -207,11 +207,12 @@ class _Aside:
         if self.future is None:
             return compile_aside(self.draws, self.setups)
         try:
-            return self.future.result()
+            compiled = self.future.result()
         except Exception:  # the process failed: compile them here
+            self.stop()
             return compile_aside(self.draws, self.setups)
-        finally:
-            self.stop(kill=False)
+        self.stop(kill=False)  # done: it exits (a Ctrl-C while waiting kills it instead)
+        return compiled
 
     def stop(self, kill: bool = True) -> None:
         """Shut the process down; ``kill`` it mid-compile (the sweep stops)."""
